@@ -1,0 +1,108 @@
+"""mlops_jupyter: ML DevOps from inside the notebook.
+
+``import mlops_jupyter as mj`` gives the public Python API; every magic is a thin twin of
+one of these calls. Names resolve lazily so that importing the package (and
+``%load_ext mlops_jupyter``) never pulls in mlflow, dvc, scipy or plotly.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .errors import MlopsError
+from .session import session
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported on first use)
+_API: dict[str, str] = {
+    # tracking (principles 1, 4)
+    "track": "mlops_jupyter.tracking",
+    "start_run": "mlops_jupyter.tracking",
+    "end_run": "mlops_jupyter.tracking",
+    "log": "mlops_jupyter.tracking",
+    "log_artifact": "mlops_jupyter.tracking",
+    "active_run": "mlops_jupyter.tracking",
+    "sync": "mlops_jupyter.tracking",
+    "compare": "mlops_jupyter.tracking",
+    # data versions (principle 1)
+    "pin": "mlops_jupyter.data",
+    "load": "mlops_jupyter.data",
+    "fingerprint": "mlops_jupyter.data",
+    "data_status": "mlops_jupyter.data",
+    "data_diff": "mlops_jupyter.data",
+    # validation (principle 5)
+    "validate": "mlops_jupyter.validation",
+    "infer_suite": "mlops_jupyter.validation",
+    "load_suite": "mlops_jupyter.validation",
+    "save_suite": "mlops_jupyter.validation",
+    "check_metrics": "mlops_jupyter.validation",
+    # drift (principle 7)
+    "drift": "mlops_jupyter.drift",
+    "summarize_reference": "mlops_jupyter.drift",
+    # jobs (principles 3, 6)
+    "export_notebook": "mlops_jupyter.export",
+    "run_job": "mlops_jupyter.export",
+    "rehearse": "mlops_jupyter.export",
+    # release (principle 6)
+    "promote": "mlops_jupyter.release",
+    "compare_models": "mlops_jupyter.release",
+}
+
+__all__ = [*sorted(_API), "MlopsError", "current_env", "load_ipython_extension", "session", "use_env"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mlops_jupyter' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_API))
+
+
+def use_env(name: str) -> Any:
+    """Switch the active environment profile (``%mlops_env NAME``)."""
+    return session.use_env(name)
+
+
+def current_env() -> Any:
+    """The active environment profile (``%mlops_env``)."""
+    return session.profile()
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext mlops_jupyter``: register the magics; heavy libraries load on first use."""
+    from .magics import register
+
+    register(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext mlops_jupyter``: flush pending tracking work."""
+    from .magics import unregister
+
+    unregister(ipython)
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    return [{"src": "labextension", "dest": "mlops-jupyter"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    return [{"module": "mlops_jupyter"}]
+
+
+def _load_jupyter_server_extension(server_app: Any) -> None:
+    from .server import load_jupyter_server_extension
+
+    load_jupyter_server_extension(server_app)
+
+
+if TYPE_CHECKING:  # static view of the lazy API for type checkers and IDEs
+    pass

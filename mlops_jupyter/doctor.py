@@ -1,0 +1,95 @@
+"""``mlops-jupyter doctor``: check config, git, DVC and the tracking store; say what to fix."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .display.html import badge, card, table, text_table
+from .errors import MlopsError
+from .session import session
+
+
+@dataclass
+class Check:
+    name: str
+    status: str  # ok | warn | fail
+    detail: str
+    fix: str = ""
+
+
+@dataclass
+class DoctorReport:
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status != "fail" for c in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "checks": [c.__dict__ for c in self.checks]}
+
+    def __str__(self) -> str:
+        rows = [(c.status.upper(), c.name, c.detail, c.fix) for c in self.checks]
+        return text_table(["status", "check", "detail", "fix"], rows, max_width=80)
+
+    def _repr_html_(self) -> str:
+        rows = [(badge(c.status), c.name, c.detail, c.fix) for c in self.checks]
+        return card("mlops doctor", table(["status", "check", "detail", "fix"], rows, {0}))
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=20)
+
+
+def _check_store(uri: str) -> Check:
+    if uri.startswith("sqlite:///"):
+        path = Path(uri[len("sqlite:///") :])
+        parent = path.parent
+        while not parent.exists():
+            parent = parent.parent
+        if path.exists() or shutil.disk_usage(parent).free > 0:
+            return Check("tracking store", "ok", f"SQLite at {path}" + ("" if path.exists() else " (created on first run)"))
+        return Check("tracking store", "fail", f"cannot create {path}", "check permissions")
+    if uri.startswith(("http://", "https://")):
+        try:
+            with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=3) as resp:
+                return Check("tracking store", "ok", f"server {uri} answered {resp.status}")
+        except (urllib.error.URLError, OSError) as exc:
+            return Check(
+                "tracking store", "fail", f"server {uri} unreachable ({exc})",
+                "start it (mlflow server ...) or switch profile; runs will be spooled until then",
+            )
+    return Check("tracking store", "warn", f"store {uri} not checked")
+
+
+def run_doctor() -> DoctorReport:
+    """Run every check; never raises for a failed check (each says what to fix)."""
+    report = DoctorReport()
+    try:
+        cfg = session.config()
+        profile = session.profile()
+    except MlopsError as exc:
+        report.checks.append(Check("config", "fail", exc.message, exc.hint or ""))
+        return report
+    report.checks.append(Check("config", "ok", cfg.describe_source()))
+    report.checks.append(Check("environment", "ok", f"{profile.name} ({profile.interactive})"))
+    root = cfg.root
+    if shutil.which("git") is None:
+        report.checks.append(Check("git", "fail", "git is not installed", "apt-get install git"))
+    elif _git(root, "rev-parse", "--show-toplevel").returncode != 0:
+        report.checks.append(Check("git", "warn", f"{root} is not a git repository", f"git init {root}"))
+    else:
+        dirty = bool(_git(root, "status", "--porcelain").stdout.strip())
+        report.checks.append(Check("git", "ok", "repository" + (" (uncommitted changes)" if dirty else "")))
+    if (root / ".dvc").is_dir():
+        report.checks.append(Check("dvc", "ok", "DVC repository"))
+    else:
+        report.checks.append(Check("dvc", "warn", "no DVC repository", f"cd {root} && dvc init"))
+    report.checks.append(_check_store(profile.tracking_uri))
+    return report

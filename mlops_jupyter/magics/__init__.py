@@ -1,0 +1,47 @@
+"""IPython magics: one Magics class per topic, each method parse → API call → display.
+
+Magic modules import only IPython and this package's light modules at import time; the
+API they call (and so mlflow, dvc, scipy, plotly) is imported inside the method.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ..session import session
+
+# module -> Magics class; every entry registers on %load_ext
+MAGIC_CLASSES: list[tuple[str, str]] = [
+    ("mlops_jupyter.magics.env", "EnvMagics"),
+    ("mlops_jupyter.magics.tracking", "TrackingMagics"),
+    ("mlops_jupyter.magics.data", "DataMagics"),
+    ("mlops_jupyter.magics.validate", "ValidateMagics"),
+    ("mlops_jupyter.magics.drift", "DriftMagics"),
+    ("mlops_jupyter.magics.export", "ExportMagics"),
+    ("mlops_jupyter.magics.release", "ReleaseMagics"),
+]
+
+_HOOKS: list[Any] = []
+
+
+def register(ipython: Any) -> None:
+    """Register every magic class on ``ipython`` and mark the session interactive."""
+    session.interactive = True
+    for module_name, class_name in MAGIC_CLASSES:
+        module = importlib.import_module(module_name)
+        ipython.register_magics(getattr(module, class_name))
+    for module_name, class_name in MAGIC_CLASSES:
+        hook = getattr(importlib.import_module(module_name), "on_load", None)
+        if hook is not None:
+            hook(ipython)
+            _HOOKS.append(module_name)
+
+
+def unregister(ipython: Any) -> None:
+    """Call each topic's ``on_unload`` (flush buffers, close runs cleanly)."""
+    for module_name in _HOOKS:
+        hook = getattr(importlib.import_module(module_name), "on_unload", None)
+        if hook is not None:
+            hook(ipython)
+    _HOOKS.clear()
