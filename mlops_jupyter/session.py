@@ -83,6 +83,11 @@ class Session:
         self.env_override = name
         return profile
 
+    def set_notebook(self, path: str, cell_ids: list[str] | None = None) -> None:
+        """Told by the JupyterLab frontend (or a runner): the notebook this kernel runs."""
+        self.notebook_path = path
+        self.cell_ids = list(cell_ids or [])
+
     # -- rights --------------------------------------------------------------------
     @property
     def headless(self) -> bool:
