@@ -66,9 +66,10 @@ def git_project(project: Path) -> Path:
 @pytest.fixture
 def ip(project: Path) -> Iterator[object]:
     """A real IPython shell with ``%load_ext mlops_jupyter`` done, in ``project``."""
-    from IPython.testing.globalipapp import start_ipython
+    from IPython.testing import globalipapp
 
-    shell = start_ipython()
+    globalipapp.start_ipython()  # creates the shell once per process; later calls return None
+    shell = globalipapp.get_ipython()
     assert shell is not None
     shell.run_line_magic("load_ext", "mlops_jupyter")
     session.interactive = True
