@@ -1,0 +1,67 @@
+"""Dataset versions on DVC: pins, full-content fingerprints, verified loads, status, diff.
+
+``mj.pin(path)`` tracks files and folders with DVC in the project's git repository;
+``mj.load(path, rev=...)`` reads any pinned revision back and refuses corrupted bytes;
+``mj.fingerprint(obj)`` digests DataFrames (xxh3-128 over every value) and files/folders
+(DVC-compatible md5). Importing this package imports neither DVC nor pandas.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .diff import DataDiff, data_diff
+from .loading import load
+from .pins import DatasetPin, pin
+from .runs import DataNotSavedWarning
+from .status import DataStatus, StatusRow, data_status
+
+
+def fingerprint(obj: Any) -> str:
+    """Full-content digest of ``obj``.
+
+    A pandas DataFrame or Series gives ``xxh3_128:<hex>`` over column names and order,
+    dtypes, index and every value (same data, same digest in any process; any changed
+    cell changes it). A path to a file or folder gives its DVC-compatible md5 (a folder's
+    ends in ``.dir``), equal to what ``dvc add`` writes; unchanged files come from the
+    state cache under ``.mlops/`` when the path is inside a DVC repository.
+    """
+    if isinstance(obj, (str, os.PathLike)):
+        from pathlib import Path
+
+        from ..errors import DataError
+        from .hashing import digest_path
+        from .repo import start_dir
+
+        path = Path(obj)
+        path = path if path.is_absolute() else start_dir() / path
+        if not path.exists():
+            raise DataError(f"{obj} does not exist", hint=f"looked for {path}")
+        return digest_path(path, _cache_for(path)).md5
+    from .frame import fingerprint_frame
+
+    if type(obj).__module__.split(".")[0] != "pandas" or not hasattr(obj, "index"):
+        from ..errors import MlopsUsageError
+
+        raise MlopsUsageError(
+            f"cannot fingerprint a {type(obj).__name__}",
+            hint="pass a pandas DataFrame or Series, or a path to a file or folder",
+        )
+    return fingerprint_frame(obj)
+
+
+def _cache_for(path: Any) -> Any:
+    from .pins import state_cache
+    from .repo import DataRepo
+
+    try:
+        return state_cache(DataRepo.find(path if path.is_dir() else path.parent))
+    except Exception:  # outside a repository: no cache, still a correct digest
+        return None
+
+
+__all__ = [
+    "DataDiff", "DataNotSavedWarning", "DataStatus", "DatasetPin", "StatusRow",
+    "data_diff", "data_status", "fingerprint", "load", "pin",
+]

@@ -1,0 +1,184 @@
+"""DVC-compatible md5 digests of files and folders, with a state cache.
+
+DVC 3 hashes a file as the plain md5 of its bytes (no dos2unix normalisation of text any
+more: checked against ``dvc add`` of a CRLF file) and a folder as the md5 of the JSON
+listing ``[{"md5": ..., "relpath": ...}, ...]`` (sorted by path parts, ``sort_keys``)
+followed by ``.dir``.
+
+The state cache (``.mlops/data/state.db``, SQLite) maps a file's
+(path, inode, size, mtime_ns, ctime_ns) to its md5, so re-hashing an unchanged file costs
+one ``stat``. ctime is part of the key on purpose: it cannot be set from user space, so a
+rewrite that restores size and mtime (the dvc#5978 pattern) still misses the cache.
+Verified loads never use the cache: they always re-read every byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK = 4 * 1024 * 1024
+PROGRESS_MIN_BYTES = 64 * 1024 * 1024
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class PathDigest:
+    """md5 (``...dir`` for folders), total size in bytes and number of files."""
+
+    md5: str
+    size: int
+    nfiles: int
+    is_dir: bool
+    listing: tuple[tuple[str, str], ...] = ()  # (relpath, md5) of a folder's files
+
+
+class StateCache:
+    """(path, inode, size, mtime_ns, ctime_ns) -> md5, in an SQLite file."""
+
+    def __init__(self, db: Path | None) -> None:
+        self.db = db
+        self._conn: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self.db is None:
+            return None
+        if self._conn is None:
+            try:
+                self.db.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.db, timeout=30, check_same_thread=False)
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS md5 (path TEXT PRIMARY KEY, ino INTEGER, size INTEGER,"
+                    " mtime INTEGER, ctime INTEGER, md5 TEXT)"
+                )
+                conn.commit()
+            except sqlite3.Error:
+                self.db = None  # a read-only or broken state dir only costs speed
+                return None
+            self._conn = conn
+        return self._conn
+
+    @staticmethod
+    def _key(st: os.stat_result) -> tuple[int, int, int, int]:
+        return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+    def get(self, path: Path, st: os.stat_result) -> str | None:
+        conn = self._connect()
+        if conn is None:
+            return None
+        with _lock:
+            row = conn.execute("SELECT ino, size, mtime, ctime, md5 FROM md5 WHERE path = ?", (str(path),)).fetchone()
+        if row and tuple(row[:4]) == self._key(st):
+            return str(row[4])
+        return None
+
+    def put(self, path: Path, st: os.stat_result, md5: str) -> None:
+        conn = self._connect()
+        if conn is None:
+            return
+        try:
+            with _lock:
+                conn.execute("INSERT OR REPLACE INTO md5 VALUES (?, ?, ?, ?, ?, ?)", (str(path), *self._key(st), md5))
+                conn.commit()
+        except sqlite3.Error:
+            pass
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def progress_bar(total: int, desc: str) -> object | None:
+    """A tqdm bar (ipywidgets in notebooks via ``tqdm.auto``) for long operations, else None."""
+    if total < PROGRESS_MIN_BYTES:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm comes with dvc
+        return None
+    return tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False)
+
+
+def md5_file(path: Path, progress: Callable[[int], None] | None = None) -> str:
+    """The md5 of every byte of ``path`` (no cache)."""
+    h = hashlib.md5()
+    buf = bytearray(CHUNK)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as fh:
+        while True:
+            n = fh.readinto(buf)
+            if not n:
+                break
+            h.update(view[:n])
+            if progress is not None:
+                progress(n)
+    return h.hexdigest()
+
+
+def md5_file_verbose(path: Path, label: str | None = None) -> str:
+    """:func:`md5_file` with a progress bar for big files."""
+    size = path.stat().st_size
+    bar = progress_bar(size, f"md5 {label or path.name}")
+    try:
+        return md5_file(path, bar.update if bar is not None else None)  # type: ignore[attr-defined]
+    finally:
+        if bar is not None:
+            bar.close()  # type: ignore[attr-defined]
+
+
+def dir_md5(listing: list[tuple[str, str]]) -> str:
+    """DVC's digest of a folder from its (relpath, md5) listing."""
+    entries = sorted(listing, key=lambda e: tuple(e[0].split("/")))
+    text = json.dumps([{"md5": md5, "relpath": rel} for rel, md5 in entries], sort_keys=True)
+    return hashlib.md5(text.encode("utf-8")).hexdigest() + ".dir"
+
+
+def dir_listing_json(listing: list[tuple[str, str]]) -> bytes:
+    entries = sorted(listing, key=lambda e: tuple(e[0].split("/")))
+    return json.dumps([{"md5": md5, "relpath": rel} for rel, md5 in entries], sort_keys=True).encode("utf-8")
+
+
+def iter_files(folder: Path) -> Iterator[Path]:
+    """Every regular file below ``folder`` (symlinks followed like DVC; ``.dvcignore`` not read)."""
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if d not in (".git", ".dvc")]
+        for name in filenames:
+            yield Path(dirpath) / name
+
+
+def digest_path(path: Path, cache: StateCache | None = None) -> PathDigest:
+    """DVC-compatible digest of a file or folder; unchanged files come from ``cache``."""
+    if path.is_dir():
+        files = sorted(iter_files(path))
+        stats = [(f, f.stat()) for f in files]
+        total = sum(st.st_size for _, st in stats)
+        bar = progress_bar(total, f"md5 {path.name}/")
+        listing: list[tuple[str, str]] = []
+        try:
+            for f, st in stats:
+                md5 = cache.get(f, st) if cache else None
+                if md5 is None:
+                    md5 = md5_file(f, bar.update if bar is not None else None)  # type: ignore[attr-defined]
+                    if cache:
+                        cache.put(f, st, md5)
+                elif bar is not None:
+                    bar.update(st.st_size)  # type: ignore[attr-defined]
+                listing.append((f.relative_to(path).as_posix(), md5))
+        finally:
+            if bar is not None:
+                bar.close()  # type: ignore[attr-defined]
+        return PathDigest(dir_md5(listing), total, len(listing), True, tuple(sorted(listing)))
+    st = path.stat()
+    md5 = cache.get(path, st) if cache else None
+    if md5 is None:
+        md5 = md5_file_verbose(path)
+        if cache:
+            cache.put(path, st, md5)
+    return PathDigest(md5, st.st_size, 1, False)

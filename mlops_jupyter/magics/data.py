@@ -1,0 +1,121 @@
+"""``%mlops_data pin|status|load|diff``: dataset versions on DVC from a cell.
+
+Each action is a thin twin of the Python API (``mj.pin``, ``mj.data_status``, ``mj.load``,
+``mj.data_diff``); :data:`SCRIPT_EXPORTS` turns a magic line into that call for exported jobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+ACTIONS = ("pin", "status", "load", "diff")
+
+
+@magics_class
+class DataMagics(Magics):
+    """Dataset versions: pin files with DVC, load pinned revisions verified, status, diff."""
+
+    @magic_arguments()
+    @argument("action", choices=ACTIONS, help="pin | status | load | diff")
+    @argument("paths", nargs="*", help="files or folders (pin: one or more; load/diff: one; status: optional filter)")
+    @argument("--push", action="store_true", help="pin: push the data to the DVC remote after pinning")
+    @argument("-m", "--message", help="pin: commit the .dvc files to git with this message")
+    @argument("--remote", help="DVC remote (default: the profile's dvc_remote, else DVC's default remote)")
+    @argument("--init", action="store_true", help="pin: run `git init` / `dvc init` where missing")
+    @argument("--rev", action="append", default=[], help="load: git revision to read; diff: A then optional B")
+    @argument("--as", dest="as_name", metavar="NAME", help="load: store the result in variable NAME")
+    @argument("--path", dest="as_path", action="store_true", help="load: return a verified file path, not a DataFrame")
+    @argument("--key", action="append", default=None, help="diff: key column(s) that match rows")
+    @line_magic
+    def mlops_data(self, line: str) -> Any:
+        """Pin datasets with DVC, load pinned revisions (verified), show status or a diff.
+
+        Examples: ``%mlops_data pin data/train.csv --push -m "new data"``,
+        ``%mlops_data load data/train.csv --rev v1 --as df``, ``%mlops_data status``,
+        ``%mlops_data diff data/train.csv --rev v1``.
+        """
+        args = _parse(line)
+        import mlops_jupyter as mj
+
+        if args.action == "pin":
+            return mj.pin(_pin_target(args.paths), push=args.push, message=args.message, remote=args.remote, init=args.init)
+        if args.action == "status":
+            return mj.data_status(args.paths or None, remote=args.remote)
+        if args.action == "load":
+            value = mj.load(args.paths[0], rev=_one_rev(args.rev), remote=args.remote, as_frame=False if args.as_path else None)
+            if args.as_name:
+                self.shell.user_ns[args.as_name] = value  # type: ignore[union-attr]
+                print(f"{args.as_name} = {_describe(value)} from {args.paths[0]}@{_one_rev(args.rev) or 'workspace'} (verified)")
+                return None
+            return value
+        rev_b = args.rev[1] if len(args.rev) > 1 else None
+        key = args.key[0] if args.key and len(args.key) == 1 else args.key
+        return mj.data_diff(args.paths[0], args.rev[0], rev_b, key=key, remote=args.remote)
+
+
+def _parse(line: str) -> Any:
+    args = parse_argstring(DataMagics.mlops_data, line)
+    if args.action in ("pin", "load", "diff") and not args.paths:
+        raise UsageError(f"%mlops_data {args.action} needs a path")
+    if args.action in ("load", "diff") and len(args.paths) != 1:
+        raise UsageError(f"%mlops_data {args.action} takes exactly one path")
+    if args.action == "load" and len(args.rev) > 1:
+        raise UsageError("%mlops_data load takes at most one --rev")
+    if args.action == "diff" and not 1 <= len(args.rev) <= 2:
+        raise UsageError("%mlops_data diff needs --rev A [--rev B]")
+    if args.as_name and not args.as_name.isidentifier():
+        raise UsageError(f"--as {args.as_name!r} is not a valid variable name")
+    wrong = [opt for opt, on, allowed in (
+        ("--push", args.push, "pin"), ("-m", args.message, "pin"), ("--init", args.init, "pin"),
+        ("--as", args.as_name, "load"), ("--path", args.as_path, "load"), ("--key", args.key, "diff"),
+    ) if on and args.action != allowed]
+    if args.rev and args.action not in ("load", "diff"):
+        wrong.append("--rev")
+    if wrong:
+        raise UsageError(f"%mlops_data {args.action} does not take {', '.join(wrong)}")
+    return args
+
+
+def _pin_target(paths: list[str]) -> Any:
+    return paths[0] if len(paths) == 1 else list(paths)
+
+
+def _one_rev(revs: list[str]) -> str | None:
+    return revs[0] if revs else None
+
+
+def _describe(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    if shape is not None and len(shape) == 2:
+        return f"DataFrame {shape[0]} rows × {shape[1]} columns"
+    return f"path {value}"
+
+
+def _kwargs(**items: Any) -> str:
+    return "".join(f", {k}={v!r}" for k, v in items.items() if v not in (None, False, [], ""))
+
+
+def export_mlops_data(line: str, cell: str | None = None) -> str:
+    """Python source for one ``%mlops_data`` line, using the public API as ``mj``."""
+    args = _parse(line)
+    if args.action == "pin":
+        target = _pin_target(args.paths)
+        return f"mj.pin({target!r}{_kwargs(push=args.push, message=args.message, remote=args.remote, init=args.init)})"
+    if args.action == "status":
+        return f"print(mj.data_status({(args.paths or None)!r}{_kwargs(remote=args.remote)}))"
+    if args.action == "load":
+        call = (f"mj.load({args.paths[0]!r}{_kwargs(rev=_one_rev(args.rev), remote=args.remote)}"
+                f"{', as_frame=False' if args.as_path else ''})")
+        return f"{args.as_name} = {call}" if args.as_name else call
+    rev_b = args.rev[1] if len(args.rev) > 1 else None
+    key = args.key[0] if args.key and len(args.key) == 1 else args.key
+    return (f"print(mj.data_diff({args.paths[0]!r}, {args.rev[0]!r}"
+            f"{_kwargs(rev_b=rev_b, key=key, remote=args.remote)}))")
+
+
+SCRIPT_EXPORTS: dict[str, Callable[[str, str | None], str]] = {"mlops_data": export_mlops_data}
