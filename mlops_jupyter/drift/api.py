@@ -1,0 +1,240 @@
+"""``mj.drift``: compare a current frame (or its time windows) with a reference."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from ..errors import MlopsUsageError
+from .engine import ROBUST_MIN_EFFECT, apply_robust, compare, parallel_map
+from .io import as_frame
+from .report import ColumnDrift, DriftReport, DriftTimeline, DriftWindow
+from .stats import ALIASES, METHODS, method_by_name
+from .summary import ColumnSummary, ReferenceSummary, summarize_column
+from .triggers import OnDrift, fire, log_to_run, parse_on_drift, record
+
+FREQ_ALIASES = {"D": "D", "W": "W", "M": "M", "Q": "Q", "Y": "Y", "H": "h", "day": "D",
+                "week": "W", "month": "M", "quarter": "Q", "year": "Y", "hour": "h"}
+
+
+def _method_name(method: str) -> str:
+    if method in ("auto", "robust"):
+        return method
+    try:
+        return method_by_name(method).name
+    except KeyError:
+        names = ", ".join(["auto", "robust", *METHODS])
+        raise MlopsUsageError(f"unknown drift method {method!r}", hint=f"choose one of: {names}") from None
+
+
+def _per_column(per_column: Mapping[str, Any] | None) -> dict[str, tuple[str, float | None]]:
+    out: dict[str, tuple[str, float | None]] = {}
+    for col, spec in (per_column or {}).items():
+        if isinstance(spec, (tuple, list)):
+            name, thr = spec[0], (float(spec[1]) if len(spec) > 1 and spec[1] is not None else None)
+        else:
+            name, thr = spec, None
+        out[str(col)] = (_method_name(str(name)), thr)
+    return out
+
+
+def _reference(reference: Any, columns: list[str] | None) -> tuple[pd.DataFrame | None, ReferenceSummary | None, str]:
+    if isinstance(reference, ReferenceSummary):
+        return None, reference, reference.source
+    frame, label = as_frame(reference, "reference")
+    return frame, None, label
+
+
+def drift(
+    reference: Any,
+    current: Any = None,
+    columns: Sequence[str] | None = None,
+    method: str = "auto",
+    threshold: float | None = None,
+    *,
+    by: str | None = None,
+    freq: str | None = None,
+    prediction: str | None = None,
+    target: str | None = None,
+    fail: bool = False,
+    on_drift: OnDrift = None,
+    per_column: Mapping[str, Any] | None = None,
+    drift_share: float = 0.5,
+    min_effect: float = ROBUST_MIN_EFFECT,
+    name: str | None = None,
+    record_check: bool = True,
+) -> DriftReport | DriftTimeline:
+    """Drift of ``current`` against ``reference``, per column and for the dataset.
+
+    ``reference``/``current``: DataFrames, CSV/Parquet paths, or (reference only) a
+    :func:`summarize_reference` result. ``method``: ``"auto"`` (Evidently's default choice
+    per column), ``"robust"`` (significant after Benjamini-Hochberg at ``threshold`` or
+    0.05 AND an effect ≥ ``min_effect``), or a test name (ks, chisquare, z, psi,
+    wasserstein, jensenshannon, kl_div, hellinger, tvd, anderson, cramer_von_mises,
+    mannwhitney, t_test, energy, fisher). ``per_column`` maps a column to a method name
+    or ``(method, threshold)``. ``prediction``/``target`` columns are reported apart.
+    With ``by`` (a time column of ``current``) and ``freq`` (D, W, M…), returns a
+    :class:`DriftTimeline` of one report per window; without a reference the first window
+    is the reference. ``on_drift``: "raise" | "tag" | "webhook URL" | "run JOB" | callable
+    (or a list); ``fail=True`` raises :class:`DriftDetected` on drift.
+    """
+    start = time.perf_counter()
+    meth = _method_name(method)
+    overrides = _per_column(per_column)
+    actions = parse_on_drift(on_drift)
+    if not 0 < drift_share <= 1:
+        raise MlopsUsageError(f"drift_share must be in (0, 1], got {drift_share}")
+    if threshold is not None and not (isinstance(threshold, (int, float)) and threshold == threshold):
+        raise MlopsUsageError(f"threshold must be a number, got {threshold!r}")
+    if by is None and current is None:
+        raise MlopsUsageError("drift needs a current frame", hint="mj.drift(reference, current) or pass by= for windows")
+    if by is None and freq is not None:
+        raise MlopsUsageError("freq needs by= (the time column to window on)")
+    cols = list(columns) if columns is not None else None
+    opts = dict(method=meth, threshold=threshold, overrides=overrides, prediction=prediction,
+                target=target, drift_share=drift_share, min_effect=min_effect)
+    result: DriftReport | DriftTimeline
+    if by is not None:
+        result = _timeline(reference, current, cols, by, freq or "D", name, opts)
+    else:
+        ref_frame, ref_sum, ref_label = _reference(reference, cols)
+        cur_frame, cur_label = as_frame(current, "current")
+        label = name or f"{ref_label} vs {cur_label}"
+        result = _report(ref_frame, ref_sum, cur_frame, cols, label, None, opts)
+    result.elapsed_s = time.perf_counter() - start
+    if record_check:
+        record(result)
+    log_to_run(result)
+    fire(result, actions, fail)
+    return result
+
+
+def _select_columns(ref_cols: list[str], cur: pd.DataFrame, cols: list[str] | None,
+                    exclude: set[str]) -> list[str]:
+    cur_cols = [str(c) for c in cur.columns]
+    if cols is not None:
+        missing = [c for c in cols if c not in ref_cols and c not in cur_cols]
+        if missing:
+            raise MlopsUsageError(f"columns not found in reference or current: {', '.join(missing)}")
+        return [c for c in cols if c not in exclude]
+    return [c for c in ref_cols if c not in exclude]
+
+
+def _report(ref_frame: pd.DataFrame | None, ref_sum: ReferenceSummary | None, cur: pd.DataFrame,
+            cols: list[str] | None, label: str, window: str | None, opts: dict[str, Any]) -> DriftReport:
+    ref_cols = [str(c) for c in (ref_frame.columns if ref_frame is not None else ref_sum.columns)]  # type: ignore[union-attr]
+    pred, tgt = opts["prediction"], opts["target"]
+    for role, col in (("prediction", pred), ("target", tgt)):
+        if col is not None and (col not in ref_cols or col not in cur.columns):
+            raise MlopsUsageError(f"{role} column {col!r} must be in both reference and current")
+    exclude = {c for c in (pred, tgt) if c is not None} | set(opts.get("exclude", ()))
+    features = _select_columns(ref_cols, cur, cols, exclude)
+    jobs = [(c, "feature") for c in features]
+    jobs += [(c, role) for c, role in ((pred, "prediction"), (tgt, "target")) if c is not None]
+    cur_cols = {str(c) for c in cur.columns}
+
+    def one(job: tuple[str, str]) -> ColumnDrift:
+        col, role = job
+        if col not in ref_cols or col not in cur_cols:
+            side = "reference" if col not in ref_cols else "current"
+            return ColumnDrift(column=col, kind="missing", role=role, method=None,
+                               why=f"missing in {side}", reason=f"column missing in {side}")
+        ref_s = ref_sum.columns[col] if ref_sum is not None else summarize_column(ref_frame[col])  # type: ignore[index]
+        kind = ref_s.kind if ref_s.kind != "text" else None
+        cur_s = summarize_column(cur[col], _cur_kind(kind, cur[col]))
+        meth, thr = opts["overrides"].get(col, (opts["method"], opts["threshold"]))
+        return compare(ref_s, cur_s, role=role, method=meth, threshold=thr, min_effect=opts["min_effect"])
+
+    results = parallel_map(one, jobs)
+    feats = [r for r in results if r.role == "feature"]
+    extras = [r for r in results if r.role != "feature"]
+    if opts["method"] == "robust" or any(m == "robust" for m, _ in opts["overrides"].values()):
+        alpha = opts["threshold"] if opts["method"] == "robust" and opts["threshold"] is not None else 0.05
+        apply_robust([c for c in feats if c.method and c.method.startswith("robust")], alpha, opts["min_effect"])
+        for c in extras:
+            if c.method and c.method.startswith("robust"):
+                apply_robust([c], alpha, opts["min_effect"])
+    n_ref = ref_sum.n_rows if ref_sum is not None else int(ref_frame.shape[0])  # type: ignore[union-attr]
+    return DriftReport(name=label, method=opts["method"], columns=feats, extras=extras, n_ref=n_ref,
+                       n_cur=int(cur.shape[0]), drift_share=opts["drift_share"], window=window)
+
+
+def _cur_kind(ref_kind: str | None, series: pd.Series) -> str | None:
+    """Current is read with the reference's kind when its dtype allows it (a CSV may read
+    a boolean as object, a datetime as text)."""
+    from .summary import infer_kind
+
+    own = infer_kind(series)
+    if ref_kind is None or own == ref_kind:
+        return None
+    if ref_kind in ("categorical", "boolean") and own != "datetime":
+        return ref_kind if own in ("categorical", "boolean") else "categorical"
+    return None
+
+
+def _timeline(reference: Any, current: Any, cols: list[str] | None, by: str, freq: str,
+              name: str | None, opts: dict[str, Any]) -> DriftTimeline:
+    if current is None:  # %drift CUR --by t : the single positional is the current frame
+        current, reference = reference, None
+    cur, cur_label = as_frame(current, "current")
+    if by not in cur.columns:
+        raise MlopsUsageError(f"time column {by!r} not in current", hint=f"columns: {', '.join(map(str, cur.columns[:20]))}")
+    period = FREQ_ALIASES.get(freq, freq)
+    times = cur[by]
+    if not pd.api.types.is_datetime64_any_dtype(times.dtype):
+        try:
+            times = pd.to_datetime(times)
+        except (ValueError, TypeError) as exc:
+            raise MlopsUsageError(f"column {by!r} is not a time column: {exc}") from None
+    if getattr(times.dtype, "tz", None) is not None:
+        times = times.dt.tz_convert(None)
+    try:
+        periods = times.dt.to_period(period)
+    except (ValueError, TypeError) as exc:
+        raise MlopsUsageError(f"unknown freq {freq!r}: {exc}", hint="use D, W or M (or a pandas period alias)") from None
+    opts = {**opts, "exclude": {by}}
+    valid = periods.dropna()
+    if valid.empty:
+        raise MlopsUsageError(f"time column {by!r} has no values to window on")
+    all_periods = pd.period_range(valid.min(), valid.max(), freq=valid.dt.freq)
+    codes = {p: i for i, p in enumerate(all_periods)}
+    positions = pd.Series(range(len(periods)), index=cur.index)
+    groups = {codes[p]: idx.to_numpy() for p, idx in positions.groupby(periods.to_numpy(), sort=True)}
+    windows: list[DriftWindow] = []
+    ref_sum: ReferenceSummary | None
+    if reference is None:
+        first = all_periods[0]
+        ref_rows = cur.iloc[groups.get(0, [])]
+        ref_label = f"first window ({first})"
+        ref_sum = _summarize(ref_rows, by, ref_label)
+        windows.append(DriftWindow(str(first), len(ref_rows), None, reason="reference window"))
+        todo = list(all_periods)[1:]
+    else:
+        if isinstance(reference, ReferenceSummary):
+            ref_sum, ref_label = reference, reference.source
+        else:
+            ref_frame, ref_label = as_frame(reference, "reference")
+            ref_sum = _summarize(ref_frame, by, ref_label)
+        todo = list(all_periods)
+    label = name or f"{cur_label} by {by} ({freq}) vs {ref_label}"
+    for p in todo:
+        rows = groups.get(codes[p], [])
+        if len(rows) == 0:
+            windows.append(DriftWindow(str(p), 0, None, reason="no rows in this window"))
+            continue
+        rep = _report(None, ref_sum, cur.iloc[rows], cols, f"{label} [{p}]", str(p), opts)
+        windows.append(DriftWindow(str(p), len(rows), rep))
+    return DriftTimeline(name=label, by=by, freq=freq, method=opts["method"], windows=windows,
+                         reference_label=ref_label)
+
+
+def _summarize(frame: pd.DataFrame, by: str, label: str) -> ReferenceSummary:
+    cols = [str(c) for c in frame.columns if str(c) != by]
+    sums = parallel_map(lambda c: summarize_column(frame[c]), cols)
+    return ReferenceSummary(int(frame.shape[0]), dict(zip(cols, sums, strict=True)), label)
+
+
+__all__ = ["ALIASES", "METHODS", "ColumnSummary", "drift"]

@@ -1,0 +1,297 @@
+"""Result objects of drift: one :class:`ColumnDrift` per column, a :class:`DriftReport`
+per comparison, a :class:`DriftTimeline` for windows over time."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .._util import json_safe
+
+
+@dataclass
+class ColumnDrift:
+    """The verdict on one column: which test and why, its score, and the null signal."""
+
+    column: str
+    kind: str
+    role: str  # feature | prediction | target
+    method: str | None
+    why: str
+    statistic: float | None = None
+    p_value: float | None = None
+    score: float | None = None
+    threshold: float | None = None
+    score_kind: str | None = None  # p_value | distance
+    status: str = "skipped"  # ok | drift | skipped
+    reason: str | None = None
+    effect: float | None = None
+    effect_label: str = ""
+    n_ref: int = 0
+    n_cur: int = 0
+    null_ref: int = 0
+    null_cur: int = 0
+    inf_ref: int = 0
+    inf_cur: int = 0
+    null_rate_ref: float = 0.0
+    null_rate_cur: float = 0.0
+    null_drifted: bool = False
+    value_drifted: bool = False
+    auto_drifted: bool | None = None  # Evidently-compatible verdict, shown beside robust's
+    auto_method: str | None = None
+    p_adjusted: float | None = None
+    hist: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def drifted(self) -> bool:
+        """Values drifted, or the share of nulls changed beyond the null rule."""
+        return self.value_drifted or self.null_drifted
+
+    @property
+    def tested(self) -> bool:
+        return self.status != "skipped" or self.null_drifted
+
+    def verdict(self) -> str:
+        if self.drifted:
+            return "drift" if self.value_drifted else "null drift"
+        return "skipped" if self.status == "skipped" else "ok"
+
+    def to_dict(self, with_hist: bool = False) -> dict[str, Any]:
+        d = asdict(self)
+        if not with_hist:
+            d.pop("hist", None)
+        d["drifted"] = self.drifted
+        d["verdict"] = self.verdict()
+        return json_safe(d)
+
+
+@dataclass
+class DriftReport:
+    """Per-column verdicts plus the dataset verdict (``drifted``) of one comparison."""
+
+    name: str
+    method: str
+    columns: list[ColumnDrift]
+    n_ref: int
+    n_cur: int
+    drift_share: float = 0.5
+    extras: list[ColumnDrift] = field(default_factory=list)  # prediction / target
+    window: str | None = None
+    elapsed_s: float = 0.0
+    actions: list[str] = field(default_factory=list)
+
+    @property
+    def features(self) -> list[ColumnDrift]:
+        return self.columns
+
+    @property
+    def tested(self) -> list[ColumnDrift]:
+        return [c for c in self.columns if c.tested]
+
+    @property
+    def drifted_columns(self) -> list[str]:
+        return [c.column for c in self.columns if c.drifted]
+
+    @property
+    def share(self) -> float | None:
+        """Share of tested feature columns that drifted (None when none could be tested)."""
+        tested = self.tested
+        return len(self.drifted_columns) / len(tested) if tested else None
+
+    @property
+    def dataset_drifted(self) -> bool:
+        share = self.share
+        return share is not None and share >= self.drift_share
+
+    @property
+    def prediction(self) -> ColumnDrift | None:
+        return next((c for c in self.extras if c.role == "prediction"), None)
+
+    @property
+    def target(self) -> ColumnDrift | None:
+        return next((c for c in self.extras if c.role == "target"), None)
+
+    @property
+    def drifted(self) -> bool:
+        """The verdict: dataset drift (share >= drift_share), or prediction/target drift."""
+        return self.dataset_drifted or any(c.drifted for c in self.extras)
+
+    @property
+    def ok(self) -> bool:
+        return not self.drifted
+
+    @property
+    def undetermined(self) -> bool:
+        return not self.tested and not any(c.tested for c in self.extras)
+
+    def column(self, name: str) -> ColumnDrift:
+        for c in [*self.columns, *self.extras]:
+            if c.column == name:
+                return c
+        raise KeyError(name)
+
+    def summary(self) -> dict[str, Any]:
+        """A small JSON-safe summary (webhooks, check history, tags)."""
+        return json_safe({
+            "name": self.name, "method": self.method, "window": self.window,
+            "drifted": self.drifted, "dataset_drifted": self.dataset_drifted,
+            "share": self.share, "drift_share": self.drift_share,
+            "drifted_columns": self.drifted_columns,
+            "n_columns": len(self.columns), "n_tested": len(self.tested),
+            "n_ref": self.n_ref, "n_cur": self.n_cur,
+            "prediction_drifted": self.prediction.drifted if self.prediction else None,
+            "target_drifted": self.target.drifted if self.target else None,
+        })
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.summary()
+        out["ok"] = self.ok
+        out["columns"] = [c.to_dict() for c in self.columns]
+        out["extras"] = [c.to_dict() for c in self.extras]
+        out["elapsed_s"] = round(self.elapsed_s, 4)
+        out["actions"] = list(self.actions)
+        return out
+
+    def to_frame(self) -> Any:
+        """One row per column (features, then prediction/target)."""
+        import pandas as pd
+
+        rows = [c.to_dict() for c in [*self.columns, *self.extras]]
+        return pd.DataFrame(rows).set_index("column") if rows else pd.DataFrame()
+
+    def figure(self) -> Any:
+        """Plotly bar chart of the per-column scores against their thresholds."""
+        from ..display.drift import scores_figure
+
+        return scores_figure(self)
+
+    def distribution_figure(self, column: str) -> Any:
+        """Plotly figure: reference and current distributions of ``column`` overlaid."""
+        from ..display.drift import distribution_figure
+
+        return distribution_figure(self, column)
+
+    def widget(self) -> Any:
+        """A notebook widget: scores chart and a column selector for distribution overlays."""
+        from ..display.drift import report_widget
+
+        return report_widget(self)
+
+    def __str__(self) -> str:
+        from ..display.drift import report_text
+
+        return report_text(self)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        from ..display.drift import report_html
+
+        return report_html(self)
+
+
+@dataclass
+class DriftWindow:
+    """One window of a timeline: its label, row count and report (or why it was skipped)."""
+
+    label: str
+    n_rows: int
+    report: DriftReport | None
+    reason: str | None = None
+
+
+@dataclass
+class DriftTimeline:
+    """Drift of each time window of ``current`` against one reference."""
+
+    name: str
+    by: str
+    freq: str
+    method: str
+    windows: list[DriftWindow]
+    reference_label: str
+    elapsed_s: float = 0.0
+    actions: list[str] = field(default_factory=list)
+
+    @property
+    def reports(self) -> list[DriftReport]:
+        return [w.report for w in self.windows if w.report is not None]
+
+    @property
+    def drifted_windows(self) -> list[str]:
+        return [w.label for w in self.windows if w.report is not None and w.report.drifted]
+
+    @property
+    def drifted(self) -> bool:
+        """True when any window drifted."""
+        return bool(self.drifted_windows)
+
+    @property
+    def ok(self) -> bool:
+        return not self.drifted
+
+    @property
+    def share(self) -> float | None:
+        """Drift share of the latest window with a report."""
+        reports = self.reports
+        return reports[-1].share if reports else None
+
+    @property
+    def latest(self) -> DriftReport | None:
+        reports = self.reports
+        return reports[-1] if reports else None
+
+    def summary(self) -> dict[str, Any]:
+        return json_safe({
+            "name": self.name, "by": self.by, "freq": self.freq, "method": self.method,
+            "drifted": self.drifted, "drifted_windows": self.drifted_windows,
+            "n_windows": len(self.windows), "share": self.share,
+        })
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.summary()
+        out["ok"] = self.ok
+        out["windows"] = [
+            {"label": w.label, "n_rows": w.n_rows, "reason": w.reason,
+             "report": w.report.to_dict() if w.report else None}
+            for w in self.windows
+        ]
+        out["actions"] = list(self.actions)
+        return json_safe(out)
+
+    def to_frame(self) -> Any:
+        """Window x column drift scores, plus ``share`` and ``drifted`` per window."""
+        import pandas as pd
+
+        rows = []
+        for w in self.windows:
+            row: dict[str, Any] = {"window": w.label, "n_rows": w.n_rows}
+            if w.report is not None:
+                row["share"] = w.report.share
+                row["drifted"] = w.report.drifted
+                for c in w.report.columns:
+                    row[c.column] = c.score
+            else:
+                row["drifted"] = None
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("window") if rows else pd.DataFrame()
+
+    def figure(self) -> Any:
+        """Plotly timeline: drift share per window with the threshold, and a heat map."""
+        from ..display.drift import timeline_figure
+
+        return timeline_figure(self)
+
+    def __str__(self) -> str:
+        from ..display.drift import timeline_text
+
+        return timeline_text(self)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        from ..display.drift import timeline_html
+
+        return timeline_html(self)

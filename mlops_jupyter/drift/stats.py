@@ -1,0 +1,343 @@
+"""The statistical tests and distances, on column summaries.
+
+Numeric tests read sorted arrays (sorted once per column); categorical tests read counts
+aligned on the union of labels. Where scipy has the test, the value equals scipy's
+(tests compare); KS and Wasserstein use the sorted arrays directly for large samples
+because scipy would sort (and for Wasserstein merge) them again.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .summary import ColumnSummary
+
+
+class TestUndefined(Exception):
+    """The test cannot run on these data (the reason is shown in the report)."""
+
+
+@dataclass(frozen=True)
+class Method:
+    """A drift test: what it returns (p-value or distance) and where it applies."""
+
+    name: str
+    label: str
+    score: str  # "p_value": drift when score < threshold | "distance": drift when score >= threshold
+    default_threshold: float
+    applies: str  # numeric | categorical | both
+
+
+@dataclass
+class TestResult:
+    statistic: float
+    p_value: float | None
+    score: float
+
+
+METHODS: dict[str, Method] = {
+    m.name: m
+    for m in [
+        Method("ks", "Kolmogorov-Smirnov", "p_value", 0.05, "numeric"),
+        Method("chisquare", "chi-square", "p_value", 0.05, "categorical"),
+        Method("z", "Z-test for two proportions", "p_value", 0.05, "categorical"),
+        Method("fisher", "Fisher's exact test", "p_value", 0.05, "categorical"),
+        Method("psi", "population stability index", "distance", 0.1, "both"),
+        Method("wasserstein", "Wasserstein distance (normed)", "distance", 0.1, "numeric"),
+        Method("jensenshannon", "Jensen-Shannon distance", "distance", 0.1, "both"),
+        Method("kl_div", "Kullback-Leibler divergence", "distance", 0.1, "both"),
+        Method("hellinger", "Hellinger distance", "distance", 0.1, "both"),
+        Method("tvd", "total variation distance", "distance", 0.1, "both"),
+        Method("anderson", "Anderson-Darling k-sample", "p_value", 0.05, "numeric"),
+        Method("cramer_von_mises", "Cramér-von Mises", "p_value", 0.05, "numeric"),
+        Method("mannwhitney", "Mann-Whitney U", "p_value", 0.05, "numeric"),
+        Method("t_test", "Welch's t-test", "p_value", 0.05, "numeric"),
+        Method("energy", "energy distance", "distance", 0.1, "numeric"),
+    ]
+}
+ALIASES = {"chi2": "chisquare", "chi-square": "chisquare", "js": "jensenshannon", "kl": "kl_div",
+           "wasserstein_distance": "wasserstein", "ttest": "t_test", "mann_whitney": "mannwhitney",
+           "cvm": "cramer_von_mises", "ztest": "z", "energy_distance": "energy"}
+
+KS_EXACT_MAX_N = 10000  # scipy's ks_2samp 'auto' switches to the asymptotic p-value above
+MAX_CATEGORIES_FOR_NUMERIC = 1000  # a categorical test on a numeric column needs few values
+
+
+def method_by_name(name: str) -> Method:
+    """The :class:`Method` for a name or alias; unknown names raise ``KeyError``."""
+    key = ALIASES.get(name.lower(), name.lower())
+    return METHODS[key]
+
+
+# -- numeric -------------------------------------------------------------------------
+
+def ks_statistic(u: np.ndarray, v: np.ndarray) -> float:
+    """Two-sample KS statistic of two sorted arrays, evaluated at their distinct values."""
+    n, m = u.shape[0], v.shape[0]
+    d = 0.0
+    for a, b, na, nb in ((u, v, n, m), (v, u, m, n)):
+        ends = np.flatnonzero(np.r_[a[1:] != a[:-1], True])  # last index of each tie run
+        fa = (ends + 1) / na
+        fb = np.searchsorted(b, a[ends], side="right") / nb
+        d = max(d, float(np.max(np.abs(fa - fb))))
+    return d
+
+
+def ks_test(u: np.ndarray, v: np.ndarray) -> TestResult:
+    """Two-sided two-sample KS test; equals ``scipy.stats.ks_2samp(u, v)``."""
+    from scipy import stats
+
+    n, m = u.shape[0], v.shape[0]
+    if max(n, m) <= KS_EXACT_MAX_N:
+        res = stats.ks_2samp(u, v)
+        return TestResult(float(res.statistic), float(res.pvalue), float(res.pvalue))
+    d = ks_statistic(u, v)
+    big, small = sorted([float(n), float(m)], reverse=True)
+    en = big * small / (big + small)
+    p = float(np.clip(stats.distributions.kstwo.sf(d, np.round(en)), 0, 1))
+    return TestResult(d, p, p)
+
+
+def wasserstein_sorted(u: np.ndarray, v: np.ndarray) -> float:
+    """1-Wasserstein distance of two sorted samples in O(n + m), without merging values.
+
+    W1 = integral over t in (0, 1] of |Qu(t) - Qv(t)|; the breakpoints of both quantile
+    functions (k/n and l/m) are merged arithmetically instead of by sorting.
+    """
+    n, m = u.shape[0], v.shape[0]
+    if n == m:
+        return float(np.mean(np.abs(u - v)))
+    k = np.arange(1, n + 1, dtype=np.int64)
+    ll = np.arange(1, m + 1, dtype=np.int64)
+    # merged position of breakpoint k/n: (k-1) + #{l: l/m < k/n}; of l/m: (l-1) + #{k: k/n <= l/m}
+    pos_u = (k - 1) + (k * m - 1) // n
+    pos_v = (ll - 1) + (ll * n) // m
+    t = np.empty(n + m, dtype=np.float64)
+    iu = np.empty(n + m, dtype=np.int64)
+    iv = np.empty(n + m, dtype=np.int64)
+    t[pos_u] = k / n
+    t[pos_v] = ll / m
+    iu[pos_u] = k - 1
+    iu[pos_v] = (ll * n + m - 1) // m - 1  # ceil(l n / m) - 1
+    iv[pos_v] = ll - 1
+    iv[pos_u] = (k * m + n - 1) // n - 1
+    widths = np.diff(t, prepend=0.0)
+    return float(np.dot(widths, np.abs(u[iu] - v[iv])))
+
+
+def wasserstein_normed(u: np.ndarray, v: np.ndarray) -> TestResult:
+    """Wasserstein distance divided by the reference's std (at least 0.001), as Evidently."""
+    w = wasserstein_sorted(u, v)
+    norm = max(float(np.std(u)), 0.001)
+    return TestResult(w, None, w / norm)
+
+
+def _scipy_numeric(name: str, u: np.ndarray, v: np.ndarray) -> TestResult:
+    from scipy import stats
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if name == "anderson":
+            if np.unique(np.r_[u[:1], u[-1:], v[:1], v[-1:]]).shape[0] < 2:
+                raise TestUndefined("Anderson-Darling needs at least two distinct values")
+            try:
+                res = stats.anderson_ksamp([u, v])
+            except ValueError as exc:
+                raise TestUndefined(f"Anderson-Darling: {exc}") from exc
+            return TestResult(float(res.statistic), float(res.pvalue), float(res.pvalue))
+        if name == "cramer_von_mises":
+            res2 = stats.cramervonmises_2samp(u, v)
+            return TestResult(float(res2.statistic), float(res2.pvalue), float(res2.pvalue))
+        if name == "mannwhitney":
+            res3 = stats.mannwhitneyu(u, v, alternative="two-sided")
+            return TestResult(float(res3.statistic), float(res3.pvalue), float(res3.pvalue))
+        if name == "t_test":
+            res4 = stats.ttest_ind(u, v, equal_var=False)
+            stat, p = float(res4.statistic), float(res4.pvalue)
+            if math.isnan(p):  # both samples constant: equal means or a sure shift
+                same = bool(u[0] == v[0]) if u.shape[0] and v.shape[0] else True
+                stat, p = (0.0, 1.0) if same else (math.inf, 0.0)
+            return TestResult(stat, p, p)
+        if name == "energy":
+            e = float(stats.energy_distance(u, v))
+            return TestResult(e, None, e)
+    raise KeyError(name)
+
+
+# -- categorical / binned --------------------------------------------------------------
+
+def aligned_counts(ref: ColumnSummary, cur: ColumnSummary) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels (union, reference order first) and the two count vectors aligned on them."""
+    rl, rc = ref.distinct()
+    cl, cc = cur.distinct()
+    if ref.is_numeric and cur.is_numeric:
+        labels = np.union1d(rl, cl)
+        r = np.zeros(labels.shape[0], dtype=np.int64)
+        c = np.zeros(labels.shape[0], dtype=np.int64)
+        r[np.searchsorted(labels, rl)] = rc
+        c[np.searchsorted(labels, cl)] = cc
+        return labels, r, c
+    index: dict[object, int] = {}
+    for lab in list(rl) + list(cl):
+        index.setdefault(lab, len(index))
+    r = np.zeros(len(index), dtype=np.int64)
+    c = np.zeros(len(index), dtype=np.int64)
+    r[[index[x] for x in rl]] = rc
+    c[[index[x] for x in cl]] = cc
+    labels = np.empty(len(index), dtype=object)
+    labels[:] = list(index)
+    return labels, r, c
+
+
+def sturges_counts(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Histogram counts of two sorted arrays on Sturges bins over their union (as
+    ``np.histogram_bin_edges(concat, "sturges")``), counted by binary search."""
+    lo, hi = float(min(u[0], v[0])), float(max(u[-1], v[-1]))
+    edges = np.histogram_bin_edges(np.array([lo, hi]), bins=_sturges_bins(u.shape[0] + v.shape[0], lo, hi), range=(lo, hi))
+    return edges, _hist_sorted(u, edges), _hist_sorted(v, edges)
+
+
+def _sturges_bins(n: int, lo: float, hi: float) -> int:
+    if hi <= lo:
+        return 1
+    width = (hi - lo) / (np.log2(n) + 1.0)
+    return max(1, int(np.ceil((hi - lo) / width)))
+
+
+def _hist_sorted(a: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """np.histogram counts of a sorted array (half-open bins, last bin closed)."""
+    inner = np.searchsorted(a, edges[1:-1], side="left")
+    lo = np.searchsorted(a, edges[0], side="left")
+    hi = np.searchsorted(a, edges[-1], side="right")
+    return np.diff(np.r_[lo, inner, hi]).astype(np.int64)
+
+
+def binned(ref: ColumnSummary, cur: ColumnSummary) -> tuple[np.ndarray, np.ndarray]:
+    """Reference and current counts on shared bins: per value for categorical data and
+    numeric columns with at most 20 distinct reference values, Sturges bins otherwise."""
+    if ref.is_numeric and cur.is_numeric and ref.n_unique() > 20:
+        assert ref.values is not None and cur.values is not None
+        _, r, c = sturges_counts(ref.values, cur.values)
+        return r, c
+    _, r, c = aligned_counts(ref, cur)
+    return r, c
+
+
+def _fill_zeroes(p: np.ndarray) -> np.ndarray:
+    nz = p[p != 0]
+    if nz.shape[0] == 0:
+        return p
+    low = float(nz.min())
+    fill = low / 10**6 if low <= 0.0001 else 0.0001
+    out = p.astype(np.float64).copy()
+    out[out == 0] = fill
+    return out
+
+
+def distance(name: str, r: np.ndarray, c: np.ndarray) -> float:
+    """A distance between two count vectors on the same bins."""
+    from scipy import stats
+    from scipy.spatial import distance as sdist
+
+    rp = r / r.sum()
+    cp = c / c.sum()
+    if name == "psi":
+        rp, cp = _fill_zeroes(rp), _fill_zeroes(cp)
+        return float(np.sum((rp - cp) * np.log(rp / cp)))
+    if name == "kl_div":
+        return float(stats.entropy(_fill_zeroes(rp), _fill_zeroes(cp)))
+    if name == "jensenshannon":
+        return float(sdist.jensenshannon(rp, cp))
+    if name == "hellinger":
+        return float(np.sqrt(np.sum((np.sqrt(rp) - np.sqrt(cp)) ** 2)) / np.sqrt(2.0))
+    if name == "tvd":
+        return float(0.5 * np.sum(np.abs(rp - cp)))
+    raise KeyError(name)
+
+
+def chisquare_test(r: np.ndarray, c: np.ndarray) -> TestResult:
+    """Current counts against reference proportions scaled to the current size (as
+    Evidently): ``scipy.stats.chisquare(c, r * c.sum() / r.sum())``. A label seen only
+    in current gives an infinite statistic and p = 0."""
+    from scipy import stats
+
+    if r.shape[0] < 2:
+        return TestResult(0.0, 1.0, 1.0)  # one label on both sides: nothing can differ
+    expected = r * (c.sum() / r.sum())
+    if np.any((expected == 0) & (c > 0)):
+        return TestResult(math.inf, 0.0, 0.0)
+    keep = expected > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        res = stats.chisquare(c[keep], expected[keep])
+    return TestResult(float(res.statistic), float(res.pvalue), float(res.pvalue))
+
+
+def two_by_two(r: np.ndarray, c: np.ndarray, what: str) -> tuple[int, int, int, int]:
+    if r.shape[0] > 2:
+        raise TestUndefined(f"{what} needs a binary column; this one has {r.shape[0]} values")
+    if r.shape[0] == 1:
+        return int(r[0]), 0, int(c[0]), 0
+    return int(r[0]), int(r[1]), int(c[0]), int(c[1])
+
+
+def z_test(r: np.ndarray, c: np.ndarray) -> TestResult:
+    """Pooled two-proportion Z-test on a binary column (p equals the 2x2 chi-square
+    without continuity correction)."""
+    from scipy import stats
+
+    r0, r1, c0, c1 = two_by_two(r, c, "the Z-test")
+    n1, n2 = r0 + r1, c0 + c1
+    pooled = (r0 + c0) / (n1 + n2)
+    if pooled in (0.0, 1.0):
+        return TestResult(0.0, 1.0, 1.0)
+    z = (r0 / n1 - c0 / n2) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    p = float(2 * stats.norm.sf(abs(z)))
+    return TestResult(float(z), p, p)
+
+
+def fisher_test(r: np.ndarray, c: np.ndarray) -> TestResult:
+    """Fisher's exact test on the 2x2 table reference/current x the two values."""
+    from scipy import stats
+
+    r0, r1, c0, c1 = two_by_two(r, c, "Fisher's exact test")
+    res = stats.fisher_exact([[r0, r1], [c0, c1]])
+    return TestResult(float(res.statistic), float(res.pvalue), float(res.pvalue))
+
+
+def as_categorical_counts(ref: ColumnSummary, cur: ColumnSummary, what: str) -> tuple[np.ndarray, np.ndarray]:
+    if ref.is_numeric and ref.n_unique() + cur.n_unique() > MAX_CATEGORIES_FOR_NUMERIC:
+        raise TestUndefined(f"{what} needs a categorical column; this numeric one has too many distinct values")
+    _, r, c = aligned_counts(ref, cur)
+    return r, c
+
+
+NUMERIC_TESTS: dict[str, Callable[[np.ndarray, np.ndarray], TestResult]] = {
+    "ks": ks_test,
+    "wasserstein": wasserstein_normed,
+    **{name: (lambda u, v, _n=name: _scipy_numeric(_n, u, v))
+       for name in ("anderson", "cramer_von_mises", "mannwhitney", "t_test", "energy")},
+}
+COUNT_TESTS: dict[str, Callable[[np.ndarray, np.ndarray], TestResult]] = {
+    "chisquare": chisquare_test, "z": z_test, "fisher": fisher_test,
+}
+
+
+def run_method(name: str, ref: ColumnSummary, cur: ColumnSummary) -> TestResult:
+    """Run method ``name`` on two summaries of one column; raises :class:`TestUndefined`."""
+    method = METHODS[name]
+    if method.applies == "numeric":
+        if not (ref.is_numeric and cur.is_numeric):
+            raise TestUndefined(f"{name} needs a numeric column")
+        assert ref.values is not None and cur.values is not None
+        return NUMERIC_TESTS[name](ref.values, cur.values)
+    if name in COUNT_TESTS:
+        r, c = as_categorical_counts(ref, cur, name)
+        return COUNT_TESTS[name](r, c)
+    r, c = binned(ref, cur)
+    d = distance(name, r, c)
+    return TestResult(d, None, d)
