@@ -1,0 +1,93 @@
+"""Views of validation reports and suites: HTML for notebooks, text for terminals.
+
+Failed rules come first; each failing rule's sample sits in an expandable ``<details>``.
+Size is bounded whatever the data: at most :data:`MAX_RULES_SHOWN` rules and the
+(already capped) samples per rule.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any
+
+from .html import badge, card, fmt, table, text_table
+
+MAX_RULES_SHOWN = 200
+MAX_CELL = 120
+
+
+def _cut(text: str, limit: int = MAX_CELL) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, dict):
+        return _cut(", ".join(f"{k}={fmt(x)}" for k, x in v.items()))
+    if isinstance(v, (list, tuple)):
+        return _cut(json.dumps(list(v), default=str))
+    return _cut(fmt(v))
+
+
+def _ordered(report: Any) -> list[Any]:
+    rank = {"error": 0, "fail": 1, "pass": 2}
+    return sorted(report.results, key=lambda r: (rank.get(r.status, 3), r.line))
+
+
+def _fraction(r: Any) -> str:
+    f = r.failing_fraction
+    return "" if f is None else f"{f:.2%}"
+
+
+def report_text(report: Any) -> str:
+    """Plain text: headline, then one line per rule (failed first), then samples."""
+    lines = [report.headline()]
+    rows = [(r.status.upper(), r.line, _cut(r.rule, 50), "" if r.failing is None else r.failing,
+             _fraction(r), _value(r.observed), _cut(r.message, 60))
+            for r in _ordered(report)[:MAX_RULES_SHOWN]]
+    if rows:
+        lines.append(text_table(["status", "line", "rule", "failing", "fraction", "observed", "message"], rows))
+    if len(report.results) > MAX_RULES_SHOWN:
+        lines.append(f"… {len(report.results) - MAX_RULES_SHOWN} more rules (see .to_frame())")
+    for r in report.failed[:MAX_RULES_SHOWN]:
+        if r.samples:
+            shown = "; ".join(f"row {fmt(s['row'])}: {_value(s['value'])}" for s in r.samples)
+            lines.append(f"  line {r.line} samples: {_cut(shown, 300)}")
+    return "\n".join(lines)
+
+
+def _samples_html(r: Any) -> str:
+    if not r.samples:
+        return ""
+    body = table(["row", "value"], [(fmt(s["row"]), _value(s["value"])) for s in r.samples])
+    more = "" if (r.failing or 0) <= len(r.samples) else f" (first {len(r.samples)} of {r.failing})"
+    return f"<details><summary>failing values{escape(more)}</summary>{body}</details>"
+
+
+def report_html(report: Any) -> str:
+    """The notebook view: verdict, then a table of rules, failed first, samples folded."""
+    verdict = badge("passed" if report.ok else "failed")
+    if report.warn_only and not report.ok:
+        verdict += " " + badge("warn only", "mlops-warn")
+    s = report.summary()
+    head = (f"<div>{verdict} <span class='mlops-muted-text'>{escape(report.target)}: "
+            f"{report.rows} rows × {report.columns} columns; {s['rules']} rules, {s['failed']} failed"
+            f"{', ' + str(s['errors']) + ' errors' if s['errors'] else ''}; {report.seconds:.3f} s</span></div>")
+    rows = []
+    for r in _ordered(report)[:MAX_RULES_SHOWN]:
+        detail = escape(_cut(r.message, 200)) + _samples_html(r)
+        rows.append((badge(r.status), r.line, f"<code>{escape(_cut(r.rule, 100))}</code>",
+                     "" if r.failing is None else r.failing, _fraction(r), _value(r.observed), detail))
+    more = ""
+    if len(report.results) > MAX_RULES_SHOWN:
+        more = f"<div class='mlops-muted-text'>… {len(report.results) - MAX_RULES_SHOWN} more rules: use .to_frame()</div>"
+    body = table(["status", "line", "rule", "failing", "fraction", "observed", "details"], rows,
+                 raw_html_cols={0, 2, 6})
+    return card(f"validation: {report.name}", head + body + more)
+
+
+def suite_html(suite: Any) -> str:
+    """A suite as a numbered list of its rules."""
+    rows = [(i + 1, f"<code>{escape(_cut(rule, 160))}</code>") for i, rule in enumerate(suite.rules[:MAX_RULES_SHOWN])]
+    desc = f"<div class='mlops-muted-text'>{escape(suite.description)}</div>" if suite.description else ""
+    return card(f"suite: {suite.name} ({len(suite.rules)} rules)", desc + table(["#", "rule"], rows, raw_html_cols={1}))

@@ -1,0 +1,155 @@
+"""Column views for the engine: each column converted once per validation and cached.
+
+Semantics (see docs/validation.md): NaN, None and pd.NA are *missing* and skipped by row
+rules (only ``is not null`` and ``null fraction`` look at them); ±inf is a value that fails
+every numeric comparison; in an object column, values of the wrong type for the rule are
+*type failures* (they fail, with the reason in the report), never silently passed.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as pdt
+
+
+@dataclass
+class NumericView:
+    values: np.ndarray  # float64, NaN where missing or not a number
+    null: np.ndarray  # bool: missing
+    finite: np.ndarray  # bool: a finite number (False for missing, inf, type failures)
+    bad: np.ndarray | None  # bool: present but not a number (type failure)
+
+
+@dataclass
+class TextView:
+    series: pd.Series  # values as text (missing and non-text as NA)
+    null: np.ndarray
+    bad: np.ndarray | None
+
+
+def kind_of(dtype: Any) -> str:
+    """``num`` | ``dt`` | ``str`` | ``cat`` | ``obj`` | ``other`` for a pandas dtype."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "cat"
+    if pdt.is_bool_dtype(dtype) or pdt.is_numeric_dtype(dtype):
+        return "num"
+    if pdt.is_datetime64_any_dtype(dtype):
+        return "dt"
+    if pdt.is_string_dtype(dtype) and not pdt.is_object_dtype(dtype):
+        return "str"
+    if pdt.is_object_dtype(dtype):
+        return "obj"
+    return "other"
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, numbers.Number) and not isinstance(v, bool) and v == v
+
+
+class FrameView:
+    """A DataFrame plus per-column caches of the conversions the rules need."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+        self.n = len(df)
+        self._num: dict[str, NumericView] = {}
+        self._text: dict[str, TextView] = {}
+        self._null: dict[str, np.ndarray] = {}
+
+    def has(self, name: str) -> bool:
+        return name in self.df.columns
+
+    def series(self, name: str) -> pd.Series:
+        s = self.df[name]
+        if isinstance(s, pd.DataFrame):  # duplicated column label: check the first
+            s = s.iloc[:, 0]
+        return s
+
+    def kind(self, name: str) -> str:
+        s = self.series(name)
+        k = kind_of(s.dtype)
+        if k == "cat":
+            return kind_of(s.cat.categories.dtype) if len(s.cat.categories) else "str"
+        return k
+
+    def null(self, name: str) -> np.ndarray:
+        if name not in self._null:
+            if name in self._num:
+                self._null[name] = self._num[name].null
+            else:
+                self._null[name] = np.asarray(self.series(name).isna(), dtype=bool)
+        return self._null[name]
+
+    def numeric(self, name: str) -> NumericView:
+        if name in self._num:
+            return self._num[name]
+        s = self.series(name)
+        bad: np.ndarray | None = None
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            s = s.astype(s.cat.categories.dtype if len(s.cat.categories) else object)
+        dtype = s.dtype
+        if isinstance(dtype, np.dtype) and dtype.kind == "f":
+            values = s.to_numpy(dtype=np.float64, copy=False)
+            null = np.isnan(values)
+        elif pdt.is_bool_dtype(dtype) or pdt.is_numeric_dtype(dtype):
+            values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            null = np.asarray(s.isna(), dtype=bool) | np.isnan(values)
+        else:
+            null = np.asarray(s.isna(), dtype=bool)
+            if pdt.is_object_dtype(dtype):
+                is_num = np.fromiter((_is_number(v) for v in s.to_numpy()), dtype=bool, count=len(s))
+                values = np.full(len(s), np.nan)
+                if is_num.any():
+                    values[is_num] = s[is_num].astype(np.float64).to_numpy()
+                bad = ~is_num & ~null
+            else:  # text, datetimes...: every present value is a type failure
+                values = np.full(len(s), np.nan)
+                bad = ~null
+            if bad is not None and not bad.any():
+                bad = None
+        finite = np.isfinite(values)
+        view = NumericView(values=values, null=null, finite=finite, bad=bad)
+        self._num[name] = view
+        return view
+
+    def text(self, name: str) -> TextView:
+        if name in self._text:
+            return self._text[name]
+        s = self.series(name)
+        null = self.null(name)
+        bad: np.ndarray | None = None
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            s = s.astype(object)
+        if pdt.is_object_dtype(s.dtype):
+            is_str = np.fromiter((isinstance(v, str) for v in s.to_numpy()), dtype=bool, count=len(s))
+            bad = ~is_str & ~null
+            s = s.where(is_str)
+            if not bad.any():
+                bad = None
+        elif kind_of(s.dtype) != "str":
+            bad = ~null if (~null).any() else None
+            s = pd.Series(pd.NA, index=s.index, dtype=object)
+        view = TextView(series=s, null=null, bad=bad)
+        self._text[name] = view
+        return view
+
+
+def sample_value(v: Any, limit: int = 200) -> Any:
+    """One failing value as bounded, JSON-friendly data."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float):
+        if v != v:
+            return None
+        return v if np.isfinite(v) else str(v)
+    if isinstance(v, (int, bool)):
+        return v
+    text = str(v)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

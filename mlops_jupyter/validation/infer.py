@@ -1,0 +1,192 @@
+"""``mj.infer_suite(df)``: propose a suite from good data.
+
+Per column: its type; not null (or a null-fraction ceiling); ranges with a margin (kept
+non-negative when the data is); a category set for low-cardinality columns; uniqueness
+for integer/text key candidates; a common string pattern and length range for text;
+datetime ranges and "not in the future". For the table: the columns, a row floor, no
+duplicate rows (when there are none). The suite passes on the data it came from.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from typing import Any
+
+from .language import quote_name
+from .suites import Suite
+
+MAX_CATEGORIES = 20
+MARGIN = 0.1  # of the observed range, on each side
+
+
+def _num(v: float, integer: bool) -> str:
+    if integer:
+        return str(int(v))
+    text = f"{v:.6g}"
+    return text if any(c in text for c in ".e") else text + ".0"
+
+
+def _range_rule(col: str, lo: float, hi: float, integer: bool) -> str:
+    span = hi - lo
+    pad = span * MARGIN if span > 0 else max(abs(lo) * MARGIN, 1.0)
+    low, high = lo - pad, hi + pad
+    if lo >= 0:
+        low = max(low, 0.0)
+    if hi <= 0:
+        high = min(high, 0.0)
+    if integer:
+        low, high = math.floor(low), math.ceil(high)
+    else:
+        low, high = _round_out(low, hi=False), _round_out(high, hi=True)
+    return f"{quote_name(col)} between {_num(low, integer)} and {_num(high, integer)}"
+
+
+def _round_out(v: float, hi: bool) -> float:
+    if v == 0:
+        return 0.0
+    digits = 3 - math.floor(math.log10(abs(v)))
+    scale = 10.0 ** digits
+    return (math.ceil(v * scale) if hi else math.floor(v * scale)) / scale
+
+
+def _literal(v: Any) -> str:
+    if isinstance(v, str):
+        return '"' + v.replace('"', '\\"') + '"'
+    if isinstance(v, bool):
+        return str(int(v))
+    return repr(v.item() if hasattr(v, "item") else v)
+
+
+def _shape(text: str) -> str:
+    """A regex that generalises one value: runs of letters/digits become classes."""
+    out = []
+    for run in re.finditer(r"[A-Z]+|[a-z]+|[0-9]+|\s+|.", text):
+        tok = run.group()
+        if tok[0].isascii() and tok[0].isupper():
+            out.append("[A-Z]+")
+        elif tok[0].isascii() and tok[0].islower():
+            out.append("[a-z]+")
+        elif tok[0].isdigit() and tok[0].isascii():
+            out.append("[0-9]+")
+        elif tok[0].isspace():
+            out.append(r"\s+")
+        else:
+            out.append(re.escape(tok))
+    return "^" + "".join(out) + "$"
+
+
+def _pattern(values: Any) -> str | None:
+    distinct = values.drop_duplicates()
+    if len(distinct) > 200_000:
+        distinct = distinct.sample(200_000, random_state=0)
+    shapes = set(distinct.map(_shape))
+    if len(shapes) == 1:
+        pattern = shapes.pop()
+        if pattern.count("+") >= 2:  # a single run (plain words) says little
+            return pattern
+    return None
+
+
+def _column_rules(df: Any, col: str) -> list[str]:
+    import pandas as pd
+    from pandas.api import types as pdt
+
+    s = df[col]
+    q = quote_name(col)
+    n = len(s)
+    rules: list[str] = []
+    dtype = s.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        rules.append(f"{q} is category")
+    elif pdt.is_bool_dtype(dtype):
+        rules.append(f"{q} is boolean")
+    elif pdt.is_integer_dtype(dtype):
+        rules.append(f"{q} is integer")
+    elif pdt.is_float_dtype(dtype):
+        rules.append(f"{q} is float")
+    elif pdt.is_datetime64_any_dtype(dtype):
+        rules.append(f"{q} is datetime")
+    elif pdt.is_string_dtype(dtype) and not pdt.is_object_dtype(dtype):
+        rules.append(f"{q} is string")
+    nulls = int(s.isna().sum())
+    if nulls == 0:
+        rules.append(f"{q} is not null")
+    else:
+        ceiling = min(1.0, _round_out(nulls / n * 1.5 + 0.01, hi=True))
+        rules.append(f"null fraction of {q} <= {ceiling:g}")
+    present = s.dropna()
+    if present.empty:
+        return rules
+    distinct = int(present.nunique())
+    if pdt.is_bool_dtype(dtype):
+        return rules
+    low_card = distinct <= MAX_CATEGORIES and distinct < max(2, len(present) // 2)
+    is_text = isinstance(dtype, pd.CategoricalDtype) or pdt.is_string_dtype(dtype) or pdt.is_object_dtype(dtype)
+    if pdt.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
+        integer = pdt.is_integer_dtype(dtype)
+        values = present.astype(float)
+        finite = values[values.abs() != float("inf")]
+        if not finite.empty:
+            rules.append(_range_rule(col, float(finite.min()), float(finite.max()), integer))
+        if integer and low_card:
+            members = ", ".join(_literal(v) for v in sorted(present.unique()))
+            rules.append(f"{q} in {{{members}}}")
+        dense = float(finite.max() - finite.min()) < 2 * len(present) if not finite.empty else False
+        keyish = re.search(r"(^|_)(id|key|code)$", col.lower()) is not None
+        if integer and distinct == len(present) and len(present) > 1 and (dense or keyish):
+            rules.append(f"{q} is unique")
+        return rules
+    if pdt.is_datetime64_any_dtype(dtype):
+        lo, hi = present.min(), present.max()
+        span = hi - lo
+        pad = span * MARGIN if span > pd.Timedelta(0) else pd.Timedelta(days=1)
+        rules.append(f'{q} between "{(lo - pad).isoformat()}" and "{(hi + pad).isoformat()}"')
+        now = pd.Timestamp.now(tz=getattr(dtype, "tz", None))
+        if hi <= now:
+            rules.append(f"{q} is not in the future")
+        return rules
+    if is_text:
+        strings = present.astype(object)
+        if not all(isinstance(v, str) for v in strings.head(1000)):
+            return rules
+        if low_card:
+            members = ", ".join(_literal(v) for v in sorted(strings.unique(), key=str))
+            rules.append(f"{q} in {{{members}}}")
+            return rules
+        lengths = strings.str.len()
+        lo, hi = int(lengths.min()), int(lengths.max())
+        rules.append(f"length of {q} between {max(0, lo - max(1, lo // 10))} and {hi + max(1, hi // 10)}")
+        pattern = _pattern(strings)
+        if pattern is not None:
+            escaped = pattern.replace('"', '\\"')
+            rules.append(f'{q} matches "{escaped}"')
+        if distinct == len(present) and len(present) > 1:
+            rules.append(f"{q} is unique")
+    return rules
+
+
+def infer_suite(df: Any, name: str | None = None) -> Suite:
+    """Propose a suite from good data; it passes on ``df`` and catches realistic corruption.
+
+    Nothing is written: save it with :func:`save_suite` (or ``%validate DF --infer NAME``).
+    """
+    import pandas as pd
+
+    from ..errors import MlopsUsageError
+
+    if not isinstance(df, pd.DataFrame):
+        raise MlopsUsageError(f"infer_suite needs a DataFrame, not {type(df).__name__}")
+    cols = [str(c) for c in df.columns]
+    rules = [f"columns include {', '.join(quote_name(c) for c in cols)}"] if cols else []
+    if len(df):
+        rules.append(f"rows >= {max(1, len(df) // 10)}")
+        if len(df) > 1 and not df.duplicated().any():
+            rules.append("no duplicate rows")
+    for col in df.columns:
+        rules += _column_rules(df, col)
+    label = name or "inferred"
+    today = _dt.date.today().isoformat()
+    return Suite(name=label, rules=rules,
+                 description=f"inferred from {len(df)} rows x {df.shape[1]} columns on {today}")
