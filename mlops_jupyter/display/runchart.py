@@ -1,0 +1,61 @@
+"""A live plotly chart of a run's metrics, updated from the background writer (throttled)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+MAX_POINTS_PER_SERIES = 5000
+MAX_SERIES = 12
+
+
+class LiveChart:
+    """One line per metric (x = step). ``on_points`` is called by the writer thread."""
+
+    def __init__(self, title: str, min_interval: float = 1.0, widget: bool = True) -> None:
+        import plotly.graph_objects as go
+
+        self.min_interval = min_interval
+        self.series: dict[str, tuple[list[int], list[float]]] = {}
+        self._lock = threading.Lock()
+        self._last = 0.0
+        self._dirty = False
+        self.redraws = 0
+        layout = {"title": title, "height": 300, "margin": {"l": 40, "r": 10, "t": 30, "b": 30}, "xaxis": {"title": "step"}}
+        self.figure: Any = go.FigureWidget(layout=layout) if widget else go.Figure(layout=layout)
+
+    def on_points(self, points: list[tuple[str, float, int, int]]) -> None:
+        """New points were stored: remember them, redraw at most every ``min_interval`` s."""
+        with self._lock:
+            for key, value, _ts, step in points:
+                if key not in self.series and len(self.series) >= MAX_SERIES:
+                    continue
+                xs, ys = self.series.setdefault(key, ([], []))
+                xs.append(step)
+                ys.append(value)
+                if len(xs) > MAX_POINTS_PER_SERIES:
+                    del xs[: len(xs) - MAX_POINTS_PER_SERIES]
+                    del ys[: len(ys) - MAX_POINTS_PER_SERIES]
+            self._dirty = True
+        if time.monotonic() - self._last >= self.min_interval:
+            self.redraw()
+
+    def redraw(self) -> None:
+        """Push the series to the figure (also called once when the run ends)."""
+        with self._lock:
+            if not self._dirty:
+                return
+            data = {k: (list(x), list(y)) for k, (x, y) in self.series.items()}
+            self._dirty = False
+            self._last = time.monotonic()
+        fig = self.figure
+        existing = {t.name: t for t in fig.data}
+        with fig.batch_update():
+            for key, (xs, ys) in data.items():
+                trace = existing.get(key)
+                if trace is None:
+                    fig.add_scatter(x=xs, y=ys, mode="lines+markers" if len(xs) < 50 else "lines", name=key)
+                else:
+                    trace.x, trace.y = xs, ys
+        self.redraws += 1

@@ -1,0 +1,172 @@
+"""Views of runs: the run card (HTML + text), run lists, and the comparison with the best run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
+
+from .html import badge, card, fmt, table, text_table
+
+MAX_METRIC_ROWS = 30
+
+
+@dataclass
+class RunView:
+    """A run card: experiment, run, status, where it is stored, what was captured."""
+
+    summary: dict[str, Any]
+    link: str | None = None
+    ui_command: str | None = None
+    note: str | None = None
+
+    @classmethod
+    def of(cls, handle: Any, note: str | None = None) -> RunView:
+        from ..tracking import store
+
+        s = handle.summary()
+        return cls(
+            summary=s,
+            link=store.ui_link(handle.uri, handle.experiment_id, handle.run_id, handle.ui_url),
+            ui_command=store.ui_command(handle.uri),
+            note=note,
+        )
+
+    @property
+    def ok(self) -> bool:
+        return self.summary.get("status") in ("RUNNING", "FINISHED")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.summary, "link": self.link, "ui_command": self.ui_command}
+
+    def _rows(self) -> list[tuple[str, Any]]:
+        s = self.summary
+        cap = s.get("captured") or {}
+        rows: list[tuple[str, Any]] = [
+            ("experiment", f"{s['experiment']} (id {s['experiment_id']})"),
+            ("run", f"{s['run_name']} ({s['run_id']})"),
+            ("store", s["tracking_uri"]),
+        ]
+        if cap.get("git"):
+            rows.append(("git", f"{cap['git']}{' + uncommitted changes' if cap.get('dirty') else ''}"))
+        if cap.get("notebook"):
+            rows.append(("notebook", cap["notebook"]))
+        if cap.get("history"):
+            rows.append(("cell history", cap["history"]))
+        if cap.get("parameters"):
+            rows.append(("papermill parameters", ", ".join(cap["parameters"])))
+        rows.append(("points logged", s.get("points", 0)))
+        if s.get("spooling"):
+            rows.append(("spool", "store unreachable: events spooled under .mlops/spool (run sync)"))
+        return rows
+
+    def __str__(self) -> str:
+        s = self.summary
+        lines = [f"run {s['run_name']} ({s['run_id']}) {s['status']} in experiment {s['experiment']}"]
+        if self.note:
+            lines.append(self.note)
+        lines.append(text_table(["", ""], self._rows()))
+        metrics = list((s.get("metrics") or {}).items())[:MAX_METRIC_ROWS]
+        if metrics:
+            lines.append(text_table(["metric", "latest"], metrics))
+        if self.link:
+            lines.append(f"MLflow UI: {self.link}")
+        elif self.ui_command:
+            lines.append(f"MLflow UI: {self.ui_command}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        s = self.summary
+        head = f"<div>{badge(s['status'])} <b>{escape(str(s['run_name']))}</b></div>"
+        if self.note:
+            head += f"<div class='mlops-muted-text'>{escape(self.note)}</div>"
+        body = table(["", ""], self._rows())
+        metrics = list((s.get("metrics") or {}).items())[:MAX_METRIC_ROWS]
+        if metrics:
+            body += table(["metric", "latest"], metrics)
+        if self.link:
+            body += f"<div><a href='{escape(self.link, quote=True)}' target='_blank'>open in the MLflow UI</a></div>"
+        elif self.ui_command:
+            body += f"<div class='mlops-muted-text'>MLflow UI: <code>{escape(self.ui_command)}</code></div>"
+        return card("mlops run", head + body)
+
+
+@dataclass
+class RunsView:
+    """A list of runs of an experiment (``mlops-jupyter runs``)."""
+
+    experiment: str
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        from .._util import json_safe
+
+        return {"experiment": self.experiment, "runs": json_safe(self.runs)}
+
+    def _rows(self) -> list[list[Any]]:
+        return [
+            [r["run_id"][:12], r["run_name"], r["status"], r["start"],
+             ", ".join(f"{k}={fmt(v)}" for k, v in list(r["metrics"].items())[:4])]
+            for r in self.runs
+        ]
+
+    def __str__(self) -> str:
+        if not self.runs:
+            return f"experiment {self.experiment}: no runs"
+        return f"experiment {self.experiment}\n" + text_table(["run", "name", "status", "started", "metrics"], self._rows())
+
+    def _repr_html_(self) -> str:
+        return card(f"runs of {self.experiment}", table(["run", "name", "status", "started", "metrics"], self._rows()))
+
+
+def compare_text(result: Any) -> str:
+    """Plain-text comparison (terminals, CLI)."""
+    cur = result.current
+    if result.best is None:
+        return f"run {cur['run_name']} ({cur['run_id'][:8]}): no other finished run with '{result.metric}' to compare with"
+    verdict = "best so far" if result.ok else "worse than the best run"
+    lines = [
+        f"{result.metric} ({result.mode}): run {cur['run_name']} is {verdict} "
+        f"(best: {result.best['run_name']} {result.best['run_id'][:8]})",
+        text_table(["metric", "this run", "best run"], result.metrics),
+    ]
+    if result.params:
+        lines.append("params that differ:")
+        lines.append(text_table(["param", "this run", "best run"], result.params))
+    return "\n".join(lines)
+
+
+def compare_html(result: Any) -> str:
+    """HTML comparison: metrics side by side and the params that differ."""
+    cur = result.current
+    if result.best is None:
+        return card("mlops compare", f"<div>{escape(compare_text(result))}</div>")
+    verdict = badge("best so far", "mlops-ok") if result.ok else badge("worse than best", "mlops-warn")
+    head = (
+        f"<div>{verdict} on <b>{escape(result.metric)}</b> ({result.mode}); best run "
+        f"<b>{escape(str(result.best['run_name']))}</b> <span class='mlops-muted-text'>{escape(result.best['run_id'])}</span></div>"
+    )
+    body = table(["metric", f"this run ({cur['run_name']})", "best run"], result.metrics)
+    if result.params:
+        body += "<div>params that differ</div>" + table(["param", "this run", "best run"], result.params)
+    return card("mlops compare", head + body)
+
+
+def compare_figure(result: Any) -> Any:
+    """A grouped bar chart: each metric, this run vs the best run."""
+    import plotly.graph_objects as go
+
+    names = [m for m, _, _ in result.metrics]
+    fig = go.Figure()
+    fig.add_bar(name=f"this run ({result.current['run_name']})", x=names, y=[c for _, c, _ in result.metrics])
+    if result.best is not None:
+        fig.add_bar(name=f"best ({result.best['run_name']})", x=names, y=[b for _, _, b in result.metrics])
+    fig.update_layout(barmode="group", height=320, margin={"l": 40, "r": 10, "t": 30, "b": 40}, title=f"compare on {result.metric}")
+    return fig

@@ -1,0 +1,262 @@
+"""``%mlops_track`` and ``%%mlops_track``: runs on MLflow from notebook cells.
+
+Each action is a thin call of the tracking API (``mj.start_run``, ``mj.log``...); the
+exporter turns the same lines into those calls through :data:`SCRIPT_EXPORTS`.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import contextlib
+import re
+from collections.abc import Callable
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from .._util import parse_pairs, parse_value
+from ..errors import MlopsUsageError
+from ..session import session
+
+ACTIONS = ("start", "log", "artifact", "status", "end", "sync", "compare")
+STATUSES = ("FINISHED", "FAILED", "KILLED")
+
+
+def _pairs(items: list[str], what: str) -> dict[str, Any]:
+    try:
+        return parse_pairs(items, what)
+    except MlopsUsageError as exc:
+        raise UsageError(exc.message) from None
+
+
+@magics_class
+class TrackingMagics(Magics):
+    """Experiment tracking (runs, metrics, params, artifacts) on MLflow."""
+
+    @magic_arguments()
+    @argument("action", nargs="?", choices=ACTIONS, help="start | log | artifact | status | end | sync | compare (cell magic: omit, the cell runs inside a new run)")
+    @argument("values", nargs="*", help="log: name=value pairs (numbers become metrics, text params; {expr} and $var are expanded); artifact: PATH")
+    @argument("-e", "--experiment", help="start: experiment name (default: the profile's experiment)")
+    @argument("-n", "--name", help="start: run name")
+    @argument("--tags", nargs="+", default=[], metavar="K=V", help="start: run tags")
+    @argument("--autolog", action="store_true", help="start: switch on mlflow.autolog() for the installed frameworks")
+    @argument("--description", help="start: run description")
+    @argument("--step", type=int, help="log: step of the metrics (default: one counter per metric)")
+    @argument("--status", type=str.upper, choices=STATUSES, default="FINISHED", help="end: final status")
+    @argument("--artifact-path", help="artifact: folder inside the run's artifacts")
+    @argument("--metric", help="compare: metric that decides the best run (default: the run's first metric)")
+    @argument("--mode", choices=("min", "max"), help="compare: whether lower or higher is better (default from the name)")
+    @line_cell_magic
+    def mlops_track(self, line: str, cell: str | None = None) -> Any:
+        """Track runs: start, log values, add artifacts, show status, end, sync the spool, compare."""
+        args = parse_argstring(self.mlops_track, line)
+        from .. import tracking
+
+        if cell is not None:
+            if args.action not in (None, "start"):
+                raise UsageError("%%mlops_track takes only start options (--name, --experiment, --tags, --autolog)")
+            return self._run_cell(args, cell)
+        if args.action is None:
+            raise UsageError(f"%mlops_track needs an action: {' | '.join(ACTIONS)} (see %mlops_track?)")
+        if args.action == "start":
+            handle = tracking.start_run(**_start_kwargs(args))
+            return self._show_start(handle)
+        if args.action == "log":
+            if not args.values:
+                raise UsageError("%mlops_track log needs name=value pairs, e.g. %mlops_track log acc=0.91")
+            tracking.log(_pairs(args.values, "value"), step=args.step)
+            return None
+        if args.action == "artifact":
+            if len(args.values) != 1:
+                raise UsageError("%mlops_track artifact takes one PATH")
+            where = tracking.log_artifact(args.values[0], artifact_path=args.artifact_path)
+            print(f"stored artifact {where}")
+            return None
+        if args.action == "status":
+            return _status_view()
+        if args.action == "end":
+            from ..display.tracking import RunView
+
+            return RunView.of(tracking.end_run(status=args.status))
+        if args.action == "sync":
+            return tracking.sync()
+        result = tracking.compare(metric=args.metric, mode=args.mode)
+        if self._in_kernel():
+            from IPython.display import display
+
+            display(result)
+            with contextlib.suppress(Exception):  # no plotly: the table is enough
+                display(result.figure())
+            return None
+        return result
+
+    # -- helpers -------------------------------------------------------------------------
+    def _in_kernel(self) -> bool:
+        return getattr(self.shell, "kernel", None) is not None
+
+    def _show_start(self, handle: Any) -> Any:
+        from ..display.tracking import RunView
+
+        view = RunView.of(handle)
+        if not self._in_kernel():
+            return view
+        from IPython.display import display
+
+        display(view)
+        try:
+            from ..display.runchart import LiveChart
+
+            chart = LiveChart(f"metrics of {handle.run_name}")
+            handle.writer.listeners.append(chart.on_points)
+            handle.on_end.append(lambda _h: chart.redraw())
+            display(chart.figure)
+        except Exception as exc:  # widgets unavailable: the card is enough
+            print(f"(live chart unavailable: {exc})")
+        return None
+
+    def _run_cell(self, args: Any, cell: str) -> Any:
+        from .. import tracking
+
+        code = self.shell.transform_cell(cell) if self.shell is not None else cell
+        tree = ast.parse(code)
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        assert last is None or isinstance(last, ast.Expr)
+        ns = self.shell.user_ns if self.shell is not None else {}
+        with tracking.track(**_start_kwargs(args)) as handle:
+            self._show_start(handle) if self._in_kernel() else print(repr(handle))
+            exec(compile(ast.Module(body=tree.body, type_ignores=[]), "<mlops_track cell>", "exec"), ns)
+            value = eval(compile(ast.Expression(last.value), "<mlops_track cell>", "eval"), ns) if last else None
+        return value
+
+
+def _start_kwargs(args: Any) -> dict[str, Any]:
+    return {
+        "name": args.name,
+        "experiment": args.experiment,
+        "tags": _pairs(args.tags, "tag") if args.tags else None,
+        "autolog": bool(args.autolog),
+        "description": args.description,
+    }
+
+
+def _status_view() -> Any:
+    from .. import tracking
+    from ..display.tracking import RunView
+
+    handle = tracking.active_run()
+    if handle is not None:
+        return RunView.of(handle)
+    last = tracking.last_run()
+    if last is not None:
+        return RunView.of(last, note="no active run; this is the last run of the session")
+    return "no run in this session - start one with %mlops_track start"
+
+
+def on_load(ipython: Any) -> None:
+    """Record executed cells (order, source, timing) for the runs' cell history."""
+    from ..tracking.history import recorder
+
+    session.state["tracking.user_ns"] = ipython.user_ns
+
+    def pre(info: Any) -> None:
+        recorder().pre(getattr(info, "raw_cell", "") or "", getattr(info, "cell_id", None))
+
+    def post(result: Any) -> None:
+        error = getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec", None)
+        recorder().post(getattr(result, "execution_count", None), bool(getattr(result, "success", True)), error)
+
+    on_unload(ipython)
+    ipython.events.register("pre_run_cell", pre)
+    ipython.events.register("post_run_cell", post)
+    ipython.__dict__["_mlops_tracking_hooks"] = (pre, post)
+
+
+def on_unload(ipython: Any) -> None:
+    """Remove the history hooks and flush the active run's buffer (the run stays open)."""
+    hooks = ipython.__dict__.pop("_mlops_tracking_hooks", None)
+    if hooks:
+        for event, fn in zip(("pre_run_cell", "post_run_cell"), hooks, strict=True):
+            with contextlib.suppress(ValueError):
+                ipython.events.unregister(event, fn)
+    run = session.run
+    if run is not None and hasattr(run, "flush"):
+        run.flush(timeout=30)
+
+
+# -- export to scripts -----------------------------------------------------------------
+_EXPR = re.compile(r"^\{(.+)\}$", re.S)
+_VAR = re.compile(r"^\$([A-Za-z_]\w*)$")
+
+
+def _value_code(text: str) -> str:
+    m = _EXPR.match(text.strip())
+    if m:
+        return f"({m.group(1).strip()})"
+    m = _VAR.match(text.strip())
+    if m:
+        return m.group(1)
+    return repr(parse_value(text))
+
+
+def _kwargs_code(pairs: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in pairs)
+
+
+def _start_code(args: Any, func: str) -> str:
+    pairs: list[tuple[str, str]] = []
+    for key in ("name", "experiment", "description"):
+        if getattr(args, key):
+            pairs.append((key, repr(getattr(args, key))))
+    if args.tags:
+        tags = {}
+        for item in args.tags:
+            k, sep, v = item.partition("=")
+            if not sep:
+                raise UsageError(f"tag '{item}' is not of the form name=value")
+            tags[k.strip()] = _value_code(v)
+        pairs.append(("tags", "{" + ", ".join(f"{k!r}: {v}" for k, v in tags.items()) + "}"))
+    if args.autolog:
+        pairs.append(("autolog", "True"))
+    return f"{func}({_kwargs_code(pairs)})"
+
+
+def export_mlops_track(line: str, cell: str | None) -> str:
+    """Python source doing what ``%mlops_track LINE`` (or the cell magic) does, with ``mj``."""
+    args = TrackingMagics.mlops_track.parser.parse_argstring(line)  # type: ignore[attr-defined]
+    if cell is not None:
+        body = cell if cell.strip() else "pass"
+        indented = "\n".join(("    " + ln) if ln.strip() else ln for ln in body.splitlines())
+        return f"with {_start_code(args, 'mj.track')}:\n{indented}\n"
+    action = args.action
+    if action == "start":
+        return _start_code(args, "mj.start_run") + "\n"
+    if action == "log":
+        items = []
+        for item in args.values:
+            k, sep, v = item.partition("=")
+            if not sep or not k.strip():
+                raise UsageError(f"value '{item}' is not of the form name=value")
+            items.append(f"{k.strip()!r}: {_value_code(v)}")
+        step = f", step={args.step}" if args.step is not None else ""
+        return f"mj.log({{{', '.join(items)}}}{step})\n"
+    if action == "artifact":
+        if len(args.values) != 1:
+            raise UsageError("%mlops_track artifact takes one PATH")
+        ap = f", artifact_path={args.artifact_path!r}" if args.artifact_path else ""
+        return f"mj.log_artifact({_value_code(args.values[0]) if args.values[0].startswith(('{', '$')) else repr(args.values[0])}{ap})\n"
+    if action == "status":
+        return "print(mj.active_run())\n"
+    if action == "end":
+        return f"mj.end_run(status={args.status!r})\n"
+    if action == "sync":
+        return "print(mj.sync())\n"
+    if action == "compare":
+        pairs = [(k, repr(getattr(args, k))) for k in ("metric", "mode") if getattr(args, k)]
+        return f"print(mj.compare({_kwargs_code(pairs)}))\n"
+    raise UsageError(f"%mlops_track needs an action: {' | '.join(ACTIONS)}")
+
+
+SCRIPT_EXPORTS: dict[str, Callable[[str, str | None], str]] = {"mlops_track": export_mlops_track}

@@ -1,0 +1,343 @@
+"""The tracking API: start, log, end, sync, compare (``import mlops_jupyter as mj``).
+
+One active run per process lives on ``session.run``. MLflow is imported on the first
+start, never at import time of this module.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import getpass
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from ..errors import NoActiveRun, TrackingError
+from ..session import session
+from . import context, leases, spool, store
+from .history import recorder
+from .run import STATUSES, RunHandle, as_metric
+
+_ENDED = "tracking.last_run"
+
+
+def active_run() -> RunHandle | None:
+    """The active run's handle, or None."""
+    return session.run if isinstance(session.run, RunHandle) else None
+
+
+def current_run() -> RunHandle | None:
+    """The active run for other topics (data, validation, drift) to log into, or None."""
+    return active_run()
+
+
+def _require_run() -> RunHandle:
+    run = active_run()
+    if run is None:
+        raise NoActiveRun("no active run")
+    return run
+
+
+def _check_write(run: RunHandle, action: str) -> None:
+    # Checked once per (profile choice, kernel mode): a profile switch mid-run is re-checked,
+    # and mj.log stays a few microseconds in training loops.
+    key = (session.env_override, os.environ.get("MLOPS_ENV"), session.headless)
+    if run.__dict__.get("_write_key") != key:
+        session.require_write(action)
+        run.__dict__["_write_key"] = key
+
+
+def start_run(
+    name: str | None = None,
+    experiment: str | None = None,
+    tags: dict[str, Any] | None = None,
+    autolog: bool = False,
+    description: str | None = None,
+) -> RunHandle:
+    """Start a run in the active profile's store and capture its context.
+
+    An active run is ended first (FINISHED). Spooled events are replayed and runs left
+    open by dead kernels are closed as KILLED before the new run starts.
+    """
+    profile = session.require_write("start a run")
+    uri = store.check_uri(profile.tracking_uri)
+    previous = active_run()
+    if previous is not None:
+        warnings.warn(f"ending the active run {previous.run_name} ({previous.run_id[:8]}) before starting a new one", stacklevel=2)
+        end_run("FINISHED")
+    cfg = session.config()
+    state_dir = cfg.state_dir
+    if not store.reachable(uri):
+        raise TrackingError(
+            f"tracking server {uri} is unreachable",
+            hint="start it, or switch to a local profile (%mlops_env dev); events of runs already started are spooled",
+        )
+    _replay_quietly(state_dir)
+    leases.close_orphans(state_dir, {p.stem for p in spool.pending(state_dir)})
+    client = store.get_client(uri)
+    exp_name = experiment or profile.experiment
+    exp_id = store.ensure_experiment(client, exp_name, uri)
+
+    nb_path = context.notebook_path()
+    base_tags = {
+        "mlflow.user": _user(),
+        "mlflow.source.name": nb_path or (os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else "<interactive>"),
+        "mlflow.source.type": "NOTEBOOK" if nb_path else "LOCAL",
+        "mlops.env": profile.name,
+        "mlops.kernel": "headless" if session.headless else "interactive",
+    }
+    if nb_path:
+        base_tags["mlops.notebook.path"] = nb_path
+    if description:
+        base_tags["mlflow.note.content"] = description
+    git = context.git_info(cfg.root)
+    base_tags.update(git.tags())
+    env_tags, freeze = context.environment_info()
+    base_tags.update(env_tags)
+    base_tags.update({str(k): str(v) for k, v in (tags or {}).items()})
+
+    created = store.retry_locked(lambda: client.create_run(exp_id, run_name=name, tags=base_tags))
+    handle = RunHandle(
+        run_id=created.info.run_id, experiment_id=exp_id, experiment_name=exp_name,
+        run_name=created.info.run_name, uri=uri, client=client, state_dir=state_dir, ui_url=profile.ui_url,
+    )
+    session.run = handle
+    session.state["tracking.run_started"] = time.time()
+    leases.write(state_dir, handle.run_id, uri, exp_id)
+    _register_exit_hook()
+
+    captured: dict[str, Any] = {"git": git.commit[:12] if git.commit else None, "dirty": git.dirty, "notebook": nb_path}
+    if git.diff or git.untracked:
+        text = git.diff + ("".join(f"# untracked: {u}\n" for u in git.untracked) if git.untracked else "")
+        handle.log_text(text, "code/uncommitted.diff")
+        captured["diff"] = "code/uncommitted.diff"
+    handle.log_text(freeze, "environment/requirements.txt")
+    captured["environment"] = "environment/requirements.txt"
+    params = context.papermill_parameters(context.read_notebook(nb_path))
+    if params:
+        handle.log_params(params)
+        captured["parameters"] = sorted(params)
+    handle.captured = captured
+    if autolog:
+        _autolog_on(handle)
+    return handle
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def _autolog_on(handle: RunHandle) -> None:
+    import mlflow
+
+    mlflow.set_tracking_uri(handle.uri)
+    mlflow.start_run(run_id=handle.run_id)  # autolog writes to MLflow's fluent active run
+    mlflow.autolog(silent=True)
+    handle.captured["autolog"] = True
+
+
+def _autolog_off(handle: RunHandle, status: str) -> None:
+    import mlflow
+
+    mlflow.autolog(disable=True, silent=True)
+    try:
+        if mlflow.active_run() is not None:
+            mlflow.end_run(status=status)
+    except Exception:
+        pass
+
+
+def end_run(status: str = "FINISHED", capture: bool = True) -> RunHandle:
+    """End the active run: flush, record cell history and the notebook, set ``status``."""
+    status = status.upper()
+    if status not in STATUSES:
+        from ..errors import MlopsUsageError
+
+        raise MlopsUsageError(f"status '{status}' is not one of {', '.join(STATUSES)}")
+    handle = _require_run()
+    session.require_write("end a run")
+    try:
+        if capture:
+            _capture_at_end(handle)
+        if handle.captured.get("autolog"):
+            handle.flush()
+            _autolog_off(handle, status)
+        handle.terminate(status)
+    finally:
+        session.run = None
+        session.state[_ENDED] = handle
+        leases.remove(handle.state_dir, handle.run_id)
+        for cb in list(handle.on_end):
+            with contextlib.suppress(Exception):
+                cb(handle)
+    return handle
+
+
+def _capture_at_end(handle: RunHandle) -> None:
+    nb_path = context.notebook_path()
+    nb = context.read_notebook(nb_path)
+    rec = session.state.get("tracking.history")
+    if rec is not None and rec.cells:
+        report = recorder().report(nb, since=session.state.get("tracking.run_started"))
+        handle.log_dict(report.to_dict(), "history/cells.json")
+        handle.set_tags({"mlops.history": report.flag()})
+        handle.captured["history"] = report.flag()
+        message = report.warning()
+        if message:
+            warnings.warn(message, stacklevel=3)
+    if nb_path and Path(nb_path).is_file():
+        try:
+            handle.log_artifact(nb_path, "notebook")
+            handle.captured["notebook_snapshot"] = f"notebook/{Path(nb_path).name}"
+        except Exception as exc:
+            warnings.warn(f"could not store the notebook: {exc}", stacklevel=3)
+
+
+def log(metrics_or_values: dict[str, Any] | None = None, /, step: int | None = None, **values: Any) -> None:
+    """Log values into the active run: numbers become metrics, anything else params.
+
+    ``mj.log(loss=0.3, step=5)``, ``mj.log({"acc": 0.9, "model": "rf"})``. Returns at once:
+    metrics are written in the background (flushed by ``end_run``, ``sync`` and exit).
+    """
+    run = session.run
+    if run is None:
+        raise NoActiveRun("no active run to log into")
+    _check_write(run, "log to a run")
+    if metrics_or_values:
+        values = {**metrics_or_values, **values}
+    metrics: dict[str, Any] = {}
+    params: dict[str, Any] = {}
+    for key, value in values.items():
+        if as_metric(value) is None:
+            params[key] = value
+        else:
+            metrics[key] = value
+    if params:
+        run.log_params(params)
+    if metrics:
+        run.log_metrics(metrics, step=step)
+
+
+def log_artifact(path: str | Path, artifact_path: str | None = None) -> str:
+    """Upload a file or folder to the active run; returns its path inside the run."""
+    run = _require_run()
+    session.require_write("log an artifact")
+    return run.log_artifact(path, artifact_path)
+
+
+def sync() -> spool.SyncResult:
+    """Flush the active run and replay everything spooled while the store was unreachable."""
+    run = active_run()
+    if run is not None:
+        run.flush()
+    result = spool.replay(session.config().state_dir)
+    if run is not None and run.spooling and not run.spool.path.exists():
+        run.writer.spooling = False
+    return result
+
+
+def _replay_quietly(state_dir: Path) -> None:
+    if not spool.pending(state_dir):
+        return
+    result = spool.replay(state_dir)
+    if result.replayed_runs:
+        warnings.warn(str(result), stacklevel=3)
+
+
+def last_run() -> RunHandle | None:
+    """The run that ended last in this session (for ``status`` and ``compare``)."""
+    value = session.state.get(_ENDED)
+    return value if isinstance(value, RunHandle) else None
+
+
+def compare(metric: str | None = None, mode: str | None = None, run_id: str | None = None) -> Any:
+    """The active (or last) run against the best run of its experiment.
+
+    ``metric`` defaults to the run's first metric; ``mode`` (min/max) defaults from the
+    name (loss, error, mse... are minimised).
+    """
+    from .compare import compare_runs
+
+    handle = active_run() or last_run()
+    if run_id is None and handle is None:
+        raise NoActiveRun("no run to compare", hint="start one with %mlops_track start, or pass run_id")
+    if handle is not None:
+        handle.flush()
+        uri, rid = handle.uri, run_id or handle.run_id
+    else:
+        uri, rid = session.profile().tracking_uri, str(run_id)
+    return compare_runs(store.get_client(uri), rid, metric=metric, mode=mode, uri=uri)
+
+
+class track:
+    """Context manager: a run around a block (scripts, jobs, ``%%mlops_track``).
+
+    Ends FINISHED on success, FAILED on an exception, KILLED on KeyboardInterrupt; the
+    exception propagates.
+    """
+
+    def __init__(
+        self,
+        name: str | None = None,
+        experiment: str | None = None,
+        tags: dict[str, Any] | None = None,
+        autolog: bool = False,
+        description: str | None = None,
+    ) -> None:
+        self.kwargs: dict[str, Any] = {"name": name, "experiment": experiment, "tags": tags, "autolog": autolog, "description": description}
+        self.run: RunHandle | None = None
+
+    def __enter__(self) -> RunHandle:
+        self.run = start_run(**self.kwargs)
+        return self.run
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self.run is None or active_run() is not self.run:
+            return
+        if exc_type is None:
+            status = "FINISHED"
+        elif issubclass(exc_type, KeyboardInterrupt):
+            status = "KILLED"
+        else:
+            status = "FAILED"
+        if exc is not None:
+            self.run.set_tags({"mlops.error": f"{exc_type.__name__ if exc_type else ''}: {exc}"[:500]})
+        end_run(status)
+
+
+def _register_exit_hook() -> None:
+    atexit.unregister(_at_exit)  # registered once per process whatever the resets
+    atexit.register(_at_exit)
+
+
+def _at_exit() -> None:
+    """Process exit (script end, kernel shutdown): end an open run so nothing is lost."""
+    run = active_run()
+    if run is None:
+        return
+    try:
+        run.set_tags({"mlops.end_reason": "process exit with the run open"})
+        end_run("FINISHED")
+    except Exception as exc:  # never block interpreter exit
+        print(f"mlops_jupyter: could not end run {run.run_id}: {exc}", file=sys.stderr)
+
+
+def _reset_for_tests() -> None:
+    """End (flush) any open run, stop background threads, forget tracking state."""
+    run = active_run()
+    if run is not None:
+        try:
+            end_run("KILLED", capture=False)
+        except Exception:
+            run.writer.close(timeout=10)
+    session.run = None
+    for key in [k for k in session.state if k.startswith("tracking.")]:
+        session.state.pop(key, None)
