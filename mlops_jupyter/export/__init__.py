@@ -1,0 +1,45 @@
+"""Notebook → reproducible job: job spec, nbconvert exporter, CI files, runner, rehearsal.
+
+``export_notebook(path, target=..., mode=...)`` writes a job folder; ``run_job(job)``
+runs it with its checks and gates (exit code 0 / 1 / 2); ``rehearse(notebook)`` exports,
+runs in a fresh kernel and compares with the source run. Importing this package is
+light: nbformat, papermill and mlflow load when a function needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_NAMES = {
+    "export_notebook": "build",
+    "ExportResult": "spec",
+    "load_spec": "spec",
+    "validate_spec": "spec",
+    "run_job": "runner",
+    "JobResult": "runner",
+    "rehearse": "rehearse",
+    "RehearsalReport": "rehearse",
+}
+
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    module = _NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mlops_jupyter.export' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from .build import export_notebook as export_notebook
+    from .rehearse import RehearsalReport as RehearsalReport
+    from .rehearse import rehearse as rehearse
+    from .runner import JobResult as JobResult
+    from .runner import run_job as run_job
+    from .spec import ExportResult as ExportResult
+    from .spec import load_spec as load_spec
+    from .spec import validate_spec as validate_spec

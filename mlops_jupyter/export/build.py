@@ -1,0 +1,269 @@
+"""``export_notebook``: a notebook becomes a job folder.
+
+The folder (default ``jobs/<name>/`` in the project root) holds ``job.yaml`` (the spec),
+the code (``notebook.ipynb`` without outputs, or ``job.py`` with ``mode="script"``),
+``requirements.lock`` (the pinned environment) and the CI files of the target plus a
+``dvc.yaml`` stage. See docs/export.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import ExportError
+from ..session import session
+from . import ci
+from .notebook import NotebookInfo, check_identifier, read_notebook
+from .spec import (
+    DEFAULT_ABS_TOL,
+    DEFAULT_REL_TOL,
+    LOCK_FILE,
+    SPEC_FILE,
+    ExportResult,
+    data_dependencies,
+    detect_gates,
+    dump_yaml,
+    environment_snapshot,
+    file_digest,
+    find_source_run,
+    git_info,
+    job_name,
+    lockfile_text,
+    parse_threshold,
+    run_metrics,
+    spec_digest,
+    validate_spec,
+)
+
+TARGETS = ("github", "gitlab", "generic")
+MODES = ("notebook", "script")
+NOTEBOOK_CODE = "notebook.ipynb"
+SCRIPT_CODE = "job.py"
+EXPORT_KEYS = {"target", "mode", "out_dir", "rel_tol", "abs_tol", "tolerances", "thresholds", "schedule", "kernel"}
+
+
+def _export_config() -> dict[str, Any]:
+    from ..config import check_keys
+
+    section = session.config().section("export")
+    check_keys("[export]", section, EXPORT_KEYS)
+    return section
+
+
+def _strip_outputs(nb: Any) -> Any:
+    import copy
+
+    clean = copy.deepcopy(nb)
+    for cell in clean.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    return clean
+
+
+def build_job(
+    info: NotebookInfo,
+    *,
+    root: Path,
+    job_dir: Path,
+    target: str,
+    mode: str,
+    name: str | None = None,
+    profile: str | None = None,
+    source_run: str | bool | None = None,
+    thresholds: dict[str, Any] | None = None,
+    tolerance: float | None = None,
+    tolerances: dict[str, float] | None = None,
+    schedule: str | None = None,
+    kernel: str | None = None,
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The spec and every file of the job folder (name -> bytes), without writing them."""
+    cfg = _export_config()
+    if target not in TARGETS:
+        raise ExportError(f"unknown target {target!r}", hint="use github, gitlab or generic")
+    if mode not in MODES:
+        raise ExportError(f"unknown mode {mode!r}", hint="use notebook or script")
+    nb_path = info.path
+    stem = nb_path.stem if nb_path else "notebook"
+    jname = job_name(name or stem)
+    try:
+        nb_rel = nb_path.resolve().relative_to(root.resolve()).as_posix() if nb_path else f"{stem}.ipynb"
+    except ValueError:
+        nb_rel = str(nb_path.resolve()) if nb_path else f"{stem}.ipynb"
+    for p in info.parameters:
+        check_identifier(p.name)
+
+    files: dict[str, bytes] = {}
+    if mode == "script":
+        from .script import notebook_to_script
+
+        code_name = SCRIPT_CODE
+        files[code_name] = notebook_to_script(info).encode("utf-8")
+    else:
+        import nbformat
+
+        code_name = NOTEBOOK_CODE
+        files[code_name] = nbformat.writes(_strip_outputs(info.nb)).encode("utf-8")
+
+    prof = session.config().profile(profile) if profile else session.profile()
+    git = git_info(nb_path) if nb_path else None
+    run_id: str | None = None
+    metrics: dict[str, float] = {}
+    if isinstance(source_run, str):
+        run_id, metrics = source_run, run_metrics(prof, source_run)
+    elif source_run is not False and nb_path is not None:
+        run_id, metrics = find_source_run(prof, nb_path.name)
+
+    rel_tol = float(tolerance if tolerance is not None else cfg.get("rel_tol", DEFAULT_REL_TOL))
+    abs_tol = float(cfg.get("abs_tol", DEFAULT_ABS_TOL))
+    per_metric = {**cfg.get("tolerances", {}), **(tolerances or {})}
+    expected = {
+        k: {"value": (v if math.isfinite(v) else None), "rel_tol": float(per_metric.get(k, rel_tol)), "abs_tol": abs_tol}
+        for k, v in sorted(metrics.items())
+    }
+    gate_rules = {**cfg.get("thresholds", {}), **(thresholds or {})}
+    text = "\n".join(
+        "".join(c.get("source", "")) if isinstance(c.get("source"), list) else str(c.get("source", ""))
+        for c in info.nb.cells
+    )
+    env = environment_snapshot()
+    spec: dict[str, Any] = {
+        "version": 1,
+        "name": jname,
+        "mode": mode,
+        "target": target,
+        "code": code_name,
+        "code_digest": file_digest(files[code_name]),
+        "kernel": kernel or str(cfg.get("kernel", "python3")),
+        "root": _relpath(root, job_dir),
+        "source": {
+            "notebook": nb_rel,
+            "digest": info.digest,
+            "git": git,
+            "run_id": run_id,
+            "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "out_of_order_cells": [o.to_dict() for o in info.out_of_order],
+        },
+        "environment": env,
+        "profile": prof.name,
+        "parameters": {p.name: p.to_dict() for p in info.parameters},
+        "data": data_dependencies(root, text, git["commit"] if git else None),
+        "gates": {**detect_gates(info), "metrics": [parse_threshold(m, r) for m, r in gate_rules.items()]},
+        "expected_metrics": expected,
+        "steps": [
+            {"name": "check-environment", "run": f"compare installed packages with {LOCK_FILE}"},
+            {"name": "fetch-data", "run": "dvc pull the pinned paths; verify md5"},
+            {"name": "execute", "run": "papermill (notebook) or python (script), MLOPS_HEADLESS=1"},
+            {"name": "gates", "run": "validation/drift cells, metric thresholds, expected metrics"},
+        ],
+        "artifacts": [f"{ci.OUT_DIR}/executed.ipynb" if mode == "notebook" else f"{ci.OUT_DIR}/output.log",
+                      f"{ci.OUT_DIR}/report.json"],
+        "schedule": ci.check_schedule(schedule if schedule is not None else cfg.get("schedule")),
+    }
+    spec["digest"] = spec_digest(spec)
+    validate_spec(spec)
+    files[SPEC_FILE] = dump_yaml(spec).encode("utf-8")
+    files[LOCK_FILE] = lockfile_text(env).encode("utf-8")
+    for fname, content in ci.ci_files(spec, job_dir, root, target).items():
+        files[fname] = content.encode("utf-8")
+    return spec, files
+
+
+def export_notebook(
+    path: str | Path,
+    target: str | None = None,
+    mode: str | None = None,
+    out: str | Path | None = None,
+    *,
+    name: str | None = None,
+    profile: str | None = None,
+    source_run: str | bool | None = None,
+    thresholds: dict[str, Any] | None = None,
+    tolerance: float | None = None,
+    tolerances: dict[str, float] | None = None,
+    schedule: str | None = None,
+    rehearse: bool = False,
+    strict: bool = False,
+) -> ExportResult:
+    """Export the notebook at ``path`` as a job folder; returns an :class:`ExportResult`.
+
+    ``target``: github | gitlab | generic (CI file to write; default from ``[export]`` or
+    github). ``mode``: notebook (papermill) | script (plain python). ``out``: the job
+    folder (default ``jobs/<name>/`` in the project root). ``source_run``: the run whose
+    metrics the job must reproduce (default: the newest finished run of this notebook;
+    False for none). ``thresholds``: metric gates, e.g. ``{"accuracy": ">= 0.9"}``.
+    ``tolerance``: relative tolerance of expected metrics (``tolerances`` per metric).
+    ``schedule``: cron for continuous training. ``rehearse``: run the job now and compare
+    (``strict`` makes a mismatch raise :class:`~mlops_jupyter.errors.GateFailed`).
+    """
+    nb_path = Path(path)
+    if not nb_path.is_file():
+        raise ExportError(f"no notebook at {nb_path}")
+    if session.start_dir is None:
+        session.start_dir = nb_path.resolve().parent
+    cfg = _export_config()
+    info = read_notebook(nb_path)
+    root = session.config().root
+    target = target or str(cfg.get("target", "github"))
+    mode = mode or str(cfg.get("mode", "notebook"))
+    jname = job_name(name or nb_path.stem)
+    job_dir = Path(out) if out is not None else root / str(cfg.get("out_dir", "jobs")) / jname
+    spec, files = build_job(
+        info, root=root, job_dir=job_dir.resolve(), target=target, mode=mode, name=name, profile=profile,
+        source_run=source_run, thresholds=thresholds, tolerance=tolerance, tolerances=tolerances,
+        schedule=schedule,
+    )
+    write_job(job_dir, files)
+    result = ExportResult(job_dir=job_dir, spec=spec, files=describe(files), notes=list(info.notes))
+    if not spec["source"]["run_id"]:
+        result.notes.append("no source run found: the job has no expected metrics (run the notebook with tracking first)")
+    if info.out_of_order:
+        result.notes.append(f"{len(info.out_of_order)} cell(s) ran out of order in the saved notebook")
+    if rehearse:
+        from .rehearse import rehearse_job
+
+        result.rehearsal = rehearse_job(job_dir, info, strict=strict)
+    return result
+
+
+def _relpath(root: Path, job_dir: Path) -> str:
+    import os
+
+    try:
+        return Path(os.path.relpath(root.resolve(), job_dir.resolve())).as_posix()
+    except ValueError:  # another drive on Windows
+        return str(root.resolve())
+
+
+def write_job(job_dir: Path, files: dict[str, bytes]) -> None:
+    """Write every file of the job folder (atomically, one by one)."""
+    from .._util import atomic_write_text
+
+    job_dir.mkdir(parents=True, exist_ok=True)
+    for fname, data in files.items():
+        atomic_write_text(job_dir / fname, data.decode("utf-8"))
+
+
+def describe(files: dict[str, bytes]) -> dict[str, str]:
+    """Short descriptions of the job folder's files, for the result view."""
+    known = {
+        SPEC_FILE: "job spec (validated against the shipped JSON Schema)",
+        NOTEBOOK_CODE: "the notebook to run with papermill (outputs stripped)",
+        SCRIPT_CODE: "plain Python script (no IPython needed)",
+        LOCK_FILE: "pinned environment (pip install -r)",
+        ci.DVC_FILE: "dvc stage: dvc repro runs the job",
+        ci.GITHUB_FILE: "GitHub Actions workflow: copy to .github/workflows/",
+        ci.GITLAB_FILE: "GitLab CI job: include from .gitlab-ci.yml",
+    }
+    return {f: known.get(f, "") for f in files}
+
+
+def spec_json(spec: dict[str, Any]) -> str:
+    """The spec as JSON (NaN/inf written as null)."""
+    from .._util import json_safe
+
+    return json.dumps(json_safe(spec), indent=2, sort_keys=True)

@@ -1,0 +1,148 @@
+"""Reproducibility rehearsal: export, run the job in a fresh kernel, compare with the source.
+
+The report puts the source run's metrics next to the job's (within the exported
+tolerances), lists the cells the source notebook ran out of order (from the saved
+execution counts and the source run's ``mlops.history`` tag) and the packages that differ
+between the source run and the job. ``strict=True`` makes any mismatch a failure.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .._util import json_safe
+from ..errors import GateFailed
+from .notebook import NotebookInfo
+from .runner import JobResult, close, run_job
+
+
+@dataclass
+class RehearsalReport:
+    """Side-by-side metrics, out-of-order cells and package differences."""
+
+    notebook: str
+    job_dir: Path
+    source_run_id: str | None
+    job: JobResult | None
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+    out_of_order: list[dict[str, Any]] = field(default_factory=list)
+    history_flag: str | None = None
+    packages: list[dict[str, Any]] = field(default_factory=list)
+    strict: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def reproduced(self) -> bool:
+        """True when the job ran and every source metric was matched within tolerance."""
+        return self.job is not None and self.job.exit_code == 0 and all(m["ok"] for m in self.metrics)
+
+    @property
+    def ok(self) -> bool:
+        return self.reproduced or not self.strict
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({
+            "notebook": self.notebook, "job_dir": str(self.job_dir), "source_run_id": self.source_run_id,
+            "ok": self.ok, "reproduced": self.reproduced, "strict": self.strict,
+            "metrics": self.metrics, "out_of_order": self.out_of_order, "history": self.history_flag,
+            "packages": self.packages, "notes": self.notes,
+            "job": self.job.to_dict() if self.job is not None else None,
+        })
+
+    def __str__(self) -> str:
+        from ..display.export import rehearsal_text
+
+        return rehearsal_text(self)
+
+    def _repr_html_(self) -> str:
+        from ..display.export import rehearsal_html
+
+        return rehearsal_html(self)
+
+
+def _source_tags(profile: Any, run_id: str | None) -> dict[str, str]:
+    if not run_id:
+        return {}
+    try:
+        from mlflow.tracking import MlflowClient
+
+        return dict(MlflowClient(tracking_uri=str(profile.tracking_uri)).get_run(run_id).data.tags)
+    except Exception:
+        return {}
+
+
+def rehearse_job(job_dir: Path, info: NotebookInfo, strict: bool = False) -> RehearsalReport:
+    """Run the exported job at ``job_dir`` with its defaults and compare with its source run."""
+    from ..session import session
+    from .spec import load_spec
+
+    spec, _ = load_spec(job_dir)
+    job = run_job(job_dir, check_expected=True)
+    profile = session.profile()
+    report = RehearsalReport(notebook=spec["source"]["notebook"], job_dir=job_dir,
+                             source_run_id=spec["source"].get("run_id"), job=job, strict=strict)
+    for key, exp in spec["expected_metrics"].items():
+        got = job.metrics.get(key)
+        want = exp["value"]
+        ok = got is not None and close(float(got), float("nan") if want is None else float(want),
+                                       exp["rel_tol"], exp["abs_tol"])
+        report.metrics.append({"metric": key, "source": want, "job": got, "rel_tol": exp["rel_tol"], "ok": ok})
+    for key in sorted(set(job.metrics) - set(spec["expected_metrics"])):
+        report.metrics.append({"metric": key, "source": None, "job": job.metrics[key], "rel_tol": None, "ok": True,
+                               "note": "new in the job"})
+    report.out_of_order = [o.to_dict() for o in info.out_of_order]
+    src_tags = _source_tags(profile, report.source_run_id)
+    report.history_flag = src_tags.get("mlops.history")
+    job_tags = _source_tags(profile, job.run_ids[-1]) if job.run_ids else {}
+    pkgs = sorted({k for k in (*src_tags, *job_tags) if k.startswith("mlops.pkg.")})
+    for k in pkgs:
+        if src_tags.get(k) != job_tags.get(k) and k in src_tags and k in job_tags:
+            report.packages.append({"package": k[len("mlops.pkg."):], "source": src_tags.get(k), "job": job_tags.get(k)})
+    for d in job.env_diff:
+        report.packages.append({"package": d["package"], "source": d["pinned"], "job": d["installed"]})
+    if not report.source_run_id:
+        report.notes.append("no source run: nothing to compare (track the notebook's run first)")
+    if report.history_flag and report.history_flag != "linear":
+        report.notes.append(f"the source run's cell history: {report.history_flag}")
+    if strict and not report.reproduced:
+        raise GateFailed(f"rehearsal of {report.notebook}: the job did not reproduce the source run",
+                         decision=report, hint=_mismatch_hint(report))
+    return report
+
+
+def _mismatch_hint(report: RehearsalReport) -> str:
+    bad = [m["metric"] for m in report.metrics if not m["ok"]]
+    bits = []
+    if bad:
+        bits.append("metrics differ: " + ", ".join(bad[:5]))
+    if report.out_of_order:
+        bits.append(f"{len(report.out_of_order)} cell(s) ran out of order in the source; restart and run all")
+    if report.job is not None and report.job.error:
+        bits.append("the job failed: " + report.job.error[:120])
+    return "; ".join(bits) or "see the rehearsal report"
+
+
+def rehearse(notebook: str | Path, strict: bool = False, **export_options: Any) -> RehearsalReport:
+    """Export ``notebook`` to a temporary job folder, run it fresh, compare with the source.
+
+    Returns a :class:`RehearsalReport`; with ``strict=True`` a mismatch raises
+    :class:`~mlops_jupyter.errors.GateFailed` (CLI exit 1) carrying the report.
+    """
+    from .build import export_notebook
+    from .notebook import read_notebook
+
+    path = Path(notebook)
+    out = export_options.pop("out", None)
+    if out is None:
+        from ..session import session
+
+        if session.start_dir is None:
+            session.start_dir = path.resolve().parent
+        base = session.config().state_dir / "rehearsals"
+        base.mkdir(parents=True, exist_ok=True)
+        out = Path(tempfile.mkdtemp(prefix=path.stem[:40] + ".", dir=base))
+    exported = export_notebook(path, out=out, **export_options)
+    return rehearse_job(exported.job_dir, read_notebook(path), strict=strict)
