@@ -190,6 +190,11 @@ def push_pins(repo: DataRepo, pins: list[DatasetPin], remote: str | None) -> Non
                     hint=f"re-pin it from the original data (`dvc add {p.path}`), then push",
                 )
             ensure_object(repo, md5, p.path, remote)  # re-hash: never push corrupted bytes
+    dvc_push(repo, pins, remote)
+
+
+def dvc_push(repo: DataRepo, pins: list[DatasetPin], remote: str) -> None:
+    """Run ``dvc push`` and treat its warnings, and any object absent afterwards, as failure."""
     targets = [p.dvc_file for p in pins]
     total = sum(p.size for p in pins)
     bar = _spinner(total, f"dvc push -r {remote}")
@@ -200,6 +205,14 @@ def push_pins(repo: DataRepo, pins: list[DatasetPin], remote: str | None) -> Non
             bar.close()
     text = (proc.stdout + proc.stderr).lower()
     if proc.returncode != 0 or "failed to push" in text or ("missing" in text and "warning" in text):
+        if "missing" in text:
+            ids = [line.split(":", 1)[1].strip() for line in (proc.stdout + proc.stderr).splitlines()
+                   if line.startswith("md5:")]
+            raise DataError(
+                f"dvc push to '{remote}' failed: object(s) missing from the local cache and the remote: "
+                f"{', '.join(ids) or 'see dvc push output'}",
+                hint="re-pin the data from the original files (dvc only warned and exited 0)",
+            )
         last = (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-1:] or [f"exit {proc.returncode}"]
         raise DataError(f"dvc push to '{remote}' failed: {last[0]}")
     for p in pins:
