@@ -7,6 +7,11 @@ summary. scipy and plotly are imported on first use, not here.
 
 from __future__ import annotations
 
+import inspect
+import sys
+import types
+from typing import Any
+
 from .api import drift
 from .report import ColumnDrift, DriftReport, DriftTimeline, DriftWindow
 from .stats import METHODS
@@ -22,3 +27,16 @@ __all__ = [
     "drift",
     "summarize_reference",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """Importing ``mlops_jupyter.drift`` binds the *package* as ``mlops_jupyter.drift``,
+    hiding the lazily exported function of the same name; calling the package calls
+    :func:`drift`, so ``mj.drift(ref, cur)`` works in either import order."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return drift(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
+__signature__ = inspect.signature(drift)

@@ -1,0 +1,112 @@
+"""``%drift``: data and prediction drift, a thin twin of ``mj.drift``."""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+
+def _is_name(text: str) -> bool:
+    return text.isidentifier() and not keyword.iskeyword(text)
+
+
+def _options(args: Any) -> tuple[list[str], dict[str, Any]]:
+    """Positional data references and the keyword arguments of ``mj.drift``."""
+    data = list(args.data)
+    if args.reference is not None:
+        if len(data) != 1:
+            raise UsageError("with --reference give exactly one CURRENT")
+        data = [args.reference, data[0]]
+    elif len(data) == 1 and args.by is None:
+        raise UsageError("give REFERENCE and CURRENT (or CURRENT --by COL for windows over time)")
+    if len(data) > 2:
+        raise UsageError(f"too many data arguments: {' '.join(data)}")
+    if args.freq is not None and args.by is None:
+        raise UsageError("--freq needs --by COLUMN")
+    kw: dict[str, Any] = {}
+    if args.columns:
+        kw["columns"] = list(args.columns)
+    if args.method != "auto":
+        kw["method"] = args.method
+    if args.threshold is not None:
+        kw["threshold"] = args.threshold
+    for key in ("by", "freq", "prediction", "target"):
+        if getattr(args, key) is not None:
+            kw[key] = getattr(args, key)
+    if args.fail:
+        kw["fail"] = True
+    if args.on_drift:
+        actions = [" ".join(a) for a in args.on_drift]
+        kw["on_drift"] = actions[0] if len(actions) == 1 else actions
+    return data, kw
+
+
+@magics_class
+class DriftMagics(Magics):
+    """Drift of a current dataset against a reference (principle 7: monitor data)."""
+
+    @magic_arguments()
+    @argument("data", nargs="+", metavar="DATA",
+              help="REFERENCE CURRENT (variable names or CSV/Parquet paths); or CURRENT with --reference/--by")
+    @argument("--columns", nargs="+", metavar="COL", help="columns to compare (default: all shared)")
+    @argument("--method", default="auto",
+              help="auto (Evidently's choice) | robust | ks | chisquare | z | psi | wasserstein | "
+                   "jensenshannon | kl_div | hellinger | tvd | anderson | cramer_von_mises | "
+                   "mannwhitney | t_test | energy | fisher")
+    @argument("--threshold", type=float, help="p-value or distance threshold of the method")
+    @argument("--by", metavar="COL", help="time column of CURRENT: one report per window")
+    @argument("--freq", metavar="F", help="window length for --by: D, W or M (default D)")
+    @argument("--reference", metavar="REF", help="reference data (when CURRENT is the only positional)")
+    @argument("--prediction", metavar="COL", help="prediction column, reported apart")
+    @argument("--target", metavar="COL", help="target column, reported apart")
+    @argument("--fail", action="store_true", help="raise DriftDetected when drift is found")
+    @argument("--on-drift", dest="on_drift", nargs="+", action="append", metavar="ACTION",
+              help="raise | tag | webhook URL | run JOB_DIR (repeatable)")
+    @argument("--chart", action="store_true", help="also show the scores chart and a per-column selector")
+    @line_magic
+    def drift(self, line: str) -> Any:
+        """Per-column drift with the right test per column, and the dataset verdict."""
+        import mlops_jupyter as mj
+
+        args = parse_argstring(self.drift, line)
+        data, kw = _options(args)
+        values = [self._resolve(d) for d in data]
+        if len(values) == 2:
+            kw.setdefault("name", f"{data[0]} vs {data[1]}")
+        result = mj.drift(*values, **kw)
+        if args.chart:
+            from IPython.display import display
+
+            display(result.widget() if hasattr(result, "widget") else result.figure())
+        return result
+
+    def _resolve(self, ref: str) -> Any:
+        ns = self.shell.user_ns if self.shell is not None else {}
+        if ref in ns:
+            return ns[ref]
+        if Path(ref).suffix and Path(ref).exists():
+            return ref
+        raise UsageError(f"'{ref}' is neither a variable nor an existing CSV/Parquet file")
+
+
+def export_drift(line: str, cell: str | None = None) -> str:
+    """Python source equivalent to ``%drift LINE`` (``mj`` in scope; names are globals)."""
+    try:
+        args = parse_argstring(DriftMagics.drift, line)
+    except UsageError:
+        raise
+    data, kw = _options(args)
+    parts = [d if _is_name(d) else repr(d) for d in data]
+    if len(data) == 2:
+        kw.setdefault("name", f"{data[0]} vs {data[1]}")
+    parts += [f"{k}={v!r}" for k, v in kw.items()]
+    return f"mj.drift({', '.join(parts)})"
+
+
+SCRIPT_EXPORTS: dict[str, Callable[[str, str | None], str]] = {"drift": export_drift}
