@@ -59,17 +59,19 @@ def _literal(v: Any) -> str:
     return repr(v.item() if hasattr(v, "item") else v)
 
 
-def _shape(text: str) -> str:
-    """A regex that generalises one value: runs of letters/digits become classes."""
+def _shape(text: str, exact: bool = False) -> str:
+    """A regex that generalises one value: runs of letters/digits become classes
+    (with their exact length when ``exact``)."""
     out = []
     for run in re.finditer(r"[A-Z]+|[a-z]+|[0-9]+|\s+|.", text):
         tok = run.group()
+        count = f"{{{len(tok)}}}" if exact and len(tok) > 1 else ("" if exact else "+")
         if tok[0].isascii() and tok[0].isupper():
-            out.append("[A-Z]+")
+            out.append("[A-Z]" + count)
         elif tok[0].isascii() and tok[0].islower():
-            out.append("[a-z]+")
+            out.append("[a-z]" + count)
         elif tok[0].isdigit() and tok[0].isascii():
-            out.append("[0-9]+")
+            out.append("[0-9]" + count)
         elif tok[0].isspace():
             out.append(r"\s+")
         else:
@@ -81,6 +83,9 @@ def _pattern(values: Any) -> str | None:
     distinct = values.drop_duplicates()
     if len(distinct) > 200_000:
         distinct = distinct.sample(200_000, random_state=0)
+    exact = set(distinct.map(lambda v: _shape(v, exact=True)))
+    if len(exact) == 1:  # fixed-shape codes: ISO codes, zip codes, ids like AB-1234
+        return exact.pop()
     shapes = set(distinct.map(_shape))
     if len(shapes) == 1:
         pattern = shapes.pop()

@@ -116,7 +116,7 @@ def save_suite(suite: Suite | str | list[str], name: str | None = None) -> Path:
         rules = suite.splitlines() if isinstance(suite, str) else list(suite)
         rules = [r.strip() for r in rules if r.strip() and not r.strip().startswith("#")]
         suite = Suite(name=name or "suite", rules=rules)
-    target_name = check_name(name or suite.name)
+    target_name = check_name(name if name is not None else suite.name)
     if target_name != suite.name:
         suite = Suite(name=target_name, rules=list(suite.rules), description=suite.description)
     suite.parsed()
