@@ -7,6 +7,7 @@ ipywidgets are imported inside the functions that need them.
 
 from __future__ import annotations
 
+import itertools
 from html import escape
 from typing import Any
 
@@ -161,7 +162,7 @@ def distribution_figure(report: Any, column: str) -> Any:
     rt, ct = max(1, sum(h["ref"])), max(1, sum(h["cur"]))
     if h["type"] == "numeric":
         e = h["edges"]
-        x = [(a + b) / 2 for a, b in zip(e[:-1], e[1:], strict=True)]
+        x = [(a + b) / 2 for a, b in itertools.pairwise(e)]
         width = (e[1] - e[0]) if len(e) > 1 else 1
         for side, counts, tot, color in (("reference", h["ref"], rt, "#0969da"), ("current", h["cur"], ct, "#cf222e")):
             fig.add_bar(x=x, y=[v / tot for v in counts], width=width, name=side, opacity=0.55, marker_color=color)
@@ -177,7 +178,6 @@ def distribution_figure(report: Any, column: str) -> Any:
 
 def timeline_figure(tl: Any) -> Any:
     """Drift share per window with the dataset threshold, over a per-column score heat map."""
-    go = _go()
     from plotly.subplots import make_subplots
 
     labels = [w.label for w in tl.windows if w.report is not None]

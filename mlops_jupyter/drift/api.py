@@ -6,6 +6,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import MlopsUsageError
@@ -202,7 +203,7 @@ def _timeline(reference: Any, current: Any, cols: list[str] | None, by: str, fre
     all_periods = pd.period_range(valid.min(), valid.max(), freq=valid.dt.freq)
     codes = {p: i for i, p in enumerate(all_periods)}
     positions = pd.Series(range(len(periods)), index=cur.index)
-    groups = {codes[p]: idx.to_numpy() for p, idx in positions.groupby(periods.to_numpy(), sort=True)}
+    groups: dict[int, np.ndarray] = {codes[p]: idx.to_numpy() for p, idx in positions.groupby(periods.to_numpy(), sort=True)}
     windows: list[DriftWindow] = []
     ref_sum: ReferenceSummary | None
     if reference is None:
@@ -221,7 +222,7 @@ def _timeline(reference: Any, current: Any, cols: list[str] | None, by: str, fre
         todo = list(all_periods)
     label = name or f"{cur_label} by {by} ({freq}) vs {ref_label}"
     for p in todo:
-        rows = groups.get(codes[p], [])
+        rows = groups.get(codes[p], np.zeros(0, dtype=np.int64))
         if len(rows) == 0:
             windows.append(DriftWindow(str(p), 0, None, reason="no rows in this window"))
             continue

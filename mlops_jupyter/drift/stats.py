@@ -316,11 +316,17 @@ def as_categorical_counts(ref: ColumnSummary, cur: ColumnSummary, what: str) -> 
     return r, c
 
 
+def _scipy_test(name: str) -> Callable[[np.ndarray, np.ndarray], TestResult]:
+    def run(u: np.ndarray, v: np.ndarray) -> TestResult:
+        return _scipy_numeric(name, u, v)
+
+    return run
+
+
 NUMERIC_TESTS: dict[str, Callable[[np.ndarray, np.ndarray], TestResult]] = {
     "ks": ks_test,
     "wasserstein": wasserstein_normed,
-    **{name: (lambda u, v, _n=name: _scipy_numeric(_n, u, v))
-       for name in ("anderson", "cramer_von_mises", "mannwhitney", "t_test", "energy")},
+    **{name: _scipy_test(name) for name in ("anderson", "cramer_von_mises", "mannwhitney", "t_test", "energy")},
 }
 COUNT_TESTS: dict[str, Callable[[np.ndarray, np.ndarray], TestResult]] = {
     "chisquare": chisquare_test, "z": z_test, "fisher": fisher_test,

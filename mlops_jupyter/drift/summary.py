@@ -152,14 +152,14 @@ def summarize_column(series: pd.Series, kind: str | None = None) -> ColumnSummar
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes = series.cat.codes.to_numpy()
         n_null = int(np.count_nonzero(codes < 0))
-        counts = np.bincount(codes[codes >= 0], minlength=len(series.cat.categories))
-        keep = counts > 0
-        labels = np.asarray(series.cat.categories, dtype=object)[keep]
-        return ColumnSummary(name, kind, dtype, n_rows, n_null, labels=labels,
-                             counts=counts[keep].astype(np.int64))
+        per_code = np.bincount(codes[codes >= 0], minlength=len(series.cat.categories))
+        keep = per_code > 0
+        cat_labels = np.asarray(series.cat.categories, dtype=object)[keep]
+        return ColumnSummary(name, kind, dtype, n_rows, n_null, labels=cat_labels,
+                             counts=per_code[keep].astype(np.int64))
     vc = series.value_counts(dropna=True, sort=False)
     labels = np.asarray(vc.index.to_numpy(dtype=object), dtype=object)
-    counts = vc.to_numpy(dtype=np.int64)
+    counts: np.ndarray = vc.to_numpy(dtype=np.int64)
     n_null = n_rows - int(counts.sum())
     if kind == "categorical" and labels.shape[0] > TEXT_MIN_UNIQUE and labels.shape[0] > TEXT_UNIQUE_SHARE * max(1, n_rows - n_null):
         first = next((x for x in labels[:50] if isinstance(x, str)), None)

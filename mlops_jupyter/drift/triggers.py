@@ -11,6 +11,8 @@ from typing import Any
 from ..errors import DriftDetected, MlopsError, MlopsUsageError, NoActiveRun
 
 ACTIONS = ("raise", "tag", "webhook", "run")
+WEBHOOK_TIMEOUT_S = 5.0
+WEBHOOK_RETRIES = 2
 _METRIC_BAD = re.compile(r"[^A-Za-z0-9_\-. /]")
 
 OnDrift = str | tuple[str, str] | Callable[[Any], Any] | list[Any] | None
@@ -110,7 +112,8 @@ def fire(result: Any, actions: list[tuple[str, Any]], fail: bool) -> list[str]:
         elif action == "webhook":
             from ..webhook import post_json
 
-            res = post_json(arg, {"event": "drift", **summary})
+            res = post_json(arg, {"event": "drift", **summary}, timeout=WEBHOOK_TIMEOUT_S,
+                            retries=WEBHOOK_RETRIES, backoff=0.2)
             done.append(f"webhook {arg}: HTTP {res.status}")
         elif action == "run":
             done.append(_run_job(arg))
@@ -148,8 +151,10 @@ def _tag(result: Any) -> None:
 
 
 def _run_job(job_dir: str) -> str:
+    import importlib
+
     try:
-        from ..export import run_job  # type: ignore[attr-defined]
+        run_job = getattr(importlib.import_module("mlops_jupyter.export"), "run_job", None)
     except ImportError:
         run_job = None
     if run_job is None:
@@ -158,4 +163,11 @@ def _run_job(job_dir: str) -> str:
             hint="export the retrain notebook with `jupyter nbconvert --to mlops_job` and run it with `mlops-jupyter run`",
         )
     outcome = run_job(job_dir)
-    return f"started job {job_dir}: {getattr(outcome, 'status', outcome)}"
+    code = getattr(outcome, "exit_code", None)
+    if code not in (None, 0):
+        raise MlopsError(
+            f"retrain job {job_dir} failed (exit code {code}): {getattr(outcome, 'error', '') or ''}",
+            hint="inspect the job's executed notebook; the drift report is in exc.data['report']",
+            report=None,
+        )
+    return f"ran job {job_dir}: exit {code if code is not None else 'ok'}"
