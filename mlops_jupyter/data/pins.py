@@ -143,7 +143,16 @@ def _pin_one(repo: DataRepo, full: Path, remote: str | None) -> DatasetPin:
     if changed:
         bar = _spinner(dig.size, f"dvc add {rel}")
         try:
-            repo.dvc("add", "-q", rel, what=f"dvc add {rel}")
+            proc = repo.dvc("add", rel, check=False)
+            if proc.returncode != 0:
+                text = proc.stderr + proc.stdout
+                if "already tracked by SCM" in text:
+                    raise DataError(
+                        f"{rel} is tracked by git itself, so DVC cannot track it",
+                        hint=f"git rm -r --cached '{rel}' && git commit -m 'stop tracking {rel}', then pin again",
+                    )
+                errors = [x.strip() for x in text.splitlines() if x.startswith("ERROR")]
+                raise DataError(f"dvc add {rel} failed: {(errors or [f'exit code {proc.returncode}'])[0]}")
         finally:
             if bar is not None:
                 bar.close()

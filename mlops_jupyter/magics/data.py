@@ -58,8 +58,19 @@ class DataMagics(Magics):
         return mj.data_diff(args.paths[0], args.rev[0], rev_b, key=key, remote=args.remote)
 
 
+def _unquote(value: Any) -> Any:
+    # IPython splits magic lines without POSIX quote removal: -m "new data" keeps its quotes
+    if isinstance(value, list):
+        return [_unquote(v) for v in value]
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
 def _parse(line: str) -> Any:
     args = parse_argstring(DataMagics.mlops_data, line)
+    for name, value in vars(args).items():
+        setattr(args, name, _unquote(value))
     if args.action in ("pin", "load", "diff") and not args.paths:
         raise UsageError(f"%mlops_data {args.action} needs a path")
     if args.action in ("load", "diff") and len(args.paths) != 1:

@@ -234,6 +234,10 @@ def test_clear_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git_proje
     assert pin.state == "clean" and (git_project / ".dvc").is_dir()
     with pytest.raises(DataError, match="does not exist"):
         mj.pin("nope.csv")
+    sh(git_project, "git", "add", "README.md")
+    with pytest.raises(DataError, match="tracked by git itself") as err:
+        mj.pin("README.md")
+    assert "git rm -r --cached" in (err.value.hint or "")
     with pytest.raises(DataError, match="outside the repository"):
         mj.pin(str(plain / "x.csv"))
     with pytest.raises(DataError, match="outside the repository"):
