@@ -96,10 +96,10 @@ def test_logical_values_not_shared_arrow_buffers(tmp_path: Path) -> None:
 
 def test_equal_across_processes() -> None:
     code = (
-        "import sys; sys.path.insert(0, %r)\n"
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
         "from test_data_fingerprint import frame\n"
         "import mlops_jupyter as mj; print(mj.fingerprint(frame()))\n"
-    ) % str(Path(__file__).parent)
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONHASHSEED": "123", "PATH": "/usr/bin:/bin"})
     assert out.stdout.strip() == mj.fingerprint(frame())
