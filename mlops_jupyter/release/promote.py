@@ -1,0 +1,329 @@
+"""``promote()``: run the gates, record the decision, and only then move the alias.
+
+Order of writes (crash safety): register the candidate version → evaluate every gate →
+store the decision record (a "promotion" run with ``decision.json`` + tags on the model
+version) → move the alias (one registry call, the commit point) → confirm the record
+(tags + ``decision.json`` rewritten with ``promoted: true``) → webhook. A process that dies
+before the alias call leaves the alias where it was; the record then says ``approved``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ..errors import GateFailed, MlopsError, MlopsUsageError
+from ..session import session
+from . import registry
+from .decision import FAILED, Decision, GateResult
+from .evaluation import Predictions, evaluate, load_frame, logged_metrics, split_eval
+from .gates import (
+    GateConfig,
+    choose_ab,
+    gate_ab,
+    gate_data,
+    gate_drift,
+    gate_metrics,
+    parse_ab,
+    resolve_config,
+    skipped,
+)
+
+PROMOTION_RUN_TAG = "mlops.kind"
+MAX_TAG_JSON = 4500
+
+
+def _before_alias_move(decision: Decision) -> None:
+    """Called after the record is stored and right before the alias moves.
+
+    A seam for tests (the crash-safety test replaces it with ``os._exit``) and for
+    embedding code that wants a last look; it does nothing by default.
+    """
+
+
+def promote(
+    model: str,
+    candidate: str | int,
+    alias: str | None = None,
+    gates: Sequence[str] | str | None = None,
+    *,
+    eval_data: Any = None,
+    target: str | None = None,
+    suite: str | None = None,
+    current: Any = None,
+    reference: Any = None,
+    drift_method: str | None = None,
+    drift_threshold: float | None = None,
+    max_drift_share: float | None = None,
+    metrics: Mapping[str, Mapping[str, Any]] | None = None,
+    ab: Mapping[str, Any] | bool | None = None,
+    metric_fns: Mapping[str, Callable[[Any, Any], float]] | None = None,
+    model_path: str | None = None,
+    webhook: str | None = None,
+    dry_run: bool = False,
+    raise_on_fail: bool = False,
+) -> Decision:
+    """Promote ``candidate`` to ``model@alias`` only if every configured gate passes.
+
+    ``candidate``: a run id (``RUN_ID`` or ``runs:/RUN_ID/NAME``; its logged model is
+    registered as a new version of ``model``), ``models:/NAME/VERSION``,
+    ``models:/NAME@ALIAS`` or a version number. Gates (see :mod:`.gates`) come from
+    ``[release]`` in mlops.toml, overridden by the arguments: ``suite`` (data gate on
+    ``eval_data``), ``current``/``reference``/``drift_method``/``drift_threshold``/
+    ``max_drift_share`` (drift gate), ``metrics`` (thresholds, e.g.
+    ``{"accuracy": {"min": 0.9, "min_delta": 0.0}}``), ``ab`` (``True`` or settings
+    ``metric, test, rule, delta, confidence, n_boot, seed, midp``). ``gates`` restricts
+    which gates run (a gate named but not configured fails). With nothing configured and
+    ``eval_data`` given, the A/B gate runs with its defaults (superiority, δ = 0, 95 %).
+
+    Returns the :class:`Decision` (refusals too: ``decision.ok`` is False, the alias did not
+    move); ``raise_on_fail=True`` raises :class:`~mlops_jupyter.errors.GateFailed` instead.
+    ``dry_run=True`` evaluates without registering, recording or moving anything.
+    Interactive kernels in a read-only profile refuse (headless runs may promote).
+    """
+    profile = session.profile() if dry_run else session.require_write("promote a model")
+    if not model or not isinstance(model, str):
+        raise MlopsUsageError("name the registered model to promote (model='churn-classifier')")
+    config = session.config()
+    section = config.section("release")
+    alias = alias or str(section.get("alias") or "champion")
+    cfg = resolve_config(
+        section, config.describe_source(), gates=gates, target=target, suite=suite, current=current,
+        reference=reference, drift_method=drift_method, drift_threshold=drift_threshold,
+        max_drift_share=max_drift_share, metrics=metrics, ab=ab, webhook=webhook, model_path=model_path,
+    )
+    if eval_data is None and section.get("eval"):
+        eval_data = section["eval"]
+    wanted = cfg.wanted()
+    if not wanted and eval_data is not None:
+        wanted = ["ab"]
+    if "ab" in wanted and cfg.ab is None:
+        cfg.ab = parse_ab(True, "arguments")
+    if not wanted:
+        raise MlopsUsageError(
+            "no release gates configured: nothing would stand between this model and production",
+            hint="pass eval_data=... (A/B gate) or metrics=/suite=/current=, or set [release] in mlops.toml",
+        )
+
+    c = registry.client()
+    cand = registry.resolve_candidate(c, model, candidate, cfg.model_path, register=not dry_run)
+    champ = registry.get_alias(c, model, alias)
+    decision = Decision(
+        id=uuid.uuid4().hex, time=time.time(), model=model, alias=alias, candidate=cand.to_dict(),
+        champion=champ.to_dict() if champ else None, gates=[], first_champion=champ is None,
+        dry_run=dry_run, environment=profile.name, headless=session.headless,
+    )
+    if champ is not None and cand.version is not None and champ.version == cand.version:
+        decision.already_champion = True
+        return decision
+
+    decision.gates = _run_gates(c, cfg, wanted, cand, champ, eval_data, metric_fns, config.root)
+    if dry_run:
+        _record_check(decision)
+        return _finish(decision, raise_on_fail)
+
+    _store_record(c, decision, cand, profile.experiment)
+    _record_check(decision)
+    if decision.ok:
+        assert cand.version is not None
+        _before_alias_move(decision)
+        registry.move_alias(c, model, alias, cand.version)
+        decision.promoted = True
+        _confirm_record(c, decision, cand)
+        if cfg.webhook:
+            _notify(decision, cfg.webhook)
+    return _finish(decision, raise_on_fail)
+
+
+def _finish(decision: Decision, raise_on_fail: bool) -> Decision:
+    if raise_on_fail and not decision.ok:
+        raise GateFailed(decision.summary, decision=decision,
+                         hint="the alias did not move; see decision.gates for the numbers")
+    return decision
+
+
+def _run_gates(c: Any, cfg: GateConfig, wanted: list[str], cand: registry.ModelRef,
+               champ: registry.ModelRef | None, eval_data: Any,
+               metric_fns: Mapping[str, Callable[[Any, Any], float]] | None, root: Any) -> list[GateResult]:
+    results: list[GateResult] = []
+    state: dict[str, Any] = {}
+
+    def eval_parts() -> tuple[Any, Any, Any]:
+        if "eval" not in state:
+            state["eval"] = split_eval(eval_data, cfg.target, root)
+        return state["eval"]  # type: ignore[no-any-return]
+
+    def predictions(ref: registry.ModelRef) -> Predictions:
+        key = "pred:" + ref.uri
+        if key not in state:
+            state[key] = Predictions(registry.load_predictor(ref.uri), eval_parts()[1])
+        return state[key]  # type: ignore[no-any-return]
+
+    for name in wanted:
+        try:
+            if name == "data":
+                result = gate_data(eval_parts()[0], cfg.suite)
+            elif name == "drift":
+                result = _drift_gate(c, cfg, cand, root)
+            elif name == "metrics":
+                result = _metrics_gate(c, cfg, cand, champ, eval_data is not None, eval_parts, predictions, metric_fns)
+            else:
+                if champ is None:
+                    result = skipped("ab", "no champion yet: nothing to compare with")
+                elif eval_data is None:
+                    result = GateResult("ab", FAILED, "the A/B comparison needs evaluation data (eval_data=...)")
+                else:
+                    _, _, y = eval_parts()
+                    assert cfg.ab is not None
+                    metric, test = choose_ab(cfg.ab, y)
+                    from .metrics import get_metric
+
+                    needs_proba = get_metric(metric, dict(metric_fns or {})).needs_proba
+                    result, _ = gate_ab(cfg.ab, y, predictions(champ).for_metric(needs_proba),
+                                        predictions(cand).for_metric(needs_proba), metric, test, metric_fns)
+        except MlopsError as exc:
+            result = GateResult(name, FAILED, exc.one_line())
+        except Exception as exc:  # a gate that crashes refuses; it never passes silently
+            result = GateResult(name, FAILED, f"{type(exc).__name__}: {exc}")
+        results.append(result)
+    return results
+
+
+def _metrics_gate(c: Any, cfg: GateConfig, cand: registry.ModelRef, champ: registry.ModelRef | None,
+                  have_eval: bool, eval_parts: Callable[[], tuple[Any, Any, Any]],
+                  predictions: Callable[[registry.ModelRef], Predictions],
+                  metric_fns: Mapping[str, Callable[[Any, Any], float]] | None) -> GateResult:
+    names = list(cfg.metrics)
+    relative = any(s.relative for s in cfg.metrics.values())
+    if have_eval:
+        _, _, y = eval_parts()
+        cand_values = evaluate(names, y, predictions(cand), metric_fns)
+        champ_values = evaluate(names, y, predictions(champ), metric_fns) if champ and relative else None
+        source = "evaluation data"
+    else:
+        cand_values = logged_metrics(registry.run_info(c, cand.run_id), names)
+        champ_values = logged_metrics(registry.run_info(c, champ.run_id), names) if champ and relative else None
+        source = "logged run metrics"
+    return gate_metrics(cfg.metrics, cand_values, champ_values, source)
+
+
+def _drift_gate(c: Any, cfg: GateConfig, cand: registry.ModelRef, root: Any) -> GateResult:
+    current = load_frame(cfg.current, root, "current dataset")
+    reference = load_frame(cfg.reference, root, "reference dataset") if cfg.reference is not None \
+        else training_data_of_run(registry.run_info(c, cand.run_id))
+    return gate_drift(reference, current, cfg)
+
+
+def training_data_of_run(run: Any) -> Any:
+    """The candidate's training data, when its run logged a local file as a dataset input
+    (the "training" one if several); None otherwise."""
+    from pathlib import Path
+
+    if run is None or not getattr(run, "inputs", None):
+        return None
+    inputs = list(run.inputs.dataset_inputs or [])
+
+    def context(inp: Any) -> str:
+        return next((t.value for t in inp.tags if t.key == "mlflow.data.context"), "")
+
+    inputs.sort(key=lambda i: context(i) not in ("training", "train"))
+    for inp in inputs:
+        try:
+            uri = json.loads(inp.dataset.source).get("uri", "")
+        except (ValueError, AttributeError):
+            continue
+        path = Path(uri[len("file://"):] if uri.startswith("file://") else uri)
+        if uri and path.is_file():
+            try:
+                return load_frame(path, None, "training data")
+            except MlopsError:
+                continue
+    return None
+
+
+# -- record -----------------------------------------------------------------------------------
+
+
+def _status_tags(decision: Decision) -> dict[str, str]:
+    p = registry.TAG_PREFIX
+    tags = {
+        f"{p}.decision_id": decision.id,
+        f"{p}.alias": decision.alias,
+        f"{p}.ok": str(decision.ok).lower(),
+        f"{p}.status": decision.status,
+        f"{p}.summary": decision.summary[:1000],
+        f"{p}.gates": json.dumps({g.name: g.status for g in decision.gates}),
+    }
+    if decision.record.get("run_id"):
+        tags[f"{p}.record_run"] = str(decision.record["run_id"])
+    full = json.dumps(decision.to_dict(), separators=(",", ":"), sort_keys=True)
+    if len(full) > MAX_TAG_JSON:  # tags have size limits; the artifact always has everything
+        slim = decision.to_dict()
+        slim["gates"] = [{k: g[k] for k in ("name", "status", "reason")} for g in slim["gates"]]
+        full = json.dumps(slim, separators=(",", ":"), sort_keys=True)[:MAX_TAG_JSON]
+    tags[f"{p}.decision"] = full
+    return tags
+
+
+def _store_record(c: Any, decision: Decision, cand: registry.ModelRef, experiment: str) -> None:
+    """The promotion run (decision.json artifact + tags) and the model-version tags."""
+    from ..tracking.store import ensure_experiment
+
+    cand_run = registry.run_info(c, cand.run_id)
+    exp_id = cand_run.info.experiment_id if cand_run is not None else ensure_experiment(c, experiment, session.profile().tracking_uri)
+    p = registry.TAG_PREFIX
+    try:
+        run = c.create_run(exp_id, run_name=f"promote {decision.model} v{cand.version} to {decision.alias}", tags={
+            PROMOTION_RUN_TAG: "promotion", f"{p}.model": decision.model, f"{p}.version": str(cand.version),
+            f"{p}.alias": decision.alias, f"{p}.ok": str(decision.ok).lower(),
+            f"{p}.decision_id": decision.id,
+        })
+        decision.record = {"run_id": run.info.run_id, "experiment_id": str(exp_id),
+                           "artifact": f"runs:/{run.info.run_id}/decision.json"}
+        c.log_dict(run.info.run_id, decision.to_dict(), "decision.json")
+        c.set_terminated(run.info.run_id, "FINISHED")
+        assert cand.version is not None
+        registry.set_version_tags(c, decision.model, cand.version, _status_tags(decision))
+    except MlopsError:
+        raise
+    except Exception as exc:
+        raise registry._mlflow_error("cannot store the decision record (the alias did not move)", exc) from None
+
+
+def _confirm_record(c: Any, decision: Decision, cand: registry.ModelRef) -> None:
+    # The alias has moved: a failure here must not hide that, so it only warns.
+    try:
+        assert cand.version is not None
+        registry.set_version_tags(c, decision.model, cand.version, _status_tags(decision))
+        run_id = decision.record.get("run_id")
+        if run_id:
+            c.set_tag(run_id, f"{registry.TAG_PREFIX}.promoted", "true")
+            c.log_dict(run_id, decision.to_dict(), "decision.json")
+    except Exception as exc:
+        warnings.warn(f"promoted, but confirming the decision record failed: {exc}", stacklevel=3)
+
+
+def _record_check(decision: Decision) -> None:
+    from ..checks import record_check
+
+    summary = {"summary": decision.summary, "gates": {g.name: g.status for g in decision.gates},
+               "candidate": decision.candidate.get("version"), "dry_run": decision.dry_run}
+    try:
+        record_check("gate", f"promote {decision.model}@{decision.alias}", decision.ok, summary)
+    except Exception as exc:  # the check history is a convenience; the registry is the record
+        warnings.warn(f"could not write the check history: {exc}", stacklevel=3)
+
+
+def _notify(decision: Decision, url: str) -> None:
+    from ..webhook import WebhookError, post_json
+
+    try:
+        res = post_json(url, {"event": "promotion", **decision.to_dict()})
+        decision.webhook = {"url": url, "ok": True, "status": res.status, "attempts": res.attempts}
+    except WebhookError as exc:
+        decision.webhook = {"url": url, "ok": False, "error": exc.message}
+        warnings.warn(f"promoted, but the webhook was not delivered: {exc.message}", stacklevel=3)

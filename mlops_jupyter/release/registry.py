@@ -1,0 +1,236 @@
+"""The MLflow model registry side of a release: candidates, champions, records, aliases.
+
+Every MLflow error is translated into a :class:`~mlops_jupyter.errors.TrackingError` or a
+usage error with a hint; no raw ``MlflowException`` reaches a user.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import MlopsUsageError, TrackingError
+from ..session import session
+
+_RUN_ID = re.compile(r"^[0-9a-f]{32}$")
+TAG_PREFIX = "mlops.release"
+
+
+@dataclass
+class ModelRef:
+    """One model: a registry version (``version`` set) or a run's logged model not yet registered."""
+
+    name: str
+    uri: str
+    version: str | None = None
+    run_id: str | None = None
+    model_id: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form for the decision record."""
+        return {"name": self.name, "version": self.version, "uri": self.uri,
+                "run_id": self.run_id, "model_id": self.model_id}
+
+
+def client() -> Any:
+    """An MlflowClient on the active profile's store (schema prepared once, under a lock)."""
+    import mlflow
+
+    profile = session.profile()
+    uri = profile.tracking_uri
+    try:
+        from ..tracking.store import get_client
+    except ImportError:  # pragma: no cover - tracking topic always ships with release
+        from mlflow import MlflowClient
+
+        base = MlflowClient(tracking_uri=uri)
+    else:
+        base = get_client(uri)
+    mlflow.set_tracking_uri(uri)  # model loading resolves models:/ URIs through the globals
+    if profile.registry_uri:
+        from mlflow import MlflowClient
+
+        mlflow.set_registry_uri(profile.registry_uri)
+        return MlflowClient(tracking_uri=uri, registry_uri=profile.registry_uri)
+    mlflow.set_registry_uri(uri)
+    return base
+
+
+def _error_code(exc: BaseException) -> str:
+    return str(getattr(exc, "error_code", "") or "")
+
+
+def _mlflow_error(what: str, exc: BaseException) -> TrackingError:
+    text = " ".join(str(exc).split())[:300]
+    return TrackingError(f"{what}: {text}", hint="check the tracking URI with mlops-jupyter doctor")
+
+
+def parse_candidate(model: str, candidate: str | int) -> tuple[str, str]:
+    """Classify ``candidate``: ("version", "3"), ("alias", "staging") or ("run", RUN_ID[/path])."""
+    text = str(candidate).strip()
+    if text.startswith("models:/"):
+        rest = text[len("models:/"):]
+        if "@" in rest:
+            name, alias = rest.split("@", 1)
+            kind, value = "alias", alias
+        else:
+            name, _, value = rest.partition("/")
+            kind = "version"
+        if name != model:
+            raise MlopsUsageError(f"candidate {text} belongs to model '{name}', not '{model}'")
+        if kind == "version" and not value.isdigit():
+            raise MlopsUsageError(f"candidate {text} does not name a version", hint="use models:/NAME/VERSION")
+        return kind, value
+    if text.isdigit():
+        return "version", text
+    if text.startswith("runs:/"):
+        text = text[len("runs:/"):]
+    run_id = text.split("/", 1)[0]
+    if not _RUN_ID.match(run_id):
+        raise MlopsUsageError(
+            f"candidate '{candidate}' is neither a run id nor a model version",
+            hint="use RUN_ID, runs:/RUN_ID/MODEL_NAME, models:/NAME/VERSION or a version number",
+        )
+    return "run", text
+
+
+def get_version(c: Any, name: str, version: str) -> ModelRef:
+    """A registered version as a :class:`ModelRef`."""
+    try:
+        mv = c.get_model_version(name, version)
+    except Exception as exc:
+        if _error_code(exc) in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+            raise MlopsUsageError(f"model '{name}' has no version {version}") from None
+        raise _mlflow_error(f"cannot read {name} v{version}", exc) from None
+    return _ref(name, mv)
+
+
+def _ref(name: str, mv: Any) -> ModelRef:
+    return ModelRef(name=name, uri=f"models:/{name}/{mv.version}", version=str(mv.version),
+                    run_id=mv.run_id or None, model_id=getattr(mv, "model_id", None) or None,
+                    tags=dict(mv.tags or {}))
+
+
+def get_alias(c: Any, name: str, alias: str) -> ModelRef | None:
+    """The version holding ``alias`` (None when the model or the alias does not exist)."""
+    try:
+        mv = c.get_model_version_by_alias(name, alias)
+    except Exception as exc:
+        if _error_code(exc) in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"):
+            return None
+        raise _mlflow_error(f"cannot read alias '{alias}' of '{name}'", exc) from None
+    return _ref(name, mv)
+
+
+def logged_model_of_run(c: Any, run_id: str, model_path: str | None) -> tuple[Any, Any]:
+    """The run and its logged model (by name ``model_path`` when the run logged several)."""
+    try:
+        run = c.get_run(run_id)
+    except Exception as exc:
+        if _error_code(exc) in ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND"):
+            raise MlopsUsageError(f"no run {run_id} in the tracking store",
+                                  hint="check the run id and the environment (%mlops_env)") from None
+        raise _mlflow_error(f"cannot read run {run_id}", exc) from None
+    try:
+        models = list(c.search_logged_models(
+            experiment_ids=[run.info.experiment_id], filter_string=f"source_run_id='{run_id}'"))
+    except Exception as exc:
+        raise _mlflow_error(f"cannot list the models of run {run_id}", exc) from None
+    if model_path:
+        models = [m for m in models if m.name == model_path]
+    if not models:
+        what = f" named '{model_path}'" if model_path else ""
+        raise MlopsUsageError(f"run {run_id} has no logged model{what}",
+                              hint="log one with mlflow.<flavor>.log_model(model, name='model')")
+    if len(models) > 1:
+        names = ", ".join(sorted(m.name for m in models))
+        raise MlopsUsageError(f"run {run_id} logged several models ({names})",
+                              hint="name one: runs:/RUN_ID/NAME or model_path=NAME")
+    return run, models[0]
+
+
+def resolve_candidate(c: Any, model: str, candidate: str | int, model_path: str | None,
+                      register: bool) -> ModelRef:
+    """The candidate as a registry version; a run's model is registered when ``register``.
+
+    A run whose model is already registered under ``model`` reuses that version, so
+    retrying a refused promotion does not pile up versions.
+    """
+    kind, value = parse_candidate(model, candidate)
+    if kind == "version":
+        return get_version(c, model, value)
+    if kind == "alias":
+        ref = get_alias(c, model, value)
+        if ref is None:
+            raise MlopsUsageError(f"model '{model}' has no alias '{value}'")
+        return ref
+    run_id, _, path = value.partition("/")
+    _run, logged = logged_model_of_run(c, run_id, path or model_path)
+    source = f"models:/{logged.model_id}"
+    try:
+        existing = list(c.search_model_versions(f"name='{model}' and run_id='{run_id}'"))
+    except Exception:
+        existing = []
+    for mv in existing:
+        if mv.source == source or getattr(mv, "model_id", None) == logged.model_id:
+            return _ref(model, mv)
+    if not register:
+        return ModelRef(name=model, uri=source, run_id=run_id, model_id=logged.model_id)
+    try:
+        try:
+            c.get_registered_model(model)
+        except Exception as exc:
+            if _error_code(exc) != "RESOURCE_DOES_NOT_EXIST":
+                raise
+            c.create_registered_model(model)
+        mv = c.create_model_version(model, source=source, run_id=run_id, model_id=logged.model_id)
+    except Exception as exc:
+        raise _mlflow_error(f"cannot register the model of run {run_id} as '{model}'", exc) from None
+    return _ref(model, mv)
+
+
+def run_info(c: Any, run_id: str | None) -> Any:
+    """The MLflow run (None when unknown or unreadable)."""
+    if not run_id:
+        return None
+    try:
+        return c.get_run(run_id)
+    except Exception:
+        return None
+
+
+def load_predictor(uri: str) -> Any:
+    """Load a model for predictions: the native scikit-learn object when it has that flavor
+    (so ``predict_proba`` is available), else the pyfunc wrapper."""
+    import mlflow
+
+    try:
+        from mlflow.models import get_model_info
+
+        flavors = get_model_info(uri).flavors
+    except Exception as exc:
+        raise _mlflow_error(f"cannot read model {uri}", exc) from None
+    try:
+        if "sklearn" in flavors:
+            import mlflow.sklearn
+
+            return mlflow.sklearn.load_model(uri)
+        return mlflow.pyfunc.load_model(uri)
+    except Exception as exc:
+        raise _mlflow_error(f"cannot load model {uri}", exc) from None
+
+
+def set_version_tags(c: Any, name: str, version: str, tags: dict[str, str]) -> None:
+    """Set several tags on a model version."""
+    for key, value in tags.items():
+        c.set_model_version_tag(name, version, key, value)
+
+
+def move_alias(c: Any, name: str, alias: str, version: str) -> None:
+    """Point ``alias`` at ``version`` (one registry call: the commit point of a promotion)."""
+    try:
+        c.set_registered_model_alias(name, alias, version)
+    except Exception as exc:
+        raise _mlflow_error(f"cannot move alias '{alias}' of '{name}'", exc) from None
