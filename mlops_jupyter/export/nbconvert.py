@@ -34,7 +34,7 @@ class MlopsJobExporter(Exporter):
     def _file_extension_default(self) -> str:
         return ".yaml"
 
-    def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> tuple[str, dict[str, Any]]:
+    def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> tuple[Any, dict[str, Any]]:
         """Build the job for ``nb``; returns (job.yaml text, resources with the other files)."""
         from ..session import session
         from .build import build_job

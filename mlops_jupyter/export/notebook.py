@@ -9,8 +9,8 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +96,7 @@ def read_notebook(source: Path | str | Any) -> NotebookInfo:
     import nbformat
 
     path: Path | None = None
+    data: Any
     if isinstance(source, (str, Path)):
         path = Path(source)
         try:
@@ -109,26 +110,29 @@ def read_notebook(source: Path | str | Any) -> NotebookInfo:
                 f"{path.name} is not valid notebook JSON (line {exc.lineno}: {exc.msg})",
                 hint="open it in Jupyter and save it again, or fix the file",
             ) from None
-        try:
-            nb = nbformat.reads(json.dumps(data), as_version=4)
-        except Exception as exc:
-            raise ExportError(f"{path.name} is not a Jupyter notebook: {exc}") from None
     else:
-        nb = nbformat.from_dict(json.loads(json.dumps(source)))
-        raw = json.dumps(source, sort_keys=True)
-    if "cells" not in nb or not isinstance(nb.cells, list):
-        raise ExportError("the notebook has no cell list", hint="is this a Jupyter notebook?")
-    notes = _normalise_ids(nb)
+        data = json.loads(json.dumps(source))
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise ExportError("the file has no notebook cell list", hint="is this a Jupyter notebook?")
+    notes = _normalise_ids(data)  # before nbformat, which would re-id silently
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(json.dumps(data), as_version=4)
+    except Exception as exc:
+        raise ExportError(f"not a Jupyter notebook: {str(exc).splitlines()[0][:200]}") from None
     info = NotebookInfo(nb=nb, path=path, digest=content_digest(nb), notes=notes)
     info.parameters_cell, info.parameters = find_parameters(nb)
     info.out_of_order = execution_order_issues(nb)
     return info
 
 
-def _normalise_ids(nb: Any) -> list[str]:
+def _normalise_ids(nb: dict[str, Any]) -> list[str]:
     notes: list[str] = []
     seen: set[str] = set()
-    for i, cell in enumerate(nb.cells):
+    for i, cell in enumerate(nb["cells"]):
+        if not isinstance(cell, dict):
+            raise ExportError(f"cell {i} is not a JSON object", hint="is this a Jupyter notebook?")
         cid = cell.get("id")
         if not isinstance(cid, str) or not cid or cid in seen:
             new = f"cell-{i}"
@@ -269,7 +273,7 @@ def coerce(name: str, type_name: str, value: Any) -> Any:
         return value  # no default type to check against
     if type_name == "float" and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
-    expected = {"int": int, "float": float, "str": str, "bool": bool, "list": (list, tuple), "dict": dict}[type_name]
+    expected: Any = {"int": int, "float": float, "str": str, "bool": bool, "list": (list, tuple), "dict": dict}[type_name]
     if not isinstance(value, expected) or (type_name == "int" and isinstance(value, bool)):
         raise ValueError(f"parameter '{name}' expects {type_name}, got {type(value).__name__} {value!r}")
     return list(value) if type_name == "list" else value
@@ -290,8 +294,3 @@ def execution_order_issues(nb: Any) -> list[OrderIssue]:
             issues.append(OrderIssue(i, str(cell.get("id", "")), count, highest, preview))
         highest = max(highest, count)
     return issues
-
-
-def json_number_safe(value: Any) -> bool:
-    """True when ``value`` survives JSON/YAML without special handling."""
-    return not (isinstance(value, float) and not math.isfinite(value))

@@ -251,8 +251,9 @@ def _job_runs(profile: Any, job_id: str, notebook_tag: str, since_ms: int, tags:
         return [], {}
     runs = client.search_runs([exp.experiment_id], filter_string=f"attributes.start_time >= {since_ms}",
                               order_by=["attributes.start_time ASC"], max_results=500)
+    keys = ("mlops.notebook.path", "mlops.notebook", "mlflow.source.name")
     mine = [r for r in runs if r.data.tags.get("mlops.job_id") == job_id
-            or r.data.tags.get("mlops.notebook") == notebook_tag]
+            or any(r.data.tags.get(k) == notebook_tag for k in keys)]
     metrics: dict[str, float] = {}
     ids = []
     for run in mine:
@@ -344,6 +345,7 @@ def run_job(
     """
     start = time.time()
     spec, job_dir = load_spec(job)
+    job_dir = job_dir.resolve()
     code = job_dir / spec["code"]
     if not code.is_file() or file_digest(code.read_bytes()) != spec["code_digest"]:
         raise JobError(f"{code.name} in {job_dir} does not match the job spec's code digest",

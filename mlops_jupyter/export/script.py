@@ -193,7 +193,7 @@ class _Converter:
 
     def _parts(self, call: ast.Call) -> tuple[str, str, str, str | None]:
         assert isinstance(call.func, ast.Attribute)
-        args = [a.value for a in call.args if isinstance(a, ast.Constant)]
+        args = [str(a.value) for a in call.args if isinstance(a, ast.Constant)]
         kind = call.func.attr
         if kind in ("system", "getoutput"):
             return kind, "", args[0], None
@@ -235,7 +235,7 @@ class _Converter:
 
     def _line_magic(self, name: str, line: str, where: str) -> str:
         if name in self.exports:
-            return _check_source(self.exports[name](line, None), name, where)
+            return _check_source(_call_export(self.exports[name], name, line, None, where), name, where)
         if name in DROPPED:
             return f"pass  # %{name} {_comment(line)} (not needed in a script)".rstrip()
         if name in NOT_IN_JOBS:
@@ -250,7 +250,7 @@ class _Converter:
 
     def _cell_magic(self, name: str, line: str, body: str, where: str) -> str:
         if name in self.exports:
-            return _check_source(self.exports[name](line, body), name, where)
+            return _check_source(_call_export(self.exports[name], name, line, body, where), name, where)
         if name in WRAPPERS_CELL:
             return self.convert(body, where) or "pass"
         if name in SHELL_CELLS:
@@ -283,6 +283,17 @@ def _no_export(name: str, where: str, cell: bool = False) -> ExportError:
         f"{where} uses {sigil}{name}, which has no script form",
         hint="export with --mode notebook (papermill runs every magic), or call the API directly",
     )
+
+
+def _call_export(fn: ScriptExport, name: str, line: str, body: str | None, where: str) -> str:
+    try:
+        return fn(line, body)
+    except ExportError:
+        raise
+    except Exception as exc:  # the topic's own parser refused the arguments
+        sigil = "%%" if body is not None else "%"
+        raise ExportError(f"{where}: {sigil}{name} {_comment(line)}: {exc}",
+                          hint="fix the magic's arguments (it would fail in the notebook too)") from None
 
 
 def _check_source(code: str, name: str, where: str) -> str:

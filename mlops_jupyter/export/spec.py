@@ -56,7 +56,7 @@ def environment_snapshot() -> dict[str, Any]:
 
     packages: dict[str, str] = {}
     for dist in metadata.distributions():
-        name = dist.metadata.get("Name") if dist.metadata else None
+        name = dist.metadata["Name"] if dist.metadata else None
         if name:
             packages[_canonical(name)] = dist.version
     return {
@@ -174,7 +174,7 @@ def find_source_run(profile: Any, notebook_name: str) -> tuple[str | None, dict[
         tags = run.data.tags
         if tags.get("mlops.job_id"):
             continue  # runs made by jobs are not the notebook's own source run
-        if any(isinstance(v, str) and v.rstrip("/").endswith(notebook_name) for v in tags.values()):
+        if any(isinstance(v, str) and (v == notebook_name or v.endswith("/" + notebook_name)) for v in tags.values()):
             return run.info.run_id, dict(run.data.metrics)
     return None, {}
 

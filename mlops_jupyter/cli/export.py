@@ -1,0 +1,92 @@
+"""``mlops-jupyter export``, ``run`` and ``rehearse``: notebooks as reproducible jobs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from ..errors import MlopsUsageError
+
+
+def register(sub: Any) -> None:
+    """Add the job commands to the ``mlops-jupyter`` parser."""
+    e = sub.add_parser("export", help="export a notebook as a job folder (job.yaml, code, CI files)")
+    e.add_argument("notebook", help="the .ipynb file")
+    e.add_argument("--target", choices=["github", "gitlab", "generic"], default=None, help="CI files to write")
+    e.add_argument("--mode", choices=["notebook", "script"], default=None, help="papermill notebook or plain script")
+    e.add_argument("--out", metavar="DIR", help="job folder (default jobs/<name>/ in the project)")
+    e.add_argument("--schedule", metavar="CRON", help="cron schedule for continuous training")
+    e.add_argument("--source-run", metavar="RUN_ID", help="run whose metrics the job must reproduce")
+    e.add_argument("--gate", action="append", default=[], metavar="METRIC=RULE",
+                   help='metric gate, e.g. accuracy=">=0.9" (repeatable)')
+    e.add_argument("--rehearse", action="store_true", help="run the job now and compare with the source run")
+    e.add_argument("--strict", action="store_true", help="with --rehearse: fail on a mismatch")
+    e.add_argument("--json", action="store_true", help="print JSON")
+    e.set_defaults(func=cmd_export)
+
+    r = sub.add_parser("run", help="run an exported job: environment and data checks, execution, gates")
+    r.add_argument("job", help="job folder or its job.yaml")
+    r.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a parameter (repeatable; type-checked against job.yaml)")
+    r.add_argument("--env", dest="profile", metavar="PROFILE", help="environment profile (default: the job's)")
+    r.add_argument("--params-from-env", action="store_true",
+                   help="also read MLOPS_PARAM_<NAME> variables (how the CI files pass parameters)")
+    r.add_argument("--strict-env", action="store_true", help="fail (exit 2) when packages differ from the pinned ones")
+    r.add_argument("--json", action="store_true", help="print JSON")
+    r.set_defaults(func=cmd_run)
+
+    h = sub.add_parser("rehearse", help="export, run in a fresh kernel, compare with the source run")
+    h.add_argument("notebook", help="the .ipynb file")
+    h.add_argument("--strict", action="store_true", help="exit 1 when the job does not reproduce the source run")
+    h.add_argument("--mode", choices=["notebook", "script"], default=None, help="papermill notebook or plain script")
+    h.add_argument("--json", action="store_true", help="print JSON")
+    h.set_defaults(func=cmd_rehearse)
+
+
+def parse_params(items: list[str]) -> dict[str, str]:
+    """``["a=1", "b=x=y"]`` -> ``{"a": "1", "b": "x=y"}``; values stay text (typed by the job)."""
+    from ..export.notebook import IDENTIFIER
+
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not IDENTIFIER.match(name):
+            raise MlopsUsageError(f"parameter {item[:60]!r} is not NAME=VALUE with an identifier NAME")
+        out[name] = value
+    return out
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ..export import export_notebook
+
+    gates = {}
+    for item in args.gate:
+        metric, sep, rule = item.partition("=")
+        if not sep or not metric:
+            raise MlopsUsageError(f"gate {item!r} is not METRIC=RULE")
+        gates[metric] = rule
+    res = export_notebook(args.notebook, target=args.target, mode=args.mode, out=args.out,
+                          schedule=args.schedule, source_run=args.source_run, thresholds=gates or None,
+                          rehearse=args.rehearse, strict=args.strict)
+    print(json.dumps(res.to_dict(), indent=2) if args.json else res)
+    return 0 if res.ok else 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from ..export import run_job
+
+    result = run_job(args.job, params=parse_params(args.param), env=args.profile,
+                     params_from_env=args.params_from_env, strict_env=args.strict_env)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else result)
+    return result.exit_code
+
+
+def cmd_rehearse(args: argparse.Namespace) -> int:
+    from ..export import rehearse
+
+    report = rehearse(args.notebook, strict=False, mode=args.mode)
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report)
+    if args.strict and not report.reproduced:
+        return 1
+    return 0
