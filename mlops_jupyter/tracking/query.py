@@ -79,7 +79,10 @@ def store_exists(tracking_uri: str) -> bool:
 def _client(tracking_uri: str) -> Any:
     from mlflow import MlflowClient
 
-    return MlflowClient(tracking_uri=tracking_uri)
+    try:  # opening a SQL store connects (and checks the schema) right away
+        return MlflowClient(tracking_uri=tracking_uri)
+    except Exception as exc:
+        raise _wrap(exc, "open the tracking store") from None
 
 
 def _wrap(exc: Exception, what: str) -> TrackingError:
@@ -221,7 +224,10 @@ def search_runs(
         raise _wrap(exc, "search runs") from None
     runs = [_run_summary(r) for r in page]
     keys = sorted({k for r in runs for k in r["metrics"]})
-    return RunPage(runs=runs, next_page_token=page.token or None, metric_keys=keys, experiment=exp)
+    token = page.token
+    if isinstance(token, bytes):  # the SQL store returns base64 bytes
+        token = token.decode("ascii")
+    return RunPage(runs=runs, next_page_token=token or None, metric_keys=keys, experiment=exp)
 
 
 def _list_artifacts(client: Any, run_id: str) -> list[dict[str, Any]]:
