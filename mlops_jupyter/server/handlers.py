@@ -31,7 +31,7 @@ AUTH_RESOURCE = "mlops"
 MAX_BODY_BYTES = 1024 * 1024
 EXECUTOR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mlops-jupyter")
 _RUN_ID = r"[A-Za-z0-9_\-]{1,64}"
-EXPORT_OPTIONS = {"target": str, "out_dir": str, "params": dict}
+EXPORT_OPTIONS = {"target": str, "mode": str, "out": str, "name": str}
 
 T = TypeVar("T")
 
@@ -179,16 +179,16 @@ class RunsHandler(MlopsHandler):
         if order not in ("asc", "desc"):
             raise BadRequest("'order' must be asc or desc")
         experiment = self.get_query_argument("experiment", None) or None
-        query = {
+        token = self.get_query_argument("page_token", None) or None
+        if token is not None and (len(token) > 2000 or not re.fullmatch(r"[\x21-\x7e]+", token)):
+            raise BadRequest("invalid page token")
+        query: dict[str, Any] = {
             "status": self.get_query_argument("status", None) or None,
             "sort": self.get_query_argument("sort", None) or None,
             "descending": order == "desc",
             "page_size": _int_arg(self, "page_size", 50, 1, 500),
-            "page_token": self.get_query_argument("page_token", None) or None,
+            "page_token": token,
         }
-        token = query["page_token"]
-        if token is not None and (len(token) > 2000 or not re.fullmatch(r"[\x21-\x7e]+", token)):
-            raise BadRequest("invalid page token")
         notebook = (nb.real, nb.relative) if nb else None
         self.reply(await self.blocking(services.runs, self.root_dir, notebook, experiment, **query))
 
@@ -246,8 +246,8 @@ class ExportHandler(MlopsHandler):
             raise MlopsUsageError("only notebooks (.ipynb) can be exported")
         nb = self.confined(path, must_exist=True)
         options = dict(body)
-        if "out_dir" in options:
-            options["out_dir"] = self.confined(options["out_dir"]).real
+        if "out" in options:
+            options["out"] = self.confined(options["out"]).real
         self.reply(await self.blocking(services.export, self.root_dir, nb.real, options))
 
 

@@ -217,18 +217,25 @@ def checks(root: Path | str, notebook: tuple[Path, str] | None) -> dict[str, Any
 
 
 def export(root: Path | str, notebook_real: Path, options: dict[str, Any]) -> dict[str, Any]:
-    """Export the notebook as a job folder and return the job spec."""
+    """Export the notebook as a job folder; reply the result with the full job spec."""
     ok, reason = feature("export")
     if not ok:
         raise ExportUnavailable(f"export is not available: {reason}")
     from .. import export as export_api
+    from ..session import session
 
-    result = export_api.export_notebook(notebook_real, **options)
-    payload = result.to_dict() if hasattr(result, "to_dict") else result
-    payload = json_safe(payload)
-    if isinstance(payload, dict):
-        for key in ("folder", "job_dir", "path", "out_dir"):
-            value = payload.get(key)
-            if isinstance(value, str) and os.path.isabs(value):
-                payload[key + "_relative"] = os.path.relpath(value, os.path.realpath(root))
-    return payload if isinstance(payload, dict) else {"result": payload}
+    # export_notebook() resolves the project from the session's start dir: borrow it.
+    with _SESSION_LOCK:
+        saved = session.start_dir
+        session.start_dir = notebook_real.parent
+        try:
+            result = export_api.export_notebook(notebook_real, **options)
+        finally:
+            session.start_dir = saved
+    payload = dict(json_safe(result.to_dict()))
+    payload["spec"] = json_safe(result.spec)
+    job_dir = os.path.realpath(str(result.job_dir))
+    root_real = os.path.realpath(root)
+    inside = job_dir == root_real or job_dir.startswith(root_real.rstrip(os.sep) + os.sep)
+    payload["job_dir_relative"] = os.path.relpath(job_dir, root_real) if inside else None
+    return payload

@@ -17,8 +17,8 @@ from .._util import json_safe
 from ..config import mask_secret
 from ..errors import MlopsUsageError, TrackingError
 
-NOTEBOOK_TAG = "mlops.notebook"
-"""Tag holding the notebook path a run came from (as the frontend/runner named it)."""
+NOTEBOOK_TAG = "mlops.notebook.path"
+"""Tag holding the real absolute path of the notebook a run came from (tracking/api.py)."""
 
 SNAPSHOT_SUFFIX = ".ipynb"
 MAX_PAGE_SIZE = 500

@@ -45,7 +45,7 @@ def make_runs(root: Path, notebook: str, count: int = 3, experiment: str = "demo
     exp_id = exp.experiment_id if exp else client.create_experiment(experiment)
     ids = []
     for i in range(count):
-        run = client.create_run(exp_id, run_name=f"run-{i}", tags={"mlops.notebook": str(root / notebook)})
+        run = client.create_run(exp_id, run_name=f"run-{i}", tags={"mlops.notebook.path": str(root / notebook)})
         client.log_batch(
             run.info.run_id,
             metrics=[Metric("acc", 0.5 + i / 10, 0, s) for s in range(3)] + [Metric("loss", 1.0 - i / 10, 0, 0)],

@@ -376,3 +376,28 @@ async def test_store_failure_is_json_and_masks_passwords(
     assert body["error"] == "TrackingError"
     text = json.dumps(body)
     assert "Traceback" not in text and jp_serverapp.identity_provider.token not in text
+
+
+async def test_export_writes_job_folder_and_returns_spec(jp_fetch: Any, root: Path) -> None:
+    # Given a real notebook in the root
+    from tests.notebooks import make_notebook
+
+    make_notebook(["x = 1", "print(x)"], path=root / "train.ipynb")
+    # When the panel exports it
+    resp = await jp_fetch(
+        "mlops-jupyter", "export", method="POST",
+        body=json.dumps({"path": "train.ipynb", "target": "generic"}), headers=dict(JSON),
+    )
+    data = json.loads(resp.body)
+    # Then the job folder exists under the root and the reply carries its spec
+    job_dir = root / data["job_dir_relative"]
+    assert job_dir.is_dir() and job_dir.is_relative_to(root)
+    assert data["spec"]["name"] == data["name"]
+    assert data["files"] and all((job_dir / name).exists() for name in data["files"])
+
+
+async def test_export_unknown_target_is_400(jp_fetch: Any, root: Path) -> None:
+    code, body = await status_of(
+        jp_fetch, "export", method="POST", body=json.dumps({"path": "nb.ipynb", "target": "jenkins"}), headers=JSON
+    )
+    assert code == 400 and "target" in body["message"]
