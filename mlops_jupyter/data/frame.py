@@ -17,8 +17,23 @@ import numpy as np
 PREFIX = "xxh3_128:"
 
 
+_ONES: list[np.ndarray] = [np.ones(0, dtype=np.bool_)]
+
+
+def _ones(n: int) -> np.ndarray:
+    # one shared read-only all-True buffer: most columns have no nulls
+    if len(_ONES[0]) < n:
+        ones = np.ones(max(n, 1 << 20), dtype=np.bool_)
+        ones.flags.writeable = False
+        _ONES[0] = ones
+    return _ONES[0][:n]
+
+
 class _Streams:
-    """Three chunking-invariant streams for one column."""
+    """Three streams per column: value bytes, string end offsets, validity masks.
+
+    Each stream is fed chunk after chunk; streaming xxh3 over pieces equals xxh3 over the
+    whole, so how Arrow happens to chunk a column never changes the digest."""
 
     def __init__(self) -> None:
         import xxhash
@@ -26,9 +41,22 @@ class _Streams:
         self.data = xxhash.xxh3_128()
         self.lengths = xxhash.xxh3_128()
         self.valid = xxhash.xxh3_128()
+        self.byte_position = 0  # string bytes seen so far (offsets are global too)
+
+    def validity(self, valid: np.ndarray | None, n: int) -> None:
+        """Feed one chunk's validity (True = value present); None means all present."""
+        self.valid.update(_ones(n) if valid is None else np.ascontiguousarray(valid, dtype=np.bool_))
 
     def digest(self) -> bytes:
         return self.data.digest() + self.lengths.digest() + self.valid.digest()
+
+
+def _arrow_validity(arr: Any) -> np.ndarray | None:
+    bitmap = arr.buffers()[0]
+    if bitmap is None or arr.null_count == 0:
+        return None
+    bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little")
+    return bits[arr.offset : arr.offset + len(arr)].view(np.bool_)
 
 
 def _hash_arrow(streams: _Streams, chunks: list[Any]) -> None:
@@ -36,37 +64,57 @@ def _hash_arrow(streams: _Streams, chunks: list[Any]) -> None:
     import pyarrow.compute as pc
 
     for arr in chunks:
-        if len(arr) == 0:
+        n = len(arr)
+        if n == 0:
             continue
         if pa.types.is_dictionary(arr.type):
             arr = arr.dictionary_decode()
-        if arr.null_count:
-            streams.valid.update(np.asarray(arr.is_valid(), dtype=np.bool_).tobytes())
-            arr = pc.fill_null(arr, pa.scalar("", arr.type) if pa.types.is_string(arr.type)
-                               or pa.types.is_large_string(arr.type) else None)
-        else:
-            streams.valid.update(np.ones(len(arr), dtype=np.bool_).tobytes())
-        if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-            off_type = np.int32 if pa.types.is_string(arr.type) else np.int64
-            bufs = arr.buffers()
-            offsets = np.frombuffer(bufs[1], dtype=off_type)[arr.offset : arr.offset + len(arr) + 1]
-            streams.lengths.update(np.diff(offsets).astype(np.int64).tobytes())
-            if bufs[2] is not None:
-                data = memoryview(bufs[2])[int(offsets[0]) : int(offsets[-1])]
-                streams.data.update(data)
-        else:  # other Arrow-backed types: their logical values through numpy
-            _hash_numpy(streams, arr.to_numpy(zero_copy_only=False))
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            # other Arrow-backed types: validity, then their logical values through numpy
+            streams.validity(_arrow_validity(arr), n)
+            _hash_numpy(streams, arr.to_numpy(zero_copy_only=False), validity=False)
+            continue
+        valid = _arrow_validity(arr)
+        off_type = np.int32 if pa.types.is_string(arr.type) else np.int64
+        bufs = arr.buffers()
+        offsets = np.frombuffer(bufs[1], dtype=off_type)[arr.offset : arr.offset + n + 1]
+        if valid is not None:
+            total = pc.sum(pc.binary_length(arr)).as_py() or 0  # bytes of present values only
+            if total != int(offsets[-1]) - int(offsets[0]):  # null slots that still span bytes
+                arr = pc.fill_null(arr, pa.scalar("", arr.type))
+                bufs = arr.buffers()
+                offsets = np.frombuffer(bufs[1], dtype=off_type)[arr.offset : arr.offset + n + 1]
+        streams.validity(valid, n)
+        # end offsets in global terms (bytes of earlier chunks added) hash like one chunk
+        first = int(offsets[0])
+        ends = offsets[1:]
+        if off_type is not np.int64 or first != streams.byte_position:
+            ends = ends.astype(np.int64) + (streams.byte_position - first)
+        streams.lengths.update(np.ascontiguousarray(ends))
+        if bufs[2] is not None and offsets[-1] > first:
+            streams.data.update(memoryview(bufs[2])[first : int(offsets[-1])])
+        streams.byte_position += int(offsets[-1]) - first
 
 
-def _hash_numpy(streams: _Streams, values: np.ndarray) -> None:
+def _hash_numpy(streams: _Streams, values: np.ndarray, validity: bool = True) -> None:
     if values.dtype.kind == "f":
         nan = np.isnan(values)
-        streams.valid.update((~nan).tobytes())
-        if nan.any():
-            values = np.where(nan, 0, values)
-        streams.data.update(np.ascontiguousarray(values).tobytes())
-    elif values.dtype.kind in "iubmMc":  # datetimes/timedeltas: int64 ticks, NaT included
-        streams.data.update(np.ascontiguousarray(values).tobytes())
+        has_nan = bool(nan.any())
+        if validity:
+            streams.validity(~nan if has_nan else None, len(values))
+        if has_nan:
+            uint = {8: np.uint64, 4: np.uint32, 2: np.uint16}.get(values.dtype.itemsize)
+            canonical = np.array([np.nan], dtype=values.dtype).view(uint)[0] if uint else None
+            same = uint is not None and values.flags.c_contiguous and bool((values.view(uint)[nan] == canonical).all())
+            if not same:  # NaN payloads/signs differ: normalise
+                values = values.copy()
+                values[nan] = np.nan
+        streams.data.update(np.ascontiguousarray(values))
+        return
+    if validity:
+        streams.validity(None, len(values))
+    if values.dtype.kind in "iubmMc":  # datetimes/timedeltas: int64 ticks, NaT included
+        streams.data.update(np.ascontiguousarray(values).view(np.uint8))
     else:  # object: strings through Arrow, anything else through pandas' row hash
         _hash_objects(streams, values)
 
@@ -84,7 +132,7 @@ def _hash_objects(streams: _Streams, values: np.ndarray) -> None:
         return
     streams.lengths.update(b"object")
     hashed = pd.util.hash_pandas_object(pd.Series(values, dtype=object), index=False, categorize=False)
-    streams.data.update(hashed.to_numpy().tobytes())
+    streams.data.update(np.ascontiguousarray(hashed.to_numpy()))
 
 
 def _hash_values(streams: _Streams, values: Any) -> None:
@@ -98,7 +146,7 @@ def _hash_values(streams: _Streams, values: Any) -> None:
         _hash_values(sub, cats)
         streams.lengths.update(b"categories" + sub.digest())
         codes = np.asarray(values.cat.codes if isinstance(values, pd.Series) else values.codes)
-        streams.data.update(np.ascontiguousarray(codes, dtype=np.int64).tobytes())
+        streams.data.update(np.ascontiguousarray(codes).view(np.uint8))
         return
     array = values.array
     if hasattr(array, "__arrow_array__") and not isinstance(dtype, np.dtype):
@@ -118,12 +166,15 @@ def _hash_values(streams: _Streams, values: Any) -> None:
     mask = getattr(array, "_mask", None)
     data = getattr(array, "_data", None)
     if isinstance(mask, np.ndarray) and isinstance(data, np.ndarray):  # Int64, boolean, Float64
-        streams.valid.update((~mask).tobytes())
-        _hash_numpy(streams, np.where(mask, np.zeros(1, dtype=data.dtype), data))
+        streams.validity(~mask, len(mask))
+        if mask.any():
+            data = data.copy()
+            data[mask] = 0
+        _hash_numpy(streams, data, validity=False)
         return
     # period, interval, sparse, other extension types: pandas' own value hash
     hashed = pd.util.hash_pandas_object(pd.Series(values), index=False)
-    streams.data.update(hashed.to_numpy().tobytes())
+    streams.data.update(np.ascontiguousarray(hashed.to_numpy()))
 
 
 def fingerprint_frame(obj: Any) -> str:
@@ -140,8 +191,7 @@ def fingerprint_frame(obj: Any) -> str:
         st = _Streams()
         _hash_values(st, level)
         top.update(f"index[{i}]:{index.names[i]!r}:{level.dtype}".encode() + st.digest())
-    for pos in range(frame.shape[1]):
-        col = frame.iloc[:, pos]
+    for pos, (_, col) in enumerate(frame.items()):
         st = _Streams()
         _hash_values(st, col)
         top.update(f"col[{pos}]:{frame.columns[pos]!r}:{col.dtype}".encode() + st.digest())
