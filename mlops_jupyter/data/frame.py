@@ -17,6 +17,12 @@ import numpy as np
 PREFIX = "xxh3_128:"
 
 
+def _buf(values: Any) -> memoryview:
+    """A contiguous byte view of an array for the hashers (no copy when already contiguous)."""
+    raw: Any = np.ascontiguousarray(values).reshape(-1).view(np.uint8)
+    return memoryview(raw)
+
+
 _ONES: list[np.ndarray] = [np.ones(0, dtype=np.bool_)]
 
 
@@ -45,7 +51,7 @@ class _Streams:
 
     def validity(self, valid: np.ndarray | None, n: int) -> None:
         """Feed one chunk's validity (True = value present); None means all present."""
-        self.valid.update(_ones(n) if valid is None else np.ascontiguousarray(valid, dtype=np.bool_))
+        self.valid.update(_buf(_ones(n) if valid is None else valid))
 
     def digest(self) -> bytes:
         return self.data.digest() + self.lengths.digest() + self.valid.digest()
@@ -90,7 +96,7 @@ def _hash_arrow(streams: _Streams, chunks: list[Any]) -> None:
         ends = offsets[1:]
         if off_type is not np.int64 or first != streams.byte_position:
             ends = ends.astype(np.int64) + (streams.byte_position - first)
-        streams.lengths.update(np.ascontiguousarray(ends))
+        streams.lengths.update(_buf(ends))
         if bufs[2] is not None and offsets[-1] > first:
             streams.data.update(memoryview(bufs[2])[first : int(offsets[-1])])
         streams.byte_position += int(offsets[-1]) - first
@@ -109,12 +115,12 @@ def _hash_numpy(streams: _Streams, values: np.ndarray, validity: bool = True) ->
             if not same:  # NaN payloads/signs differ: normalise
                 values = values.copy()
                 values[nan] = np.nan
-        streams.data.update(np.ascontiguousarray(values))
+        streams.data.update(_buf(values))
         return
     if validity:
         streams.validity(None, len(values))
     if values.dtype.kind in "iubmMc":  # datetimes/timedeltas: int64 ticks, NaT included
-        streams.data.update(np.ascontiguousarray(values).view(np.uint8))
+        streams.data.update(_buf(values))
     else:  # object: strings through Arrow, anything else through pandas' row hash
         _hash_objects(streams, values)
 
@@ -132,7 +138,7 @@ def _hash_objects(streams: _Streams, values: np.ndarray) -> None:
         return
     streams.lengths.update(b"object")
     hashed = pd.util.hash_pandas_object(pd.Series(values, dtype=object), index=False, categorize=False)
-    streams.data.update(np.ascontiguousarray(hashed.to_numpy()))
+    streams.data.update(_buf(hashed.to_numpy()))
 
 
 def _hash_values(streams: _Streams, values: Any) -> None:
@@ -146,7 +152,7 @@ def _hash_values(streams: _Streams, values: Any) -> None:
         _hash_values(sub, cats)
         streams.lengths.update(b"categories" + sub.digest())
         codes = np.asarray(values.cat.codes if isinstance(values, pd.Series) else values.codes)
-        streams.data.update(np.ascontiguousarray(codes).view(np.uint8))
+        streams.data.update(_buf(codes))
         return
     array = values.array
     if hasattr(array, "__arrow_array__") and not isinstance(dtype, np.dtype):
@@ -174,7 +180,7 @@ def _hash_values(streams: _Streams, values: Any) -> None:
         return
     # period, interval, sparse, other extension types: pandas' own value hash
     hashed = pd.util.hash_pandas_object(pd.Series(values), index=False)
-    streams.data.update(np.ascontiguousarray(hashed.to_numpy()))
+    streams.data.update(_buf(hashed.to_numpy()))
 
 
 def fingerprint_frame(obj: Any) -> str:
