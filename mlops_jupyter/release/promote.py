@@ -109,6 +109,12 @@ def promote(
             hint="pass eval_data=... (A/B gate) or metrics=/suite=/current=, or set [release] in mlops.toml",
         )
 
+    # Inputs are read before anything is registered: a wrong path or target column is a
+    # usage error (exit 2), never a recorded refusal.
+    eval_parts = split_eval(eval_data, cfg.target, config.root)
+    cfg.current = load_frame(cfg.current, config.root, "current dataset")
+    cfg.reference = load_frame(cfg.reference, config.root, "reference dataset")
+
     c = registry.client()
     cand = registry.resolve_candidate(c, model, candidate, cfg.model_path, register=not dry_run)
     champ = registry.get_alias(c, model, alias)
@@ -121,7 +127,7 @@ def promote(
         decision.already_champion = True
         return decision
 
-    decision.gates = _run_gates(c, cfg, wanted, cand, champ, eval_data, metric_fns, config.root)
+    decision.gates = _run_gates(c, cfg, wanted, cand, champ, eval_parts, metric_fns)
     if dry_run:
         _record_check(decision)
         return _finish(decision, raise_on_fail)
@@ -147,37 +153,32 @@ def _finish(decision: Decision, raise_on_fail: bool) -> Decision:
 
 
 def _run_gates(c: Any, cfg: GateConfig, wanted: list[str], cand: registry.ModelRef,
-               champ: registry.ModelRef | None, eval_data: Any,
-               metric_fns: Mapping[str, Callable[[Any, Any], float]] | None, root: Any) -> list[GateResult]:
+               champ: registry.ModelRef | None, eval_parts: tuple[Any, Any, Any],
+               metric_fns: Mapping[str, Callable[[Any, Any], float]] | None) -> list[GateResult]:
     results: list[GateResult] = []
-    state: dict[str, Any] = {}
-
-    def eval_parts() -> tuple[Any, Any, Any]:
-        if "eval" not in state:
-            state["eval"] = split_eval(eval_data, cfg.target, root)
-        return state["eval"]  # type: ignore[no-any-return]
+    state: dict[str, Predictions] = {}
+    frame, x, y = eval_parts
+    have_eval = frame is not None
 
     def predictions(ref: registry.ModelRef) -> Predictions:
-        key = "pred:" + ref.uri
-        if key not in state:
-            state[key] = Predictions(registry.load_predictor(ref.uri), eval_parts()[1])
-        return state[key]  # type: ignore[no-any-return]
+        if ref.uri not in state:
+            state[ref.uri] = Predictions(registry.load_predictor(ref.uri), x)
+        return state[ref.uri]
 
     for name in wanted:
         try:
             if name == "data":
-                result = gate_data(eval_parts()[0], cfg.suite)
+                result = gate_data(frame, cfg.suite)
             elif name == "drift":
-                result = _drift_gate(c, cfg, cand, root)
+                result = _drift_gate(c, cfg, cand)
             elif name == "metrics":
-                result = _metrics_gate(c, cfg, cand, champ, eval_data is not None, eval_parts, predictions, metric_fns)
+                result = _metrics_gate(c, cfg, cand, champ, y if have_eval else None, predictions, metric_fns)
             else:
                 if champ is None:
                     result = skipped("ab", "no champion yet: nothing to compare with")
-                elif eval_data is None:
+                elif not have_eval:
                     result = GateResult("ab", FAILED, "the A/B comparison needs evaluation data (eval_data=...)")
                 else:
-                    _, _, y = eval_parts()
                     assert cfg.ab is not None
                     metric, test = choose_ab(cfg.ab, y)
                     from .metrics import get_metric
@@ -194,13 +195,11 @@ def _run_gates(c: Any, cfg: GateConfig, wanted: list[str], cand: registry.ModelR
 
 
 def _metrics_gate(c: Any, cfg: GateConfig, cand: registry.ModelRef, champ: registry.ModelRef | None,
-                  have_eval: bool, eval_parts: Callable[[], tuple[Any, Any, Any]],
-                  predictions: Callable[[registry.ModelRef], Predictions],
+                  y: Any, predictions: Callable[[registry.ModelRef], Predictions],
                   metric_fns: Mapping[str, Callable[[Any, Any], float]] | None) -> GateResult:
     names = list(cfg.metrics)
     relative = any(s.relative for s in cfg.metrics.values())
-    if have_eval:
-        _, _, y = eval_parts()
+    if y is not None:
         cand_values = evaluate(names, y, predictions(cand), metric_fns)
         champ_values = evaluate(names, y, predictions(champ), metric_fns) if champ and relative else None
         source = "evaluation data"
@@ -211,11 +210,10 @@ def _metrics_gate(c: Any, cfg: GateConfig, cand: registry.ModelRef, champ: regis
     return gate_metrics(cfg.metrics, cand_values, champ_values, source)
 
 
-def _drift_gate(c: Any, cfg: GateConfig, cand: registry.ModelRef, root: Any) -> GateResult:
-    current = load_frame(cfg.current, root, "current dataset")
-    reference = load_frame(cfg.reference, root, "reference dataset") if cfg.reference is not None \
+def _drift_gate(c: Any, cfg: GateConfig, cand: registry.ModelRef) -> GateResult:
+    reference = cfg.reference if cfg.reference is not None \
         else training_data_of_run(registry.run_info(c, cand.run_id))
-    return gate_drift(reference, current, cfg)
+    return gate_drift(reference, cfg.current, cfg)
 
 
 def training_data_of_run(run: Any) -> Any:

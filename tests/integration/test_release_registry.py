@@ -1,0 +1,379 @@
+"""Release gate on a real MLflow registry (SQLite in a tmp dir) with real scikit-learn models.
+
+Models are logged once per module (MLflow model logging is slow); every test promotes into
+its own registered model name, so registry state never leaks between tests.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import uuid
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import mlops_jupyter as mj
+from mlops_jupyter.errors import GateFailed, MlopsUsageError, ReadOnlyEnvironment
+from mlops_jupyter.session import session
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Zoo:
+    uri: str
+    root: Path
+    train: Any
+    eval: Any
+    runs: dict[str, str]  # strong / twin / weak -> run id
+
+
+def _log(uri: str, name: str, model: Any, params: dict[str, Any], train: Any, ev: Any, train_csv: Path) -> str:
+    import mlflow
+
+    mlflow.set_tracking_uri(uri)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with mlflow.start_run(run_name=name) as run:
+            mlflow.log_params(params)
+            mlflow.set_tag("mlflow.source.git.commit", name * 4)
+            mlflow.set_tag("mlops.python", "3.11")
+            ds = mlflow.data.from_pandas(train, source=str(train_csv), targets="target")
+            mlflow.log_input(ds, context="training")
+            mlflow.log_metric("accuracy", float(model.score(ev.drop(columns="target"), ev["target"])))
+            # explicit requirements skip MLflow's slow requirement inference (~5 s a model)
+            mlflow.sklearn.log_model(model, name="model", pip_requirements=["scikit-learn"])
+    return str(run.info.run_id)
+
+
+@pytest.fixture(scope="module")
+def zoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zoo]:
+    import mlflow
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    root = tmp_path_factory.mktemp("release_store")
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    df = load_breast_cancer(as_frame=True).frame
+    train, ev = train_test_split(df, test_size=0.4, random_state=0, stratify=df["target"])
+    train_csv = root / "train.csv"
+    train.to_csv(train_csv, index=False)
+    x, y = train.drop(columns="target"), train["target"]
+    runs = {}
+    for name, c in (("strong", 1.0), ("twin", 0.5), ("weak", 1e-3)):
+        model = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=500)).fit(x, y)
+        runs[name] = _log(uri, name, model, {"C": c, "max_iter": 500}, train, ev, train_csv)
+    old = mlflow.get_tracking_uri()
+    yield Zoo(uri=uri, root=root, train=train, eval=ev, runs=runs)
+    mlflow.set_tracking_uri(old)
+
+
+@pytest.fixture
+def reg(zoo: Zoo, project: Path, monkeypatch: pytest.MonkeyPatch) -> Zoo:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", zoo.uri)
+    return zoo
+
+
+def _name() -> str:
+    return "clf_" + uuid.uuid4().hex[:8]
+
+
+def _client(zoo: Zoo) -> Any:
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=zoo.uri)
+
+
+def _alias_version(zoo: Zoo, model: str, alias: str = "champion") -> str | None:
+    try:
+        return str(_client(zoo).get_model_version_by_alias(model, alias).version)
+    except Exception:
+        return None
+
+
+def _record(zoo: Zoo, decision: Any) -> dict[str, Any]:
+    import mlflow
+
+    path = mlflow.artifacts.download_artifacts(decision.record["artifact"], tracking_uri=zoo.uri)
+    return json.loads(Path(path).read_text())
+
+
+GATES = {"metrics": {"accuracy": {"min": 0.8, "min_delta": 0.0}}, "ab": True}
+
+
+def test_first_candidate_becomes_champion_and_the_record_says_so(reg: Zoo) -> None:
+    model = _name()
+    d = mj.promote(model, reg.runs["weak"], eval_data=reg.eval, target="target", **GATES)
+    assert d.ok and d.promoted and d.first_champion and d.status == "promoted"
+    assert d.gate("ab").status == "skipped" and "no champion" in d.gate("ab").reason
+    assert "absolute thresholds only" in d.gate("metrics").reason
+    assert _alias_version(reg, model) == d.candidate["version"] == "1"
+    record = _record(reg, d)
+    assert record["first_champion"] is True and record["promoted"] is True and record["status"] == "promoted"
+    assert record["candidate"]["run_id"] == reg.runs["weak"] and record["champion"] is None
+    assert record["gates"][0]["numbers"]["metrics"]["accuracy"]["candidate"] == pytest.approx(0.886, abs=0.01)
+    tags = _client(reg).get_model_version(model, "1").tags
+    assert tags["mlops.release.decision_id"] == d.id and tags["mlops.release.status"] == "promoted"
+    assert json.loads(tags["mlops.release.decision"])["id"] == d.id
+    promo_run = _client(reg).get_run(d.record["run_id"])
+    assert promo_run.data.tags["mlops.kind"] == "promotion" and promo_run.info.status == "FINISHED"
+    # the check history got the verdict
+    history = (Path.cwd() / ".mlops" / "checks.jsonl").read_text().splitlines()
+    entry = json.loads(history[-1])
+    assert entry["kind"] == "gate" and entry["ok"] is True and model in entry["name"]
+
+
+def test_absolute_threshold_refuses_even_the_first_champion(reg: Zoo) -> None:
+    model = _name()
+    d = mj.promote(model, reg.runs["weak"], eval_data=reg.eval, target="target",
+                   metrics={"accuracy": {"min": 0.95}})
+    assert not d.ok and not d.promoted and d.status == "refused"
+    assert "accuracy 0.886 < min 0.95" in d.reasons[0]
+    assert _alias_version(reg, model) is None
+    assert _record(reg, d)["status"] == "refused"
+    tags = _client(reg).get_model_version(model, d.candidate["version"]).tags
+    assert tags["mlops.release.ok"] == "false"
+
+
+def test_worse_challenger_is_refused_and_the_alias_stays(reg: Zoo) -> None:
+    model = _name()
+    assert mj.promote(model, reg.runs["strong"], eval_data=reg.eval, target="target", **GATES).promoted
+    d = mj.promote(model, reg.runs["weak"], eval_data=reg.eval, target="target", **GATES)
+    assert not d.ok and not d.promoted
+    assert {g.name for g in d.failed_gates} == {"metrics", "ab"}
+    ab = d.gate("ab").numbers
+    assert ab["improvement"] < 0 and ab["ci_high"] < 0 and ab["test"] == "mcnemar-exact"
+    assert _alias_version(reg, model) == "1"
+    assert d.champion is not None and d.champion["version"] == "1"
+    with pytest.raises(GateFailed) as info:
+        mj.promote(model, reg.runs["weak"], eval_data=reg.eval, target="target", raise_on_fail=True, **GATES)
+    assert info.value.decision.status == "refused" and info.value.exit_code == 1
+    # retrying the same run reuses its version instead of registering a new one
+    assert info.value.decision.candidate["version"] == d.candidate["version"] == "2"
+
+
+def test_better_challenger_passes_the_ab_test(reg: Zoo) -> None:
+    model = _name()
+    mj.promote(model, reg.runs["weak"], eval_data=reg.eval, target="target", **GATES)
+    d = mj.promote(model, reg.runs["strong"], eval_data=reg.eval, target="target", **GATES)
+    assert d.ok and d.promoted and not d.first_champion
+    ab = d.gate("ab").numbers
+    assert ab["passed"] and ab["p_value"] < 0.05 and ab["ci_low"] > 0
+    assert ab["details"]["challenger_only_right"] > ab["details"]["champion_only_right"]
+    assert _alias_version(reg, model) == "2"
+    # the candidate already holding the alias: nothing to do
+    again = mj.promote(model, "models:/%s/2" % model, eval_data=reg.eval, target="target", **GATES)
+    assert again.already_champion and again.status == "unchanged" and not again.gates
+
+
+def test_equal_challenger_superiority_refused_non_inferiority_passes(reg: Zoo) -> None:
+    model = _name()
+    mj.promote(model, reg.runs["strong"], eval_data=reg.eval, target="target", **GATES)
+    sup = mj.promote(model, reg.runs["twin"], eval_data=reg.eval, target="target", ab=True)
+    assert not sup.ok and "not shown better" in sup.gate("ab").reason
+    non_inf = mj.promote(model, reg.runs["twin"], eval_data=reg.eval, target="target",
+                         ab={"rule": "non-inferiority", "delta": 0.03})
+    assert non_inf.ok and non_inf.promoted
+    assert non_inf.gate("ab").numbers["ci_low"] > -0.03
+    assert _alias_version(reg, model) == "2"
+
+
+def test_bootstrap_on_log_loss_uses_probabilities(reg: Zoo) -> None:
+    model = _name()
+    mj.promote(model, reg.runs["weak"], eval_data=reg.eval, target="target", ab=True)
+    d = mj.promote(model, reg.runs["strong"], eval_data=reg.eval, target="target",
+                   ab={"metric": "log_loss", "test": "bootstrap", "n_boot": 500},
+                   metrics={"roc_auc": {"min": 0.9}})
+    assert d.ok, d.reasons
+    ab = d.gate("ab").numbers
+    assert ab["test"] == "paired-bootstrap" and ab["challenger_value"] < ab["champion_value"]
+    assert d.gate("metrics").numbers["metrics"]["roc_auc"]["candidate"] > 0.9
+
+
+def test_logged_metrics_without_eval_data(reg: Zoo) -> None:
+    model = _name()
+    mj.promote(model, reg.runs["strong"], metrics={"accuracy": {"min": 0.8}})
+    d = mj.promote(model, reg.runs["weak"], metrics={"accuracy": {"min_delta": 0.0}})
+    assert not d.ok and d.gate("metrics").numbers["source"] == "logged run metrics"
+    needs_eval = mj.promote(model, reg.runs["twin"], gates=["ab"])
+    assert not needs_eval.ok and "needs evaluation data" in needs_eval.gate("ab").reason
+
+
+def test_dry_run_writes_nothing(reg: Zoo) -> None:
+    model = _name()
+    d = mj.promote(model, reg.runs["strong"], eval_data=reg.eval, target="target", dry_run=True, **GATES)
+    assert d.ok and not d.promoted and d.status == "dry-run" and d.candidate["version"] is None
+    assert not d.record
+    assert list(_client(reg).search_registered_models(filter_string=f"name='{model}'")) == []
+
+
+def test_no_gates_is_a_usage_error(reg: Zoo) -> None:
+    with pytest.raises(MlopsUsageError, match="no release gates"):
+        mj.promote(_name(), reg.runs["strong"])
+
+
+def test_config_table_drives_the_gates(reg: Zoo) -> None:
+    model = _name()
+    (Path.cwd() / "mlops.toml").write_text(
+        'experiment = "rel"\n[release]\nalias = "prod"\ntarget = "target"\n'
+        "[release.metrics.accuracy]\nmin = 0.99\n"
+    )
+    d = mj.promote(model, reg.runs["strong"], eval_data=reg.eval)
+    assert d.alias == "prod" and not d.ok and "< min 0.99" in d.reasons[0]
+    (Path.cwd() / "mlops.toml").write_text('[release]\ntarget = "target"\nmin_acc = 1\n')
+    with pytest.raises(mj.MlopsError, match="unknown key 'min_acc'"):
+        mj.promote(model, reg.runs["strong"], eval_data=reg.eval)
+
+
+def test_read_only_profile_refuses_interactive_and_allows_headless(reg: Zoo, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = _name()
+    (Path.cwd() / "mlops.toml").write_text(
+        f'default_env = "prod"\n[env.prod]\ntracking_uri = "{reg.uri}"\ninteractive = "read-only"\n'
+    )
+    session.interactive = True
+    with pytest.raises(ReadOnlyEnvironment, match="promote a model"):
+        mj.promote(model, reg.runs["strong"], eval_data=reg.eval, target="target", ab=True)
+    assert _alias_version(reg, model) is None
+    # a dry run writes nothing, so it is allowed
+    assert mj.promote(model, reg.runs["strong"], eval_data=reg.eval, target="target", ab=True, dry_run=True).ok
+    monkeypatch.setenv("MLOPS_HEADLESS", "1")
+    d = mj.promote(model, reg.runs["strong"], eval_data=reg.eval, target="target", ab=True)
+    assert d.promoted and d.environment == "prod" and d.headless
+
+
+def test_process_dying_before_the_alias_move_leaves_the_alias(reg: Zoo, tmp_path: Path) -> None:
+    model = _name()
+    mj.promote(model, reg.runs["weak"], eval_data=reg.eval, target="target", **GATES)
+    eval_csv = tmp_path / "eval.csv"
+    reg.eval.to_csv(eval_csv, index=False)
+    script = tmp_path / "die.py"
+    script.write_text(textwrap.dedent(f"""
+        import os, sys
+        import mlops_jupyter.release.promote as p
+        def die(decision):
+            sys.stdout.write("record " + decision.record["run_id"] + "\\n"); sys.stdout.flush()
+            os._exit(3)
+        p._before_alias_move = die
+        p.promote({model!r}, {reg.runs['strong']!r}, eval_data={str(eval_csv)!r}, target="target", ab=True)
+        print("not reached")
+    """))
+    env = {**os.environ, "MLFLOW_TRACKING_URI": reg.uri}
+    out = subprocess.run([sys.executable, str(script)], cwd=Path.cwd(), env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 3, out.stderr[-2000:]
+    assert "not reached" not in out.stdout
+    assert _alias_version(reg, model) == "1"  # unchanged
+    run_id = out.stdout.split("record ", 1)[1].split()[0]
+    import mlflow
+
+    rec = json.loads(Path(mlflow.artifacts.download_artifacts(f"runs:/{run_id}/decision.json", tracking_uri=reg.uri)).read_text())
+    assert rec["ok"] is True and rec["status"] == "approved" and rec["promoted"] is False
+    # the next attempt completes the promotion
+    assert mj.promote(model, reg.runs["strong"], eval_data=reg.eval, target="target", ab=True).promoted
+    assert _alias_version(reg, model) == "2"
+
+
+class _Hook(http.server.BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Hook.received.append(json.loads(body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_webhook_on_promotion(reg: Zoo) -> None:
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        model = _name()
+        url = f"http://127.0.0.1:{server.server_port}/hook"
+        d = mj.promote(model, reg.runs["strong"], eval_data=reg.eval, target="target", ab=True, webhook=url)
+        assert d.webhook == {"url": url, "ok": True, "status": 204, "attempts": 1}
+        assert _Hook.received[-1]["event"] == "promotion" and _Hook.received[-1]["id"] == d.id
+        refused = mj.promote(model, reg.runs["weak"], eval_data=reg.eval, target="target", ab=True, webhook=url)
+        assert not refused.ok and refused.webhook is None and len(_Hook.received) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+    # an unreachable webhook does not undo the promotion, and says so
+    model = _name()
+    with pytest.warns(UserWarning, match="webhook was not delivered"):
+        d = mj.promote(model, reg.runs["strong"], eval_data=reg.eval, target="target", ab=True,
+                       webhook=f"http://127.0.0.1:{server.server_port}/gone")
+    assert d.promoted and d.webhook is not None and d.webhook["ok"] is False
+
+
+def test_candidate_forms_and_errors(reg: Zoo) -> None:
+    model = _name()
+    first = mj.promote(model, f"runs:/{reg.runs['weak']}/model", eval_data=reg.eval, target="target", ab=True)
+    assert first.promoted
+    with pytest.raises(MlopsUsageError, match="has no version 9"):
+        mj.promote(model, 9, eval_data=reg.eval, target="target", ab=True)
+    with pytest.raises(MlopsUsageError, match="no logged model named 'nope'"):
+        mj.promote(model, f"runs:/{reg.runs['weak']}/nope", eval_data=reg.eval, target="target", ab=True)
+    with pytest.raises(MlopsUsageError, match="no run"):
+        mj.promote(model, "f" * 32, eval_data=reg.eval, target="target", ab=True)
+    with pytest.raises(MlopsUsageError, match="target column 'label'"):
+        mj.promote(model, reg.runs["strong"], eval_data=reg.eval, target="label", ab=True)
+
+
+def test_compare_models_view(reg: Zoo) -> None:
+    model = _name()
+    mj.promote(model, reg.runs["weak"], eval_data=reg.eval, target="target", ab=True)
+    comp = mj.compare_models(model, reg.runs["strong"], eval_data=reg.eval, target="target",
+                             metrics=["accuracy", "roc_auc"], n_boot=300)
+    acc = comp.metrics[0]
+    assert acc["metric"] == "accuracy"
+    assert acc["challenger_ci_low"] < acc["challenger"] < acc["challenger_ci_high"]
+    assert acc["challenger"] > acc["champion"]
+    assert comp.ab is not None and comp.ab.status == "passed" and comp.ok
+    assert comp.params == [("C", "1.0", "0.001")]
+    assert comp.git["challenger"]["mlflow.source.git.commit"] == "strong" * 4
+    assert comp.environment["champion"]["mlops.python"] == "3.11"
+    assert comp.data["challenger"][0]["context"] == "training"
+    html = comp._repr_html_()
+    assert "challenger vs champion" in html and "Params that differ" in html and "roc_auc" in html
+    assert "A/B: passed" in str(comp)
+    fig = comp.figure()
+    assert len(fig.data) == 2
+    json.dumps(comp.to_dict())
+    # nothing was registered by comparing
+    assert len(list(_client(reg).search_model_versions(f"name='{model}'"))) == 1
+
+
+def test_cli_promote_exit_codes(reg: Zoo, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mlops_jupyter.cli import main
+
+    model = _name()
+    eval_csv = tmp_path / "eval.csv"
+    reg.eval.to_csv(eval_csv, index=False)
+    base = ["promote", model, "--eval", str(eval_csv), "--target", "target", "--ab"]
+    assert main([*base, "--candidate", reg.runs["strong"], "--min", "accuracy=0.9"]) == 0
+    assert "promoted" in capsys.readouterr().out
+    assert main([*base, "--candidate", reg.runs["weak"], "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "refused" and out["gates"][0]["name"] == "ab"
+    assert main([*base, "--candidate", "not-a-run"]) == 2
+    assert "neither a run id" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["promote", model])  # --candidate missing
+    assert exc.value.code == 2
+    assert _alias_version(reg, model) == "1"
