@@ -60,7 +60,9 @@ class MlopsJobExporter(Exporter):
         finally:
             session.start_dir = saved_start
         prefix = Path(os.path.relpath(job_dir, folder))
-        main = files.pop(SPEC_FILE).decode("utf-8")
+        # job.yaml is the main output and also one of the files: JupyterLab's export route
+        # zips outputs by base name plus "<notebook>.yaml", so the zip holds job.yaml too.
+        main = files[SPEC_FILE].decode("utf-8")
         resources["unique_key"] = (prefix / "job").as_posix()
         resources["output_extension"] = ".yaml"
         outputs = resources.setdefault("outputs", {})

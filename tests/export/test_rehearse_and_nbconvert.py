@@ -1,0 +1,79 @@
+"""Rehearsal of out-of-order notebooks; the nbconvert exporter by name and by route."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+import yaml
+
+import mlops_jupyter as mj
+from mlops_jupyter.errors import GateFailed
+from mlops_jupyter.session import session
+from tests.notebooks import make_notebook
+
+VENV_BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
+
+
+@pytest.mark.slow
+def test_rehearsal_catches_out_of_order_result(job_project: Path, ip: Any) -> None:
+    # Given a notebook whose logged score came from running cell 2 before cell 1
+    cells = ["x = 1", "import mlops_jupyter as mj\nmj.start_run()\nmj.log(score=x)\nmj.end_run()", "x = 2"]
+    nb = make_notebook(cells)
+    session.set_notebook(str(job_project / "ooo.ipynb"))
+    for order, index in enumerate((0, 2, 1), start=1):
+        assert ip.run_cell(cells[index]).success  # type: ignore[attr-defined]
+        nb.cells[index]["execution_count"] = order
+    nbformat.write(nb, job_project / "ooo.ipynb")
+    session.notebook_path = None
+    # When it is rehearsed in a fresh kernel
+    report = mj.rehearse(job_project / "ooo.ipynb")
+    # Then the report shows the metric side by side, and the cell that ran out of order
+    assert not report.reproduced
+    [row] = [m for m in report.metrics if m["metric"] == "score"]
+    assert row["source"] == 2.0 and row["job"] == 1.0 and row["ok"] is False
+    assert [o["cell"] for o in report.out_of_order] == [2]
+    text = str(report)
+    assert "NOT reproduced" in text and "out of order" in text
+    assert "<table" in report._repr_html_()
+    # and strict mode fails, naming the cause
+    with pytest.raises(GateFailed) as err:
+        mj.export_notebook(job_project / "ooo.ipynb", rehearse=True, strict=True, mode="script")
+    assert "out of order" in (err.value.hint or "")
+
+
+def test_exporter_found_by_name() -> None:
+    from nbconvert.exporters import get_export_names, get_exporter
+
+    from mlops_jupyter.export.nbconvert import MlopsJobExporter
+
+    assert get_exporter("mlops_job") is MlopsJobExporter
+    assert "mlops_job" in get_export_names()
+
+
+def test_exporter_from_notebook_node_gives_job_and_files(job_project: Path) -> None:
+    from nbconvert.exporters import get_exporter
+
+    nb = make_notebook([("n = 1", ["parameters"]), "print(n)"])
+    exporter = get_exporter("mlops_job")(target="gitlab")
+    output, resources = exporter.from_notebook_node(
+        nb, resources={"metadata": {"name": "train", "path": str(job_project)}})
+    spec = yaml.safe_load(output)
+    assert spec["name"] == "train" and spec["target"] == "gitlab"
+    assert set(resources["outputs"]) >= {"jobs/train/job.yaml", "jobs/train/notebook.ipynb", "jobs/train/gitlab-ci.yml", "jobs/train/dvc.yaml"}
+    assert resources["unique_key"] == "jobs/train/job"
+
+
+@pytest.mark.slow
+def test_jupyter_nbconvert_cli_writes_the_job_folder(job_project: Path) -> None:
+    make_notebook([("n = 1", ["parameters"]), "print(n)"], job_project / "train.ipynb")
+    proc = subprocess.run([str(VENV_BIN / "jupyter"), "nbconvert", "--to", "mlops_job", "train.ipynb"],
+                          cwd=job_project, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    job = job_project / "jobs" / "train"
+    assert (job / "job.yaml").is_file() and (job / "github-workflow.yml").is_file()
+    result = mj.run_job(job)
+    assert result.exit_code == 0, str(result)
