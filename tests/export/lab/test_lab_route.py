@@ -7,7 +7,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-
 from tests.notebooks import make_notebook
 
 
