@@ -38,6 +38,7 @@ class ColumnSummary:
     labels: np.ndarray | None = None
     counts: np.ndarray | None = None
     _distinct: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _n_unique: int | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
@@ -76,7 +77,9 @@ class ColumnSummary:
             return 0
         if self._distinct is not None:
             return int(self._distinct[0].shape[0])
-        return int(np.count_nonzero(v[1:] != v[:-1])) + 1
+        if self._n_unique is None:
+            self._n_unique = int(np.count_nonzero(v[1:] != v[:-1])) + 1
+        return self._n_unique
 
     def null_rate(self) -> float:
         return self.n_null / self.n_rows if self.n_rows else 0.0
@@ -127,6 +130,8 @@ def _numeric_array(series: pd.Series, kind: str) -> np.ndarray:
         out = ints.astype(np.float64) / 1e9
         out[ints == np.iinfo(np.int64).min] = np.nan
         return out
+    if series.dtype == np.float64:
+        return series.to_numpy()  # a view; np.sort copies anyway
     return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
