@@ -182,27 +182,15 @@ def gate_data(eval_frame: Any, suite: str | None) -> GateResult:
     from ..validation import validate
 
     report = validate(eval_frame, suite=suite, warn_only=True)
-    numbers = _report_numbers(report)
+    results = list(report.to_dict().get("results", []))
+    failed = [{k: r.get(k) for k in ("rule", "status", "failing", "message")}
+              for r in results if r.get("status") not in ("passed", "pass", "ok", "skipped")]
+    numbers: dict[str, Any] = {"suite": suite, "rows": len(eval_frame), "rules": len(results),
+                               "failed": failed[:20]}
     if report.ok:
-        return GateResult("data", PASSED, f"evaluation data passes suite '{suite}'", numbers)
-    return GateResult("data", FAILED, f"evaluation data fails suite '{suite}'" + _first_failures(numbers), numbers)
-
-
-def _report_numbers(report: Any) -> dict[str, Any]:
-    try:
-        data = report.to_dict()
-    except Exception:  # a report without to_dict still gives its verdict
-        return {"ok": bool(report.ok)}
-    return dict(data) if isinstance(data, Mapping) else {"ok": bool(report.ok), "report": data}
-
-
-def _first_failures(numbers: Mapping[str, Any]) -> str:
-    for key in ("failed_rules", "failures", "failed"):
-        value = numbers.get(key)
-        if isinstance(value, list) and value:
-            names = [str(v.get("rule") or v.get("name") or v) if isinstance(v, Mapping) else str(v) for v in value[:3]]
-            return " (" + ", ".join(names) + ")"
-    return ""
+        return GateResult("data", PASSED, f"evaluation data passes suite '{suite}' ({len(results)} rules)", numbers)
+    names = ", ".join(str(f["rule"]) for f in failed[:3])
+    return GateResult("data", FAILED, f"evaluation data fails suite '{suite}': {len(failed)} rule(s) ({names})", numbers)
 
 
 def gate_drift(reference: Any, current: Any, cfg: GateConfig) -> GateResult:
@@ -217,22 +205,28 @@ def gate_drift(reference: Any, current: Any, cfg: GateConfig) -> GateResult:
     cols = [c for c in reference.columns if c in set(current.columns) and c != cfg.target]
     if not cols:
         return GateResult("drift", FAILED, "the reference and current data share no columns")
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"name": "release gate"}
     if cfg.drift_method:
         kwargs["method"] = cfg.drift_method
     if cfg.drift_threshold is not None:
         kwargs["threshold"] = cfg.drift_threshold
     report = drift(reference[cols], current[cols], **kwargs)
-    numbers = _report_numbers(report)
-    share = float(getattr(report, "share", 0.0) or 0.0)
-    numbers.update({"share": share, "drifted": bool(report.drifted), "max_drift_share": cfg.max_drift_share})
+    share = getattr(report, "share", None)
+    drifted_cols = list(getattr(report, "drifted_columns", []) or [])
+    numbers: dict[str, Any] = {"share": share, "drifted": bool(report.drifted), "columns": len(cols),
+                               "drifted_columns": drifted_cols[:50], "max_drift_share": cfg.max_drift_share,
+                               "method": cfg.drift_method or "auto"}
+    if share is None:
+        return GateResult("drift", FAILED, "no column could be tested for drift", numbers)
     if cfg.max_drift_share is None:
         ok = not bool(report.drifted)
-        limit = "no drifted column"
+        limit = "the drift report's dataset verdict"
     else:
-        ok = share <= cfg.max_drift_share
-        limit = f"drifted share ≤ {cfg.max_drift_share:g}"
-    verdict = f"drifted share {share:.0%} ({limit})"
+        ok = float(share) <= cfg.max_drift_share
+        limit = f"allowed ≤ {cfg.max_drift_share:.0%}"
+    shown = ", ".join(map(str, drifted_cols[:3])) + (" …" if len(drifted_cols) > 3 else "")
+    verdict = f"{len(drifted_cols)} of {len(cols)} columns drifted ({float(share):.0%}; {limit})" + (
+        f": {shown}" if drifted_cols else "")
     return GateResult("drift", PASSED if ok else FAILED, verdict, numbers)
 
 

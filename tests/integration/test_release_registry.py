@@ -377,3 +377,40 @@ def test_cli_promote_exit_codes(reg: Zoo, tmp_path: Path, capsys: pytest.Capture
         main(["promote", model])  # --candidate missing
     assert exc.value.code == 2
     assert _alias_version(reg, model) == "1"
+
+
+def test_data_gate_passes_and_fails_on_a_suite(reg: Zoo) -> None:
+    mj.save_suite("rows >= 100\n`mean radius` between 5 and 30\ntarget in {0, 1}", "eval_suite")
+    model = _name()
+    d = mj.promote(model, reg.runs["strong"], eval_data=reg.eval, target="target", suite="eval_suite")
+    assert d.ok and d.promoted and d.gates[0].name == "data"
+    assert d.gate("data").numbers["rules"] == 3
+    broken = reg.eval.copy()
+    broken.loc[broken.index[:5], "mean radius"] = -1.0
+    refused = mj.promote(model, reg.runs["twin"], eval_data=broken, target="target", suite="eval_suite", ab=True)
+    assert not refused.ok and "fails suite 'eval_suite'" in refused.gate("data").reason
+    failed = refused.gate("data").numbers["failed"]
+    assert [f["rule"] for f in failed] == ["`mean radius` between 5 and 30"] and failed[0]["failing"] == 5
+    assert _alias_version(reg, model) == "1"
+    missing = mj.promote(model, reg.runs["twin"], eval_data=reg.eval, target="target", suite="no_such_suite")
+    assert not missing.ok and "no_such_suite" in missing.gate("data").reason
+
+
+def test_drift_gate_uses_the_training_input_of_the_run(reg: Zoo) -> None:
+    model = _name()
+    same = reg.eval
+    d = mj.promote(model, reg.runs["strong"], current=same, max_drift_share=0.1)
+    assert d.ok and d.gate("drift").numbers["share"] <= 0.1  # reference: the run's logged train.csv
+    shifted = reg.eval.copy()
+    for col in ["mean radius", "mean texture", "mean perimeter", "mean area"]:
+        shifted[col] = shifted[col] * 1.5
+    refused = mj.promote(model, reg.runs["twin"], current=shifted, max_drift_share=0.1, target="target")
+    assert not refused.ok and refused.gate("drift").status == "failed"
+    assert "mean radius" in refused.gate("drift").numbers["drifted_columns"]
+    assert _alias_version(reg, model) == "1"
+    # an explicit reference wins; unknown training data is a failing gate, never a pass
+    explicit = mj.promote(model, reg.runs["twin"], current=shifted, reference=shifted, max_drift_share=0.1)
+    assert explicit.gate("drift").status == "passed"
+    from mlops_jupyter.release.gates import GateConfig, gate_drift
+
+    assert gate_drift(None, shifted, GateConfig()).status == "failed"
