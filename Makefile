@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
+	PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/jupyter-builder develop --overwrite . >/dev/null
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (mlops_jupyter)" >/dev/null
 	$(VENV)/bin/jupyter server extension enable --sys-prefix mlops_jupyter >/dev/null 2>&1 || true
 	touch $(STAMP)
@@ -38,6 +39,11 @@ unit: install
 
 demo: system-deps install
 	$(PY) demo_notebooks/run_demo.py
+
+# rebuild the side panel after editing labextension/src (install builds it once)
+.PHONY: labextension
+labextension: install
+	cd labextension && PATH=$(abspath $(VENV))/bin:$$PATH jlpm install && PATH=$(abspath $(VENV))/bin:$$PATH jlpm build
 
 lab: install
 	$(PY) demo_notebooks/run_demo.py --prepare-only

@@ -1,0 +1,66 @@
+import { IMetricPoint, IRun } from './types';
+
+type PlotlyModule = typeof import('plotly.js-basic-dist-min').default;
+
+let plotly: Promise<PlotlyModule> | null = null;
+
+/** plotly.js (basic bundle) is loaded on first chart only: it is the panel's biggest chunk. */
+function loadPlotly(): Promise<PlotlyModule> {
+  if (!plotly) {
+    plotly = import('plotly.js-basic-dist-min').then(m => ((m as any).default ?? m) as PlotlyModule);
+  }
+  return plotly;
+}
+
+const LAYOUT = {
+  margin: { l: 40, r: 10, t: 10, b: 40 },
+  height: 260,
+  barmode: 'group',
+  legend: { orientation: 'h' },
+  paper_bgcolor: 'rgba(0,0,0,0)',
+  plot_bgcolor: 'rgba(0,0,0,0)',
+  font: { size: 10 }
+};
+
+/** Grouped bars: one group per metric, one bar per selected run. */
+export async function plotComparison(el: HTMLElement, runs: IRun[], metricKeys: string[]): Promise<void> {
+  const Plotly = await loadPlotly();
+  const keys = metricKeys.filter(k => runs.some(r => typeof r.metrics[k] === 'number'));
+  const data = runs.map(run => ({
+    type: 'bar',
+    name: run.run_name || run.run_id.slice(0, 8),
+    x: keys,
+    y: keys.map(k => run.metrics[k] ?? null)
+  }));
+  await Plotly.newPlot(el, data, LAYOUT, { displayModeBar: false, responsive: true });
+  el.setAttribute('data-plotted', String(runs.length));
+}
+
+/** One line per metric over its steps. */
+export async function plotHistory(el: HTMLElement, history: Record<string, IMetricPoint[]>): Promise<void> {
+  const keys = Object.keys(history);
+  if (keys.length === 0) {
+    el.textContent = 'No metrics logged.';
+    return;
+  }
+  const Plotly = await loadPlotly();
+  const data = keys.map(k => ({
+    type: 'scatter',
+    mode: 'lines+markers',
+    name: k,
+    x: history[k].map(p => p.step),
+    y: history[k].map(p => p.value)
+  }));
+  await Plotly.newPlot(el, data, { ...LAYOUT, barmode: undefined }, { displayModeBar: false, responsive: true });
+  el.setAttribute('data-plotted', String(keys.length));
+}
+
+/** Free the plots inside ``el`` before its content is replaced. */
+export function purge(el: HTMLElement): void {
+  if (!plotly) {
+    return;
+  }
+  void plotly.then(P => {
+    el.querySelectorAll('.js-plotly-plot').forEach(node => P.purge(node as HTMLElement));
+  });
+}

@@ -1,0 +1,545 @@
+import { Notification } from '@jupyterlab/apputils';
+import { Widget } from '@lumino/widgets';
+
+import { plotComparison, plotHistory, purge } from './chart';
+import { ApiError, postAPI, requestAPI } from './request';
+import {
+  IChecks,
+  IDatasets,
+  IExportResult,
+  IHealth,
+  IRun,
+  IRunDetails,
+  IRunPage
+} from './types';
+
+type Attrs = Record<string, string | ((ev: Event) => void) | boolean | undefined>;
+
+/** Tiny DOM builder: h('div', {class: 'x', onclick: f}, child, 'text'). */
+export function h(tag: string, attrs: Attrs = {}, ...children: (Node | string | null)[]): HTMLElement {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === false) {
+      continue;
+    }
+    if (typeof value === 'function') {
+      el.addEventListener(key.replace(/^on/, ''), value);
+    } else if (value === true) {
+      el.setAttribute(key, '');
+    } else {
+      el.setAttribute(key, value);
+    }
+  }
+  for (const child of children) {
+    if (child !== null) {
+      el.append(child);
+    }
+  }
+  return el;
+}
+
+/** Replace the children of ``el``, skipping nulls. */
+function fill(el: HTMLElement, ...children: (Node | string | null)[]): void {
+  el.replaceChildren(...children.filter((c): c is Node | string => c !== null));
+}
+
+function fmtNumber(value: number | null | undefined): string {
+  if (value === null || value === undefined) {
+    return '–';
+  }
+  if (Number.isInteger(value)) {
+    return String(value);
+  }
+  return Math.abs(value) >= 1000 || Math.abs(value) < 0.001
+    ? value.toExponential(3)
+    : value.toFixed(4);
+}
+
+function fmtTime(ms: number | null | undefined): string {
+  if (!ms) {
+    return '–';
+  }
+  return new Date(ms).toLocaleString();
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof ApiError) {
+    return error.hint ? `${error.message} (${error.hint})` : error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+const MAX_METRIC_COLUMNS = 6;
+
+/** The side panel: Runs, Data, Checks and Actions for the active notebook. */
+export class MlopsPanel extends Widget {
+  private notebook: string | null = null;
+  private health: IHealth | null = null;
+  private runs: IRun[] = [];
+  private metricKeys: string[] = [];
+  private nextToken: string | null = null;
+  private sort = 'start_time';
+  private descending = true;
+  private status = '';
+  private selected = new Set<string>();
+  private uiUrl: string | null = null;
+  private loading = 0;
+  private lastExport: IExportResult | null = null;
+  private refreshTimer: number | null = null;
+
+  private headerEl = h('div', { class: 'mlops-header' });
+  private runsEl = h('div', { class: 'mlops-section-body mlops-runs' });
+  private compareEl = h('div', { class: 'mlops-compare' });
+  private detailsEl = h('div', { class: 'mlops-details' });
+  private dataEl = h('div', { class: 'mlops-section-body mlops-data' });
+  private checksEl = h('div', { class: 'mlops-section-body mlops-checks' });
+  private actionsEl = h('div', { class: 'mlops-section-body mlops-actions' });
+
+  constructor() {
+    super();
+    this.id = 'mlops-jupyter-panel';
+    this.addClass('mlops-panel');
+    this.title.caption = 'ML DevOps';
+    this.node.append(
+      this.headerEl,
+      this.section('Runs', 'runs', this.runsEl, this.compareEl, this.detailsEl),
+      this.section('Data', 'data', this.dataEl),
+      this.section('Checks', 'checks', this.checksEl),
+      this.section('Actions', 'actions', this.actionsEl)
+    );
+    this.renderAll();
+  }
+
+  private section(title: string, key: string, ...body: HTMLElement[]): HTMLElement {
+    return h(
+      'section',
+      { class: `mlops-section mlops-section-${key}` },
+      h('h3', { class: 'mlops-section-title' }, title),
+      ...body
+    );
+  }
+
+  /** The notebook the panel follows (path relative to the server root), or null. */
+  get notebookPath(): string | null {
+    return this.notebook;
+  }
+
+  setNotebook(path: string | null): void {
+    if (path === this.notebook) {
+      return;
+    }
+    this.notebook = path;
+    this.selected.clear();
+    this.lastExport = null;
+    fill(this.detailsEl, );
+    void this.refresh();
+  }
+
+  /** Refresh soon (coalesces bursts of finished cells). */
+  scheduleRefresh(delayMs = 600): void {
+    if (this.refreshTimer !== null) {
+      window.clearTimeout(this.refreshTimer);
+    }
+    this.refreshTimer = window.setTimeout(() => {
+      this.refreshTimer = null;
+      void this.refresh();
+    }, delayMs);
+  }
+
+  /** Reload everything from the server. */
+  async refresh(): Promise<void> {
+    this.loading++;
+    this.node.classList.add('mlops-loading');
+    try {
+      await Promise.all([this.loadHealth(), this.loadRuns(), this.loadData(), this.loadChecks()]);
+    } finally {
+      this.loading--;
+      if (this.loading === 0) {
+        this.node.classList.remove('mlops-loading');
+      }
+      this.renderAll();
+    }
+  }
+
+  private fail(what: string, error: unknown): void {
+    Notification.error(`mlops: ${what}: ${errorText(error)}`, { autoClose: 8000 });
+  }
+
+  private async loadHealth(): Promise<void> {
+    try {
+      this.health = await requestAPI<IHealth>('health');
+      this.uiUrl = this.health.profile?.ui_url ?? null;
+    } catch (error) {
+      this.health = null;
+      this.fail('cannot reach the server extension', error);
+    }
+  }
+
+  private async loadRuns(append = false): Promise<void> {
+    if (!this.notebook) {
+      this.runs = [];
+      this.metricKeys = [];
+      this.nextToken = null;
+      return;
+    }
+    try {
+      const page = await requestAPI<IRunPage>('runs', {}, {
+        notebook: this.notebook,
+        sort: this.sort,
+        order: this.descending ? 'desc' : 'asc',
+        status: this.status,
+        page_size: '50',
+        page_token: append ? this.nextToken : undefined
+      });
+      this.runs = append ? [...this.runs, ...page.runs] : page.runs;
+      const keys = new Set([...(append ? this.metricKeys : []), ...page.metric_keys]);
+      this.metricKeys = [...keys].sort();
+      this.nextToken = page.next_page_token;
+      this.uiUrl = page.ui_url ?? this.uiUrl;
+      const ids = new Set(this.runs.map(r => r.run_id));
+      for (const id of [...this.selected]) {
+        if (!ids.has(id)) {
+          this.selected.delete(id);
+        }
+      }
+    } catch (error) {
+      this.fail('cannot load runs', error);
+    }
+  }
+
+  private data: IDatasets | null = null;
+  private checks: IChecks | null = null;
+
+  private async loadData(): Promise<void> {
+    try {
+      this.data = await requestAPI<IDatasets>('datasets', {}, { notebook: this.notebook });
+    } catch (error) {
+      this.data = null;
+      this.fail('cannot load dataset status', error);
+    }
+  }
+
+  private async loadChecks(): Promise<void> {
+    if (!this.notebook) {
+      this.checks = null;
+      return;
+    }
+    try {
+      this.checks = await requestAPI<IChecks>('checks', {}, { notebook: this.notebook });
+    } catch (error) {
+      this.checks = null;
+      this.fail('cannot load checks', error);
+    }
+  }
+
+  private renderAll(): void {
+    this.renderHeader();
+    this.renderRuns();
+    this.renderData();
+    this.renderChecks();
+    this.renderActions();
+  }
+
+  private renderHeader(): void {
+    const nb = this.notebook
+      ? h('div', { class: 'mlops-notebook', title: this.notebook }, `Notebook: ${this.notebook}`)
+      : h('div', { class: 'mlops-notebook mlops-muted' }, 'Open a notebook to see its runs.');
+    const health = this.health;
+    let store: HTMLElement;
+    if (!health) {
+      store = h('div', { class: 'mlops-store mlops-muted' }, 'Server extension not reachable.');
+    } else if (health.config_error) {
+      store = h('div', { class: 'mlops-store mlops-warning' }, `Configuration error: ${health.config_error.message}`);
+    } else {
+      const ok = health.store?.reachable !== false;
+      store = h(
+        'div',
+        { class: `mlops-store ${ok ? '' : 'mlops-warning'}` },
+        `Env ${health.profile?.name ?? '?'} · ${health.store?.kind ?? ''} store: ${health.store?.detail ?? ''}`
+      );
+    }
+    const refresh = h(
+      'button',
+      { class: 'jp-Button mlops-button mlops-refresh', title: 'Refresh', onclick: () => void this.refresh() },
+      '⟳ Refresh'
+    );
+    fill(this.headerEl, h('div', { class: 'mlops-header-row' }, nb, refresh), store);
+  }
+
+  private setSort(key: string): void {
+    if (this.sort === key) {
+      this.descending = !this.descending;
+    } else {
+      this.sort = key;
+      this.descending = true;
+    }
+    void this.loadRuns().then(() => this.renderRuns());
+  }
+
+  private renderRuns(): void {
+    if (!this.notebook) {
+      fill(this.runsEl, h('p', { class: 'mlops-muted' }, 'No notebook is active.'));
+      this.renderCompare();
+      return;
+    }
+    const statusSelect = h(
+      'select',
+      {
+        class: 'mlops-status-filter',
+        onchange: (ev: Event) => {
+          this.status = (ev.target as HTMLSelectElement).value;
+          void this.loadRuns().then(() => this.renderRuns());
+        }
+      },
+      ...['', 'RUNNING', 'FINISHED', 'FAILED', 'KILLED'].map(s => {
+        const opt = h('option', { value: s }, s ? s.toLowerCase() : 'any status') as HTMLOptionElement;
+        opt.selected = s === this.status;
+        return opt;
+      })
+    );
+    if (this.runs.length === 0) {
+      fill(this.runsEl, 
+        h('div', { class: 'mlops-toolbar' }, statusSelect),
+        h('p', { class: 'mlops-muted mlops-empty' }, 'No runs of this notebook yet. Track one with %mlops_track start.')
+      );
+      this.renderCompare();
+      return;
+    }
+    const metrics = this.metricKeys.slice(0, MAX_METRIC_COLUMNS);
+    const arrow = (key: string) => (this.sort === key ? (this.descending ? ' ▼' : ' ▲') : '');
+    const head = h(
+      'tr',
+      {},
+      h('th', {}, ''),
+      h('th', { class: 'mlops-sortable', onclick: () => this.setSort('run_name') }, 'Run' + arrow('run_name')),
+      h('th', { class: 'mlops-sortable', onclick: () => this.setSort('status') }, 'Status' + arrow('status')),
+      h('th', { class: 'mlops-sortable', onclick: () => this.setSort('start_time') }, 'Started' + arrow('start_time')),
+      ...metrics.map(m =>
+        h(
+          'th',
+          { class: 'mlops-sortable mlops-metric-col', 'data-metric': m, onclick: () => this.setSort(`metrics.${m}`) },
+          m + arrow(`metrics.${m}`)
+        )
+      )
+    );
+    const rows = this.runs.map(run => {
+      const box = h('input', {
+        type: 'checkbox',
+        class: 'mlops-run-select',
+        onchange: (ev: Event) => {
+          if ((ev.target as HTMLInputElement).checked) {
+            this.selected.add(run.run_id);
+          } else {
+            this.selected.delete(run.run_id);
+          }
+          this.renderCompare();
+        }
+      }) as HTMLInputElement;
+      box.checked = this.selected.has(run.run_id);
+      return h(
+        'tr',
+        { class: 'mlops-run-row', 'data-run-id': run.run_id },
+        h('td', {}, box),
+        h(
+          'td',
+          {},
+          h(
+            'a',
+            { class: 'mlops-run-link', href: '#', onclick: (ev: Event) => { ev.preventDefault(); void this.openRun(run.run_id); } },
+            run.run_name || run.run_id.slice(0, 8)
+          )
+        ),
+        h('td', {}, h('span', { class: `mlops-badge mlops-status-${run.status.toLowerCase()}` }, run.status.toLowerCase())),
+        h('td', { class: 'mlops-time' }, fmtTime(run.start_time)),
+        ...metrics.map(m => h('td', { class: 'mlops-metric', 'data-metric': m }, fmtNumber(run.metrics[m])))
+      );
+    });
+    const more = this.nextToken
+      ? h('button', { class: 'jp-Button mlops-button mlops-more', onclick: () => void this.loadRuns(true).then(() => this.renderRuns()) }, 'Load more')
+      : null;
+    fill(this.runsEl, 
+      h('div', { class: 'mlops-toolbar' }, statusSelect, h('span', { class: 'mlops-muted' }, `${this.runs.length} run(s)`)),
+      h('div', { class: 'mlops-table-wrap' }, h('table', { class: 'mlops-table mlops-runs-table' }, h('thead', {}, head), h('tbody', {}, ...rows))),
+      more
+    );
+    this.renderCompare();
+  }
+
+  private renderCompare(): void {
+    purge(this.compareEl);
+    const chosen = this.runs.filter(r => this.selected.has(r.run_id));
+    if (chosen.length < 2) {
+      fill(this.compareEl, 
+        this.runs.length > 1 ? h('p', { class: 'mlops-muted mlops-hint' }, 'Select two or more runs to compare them.') : ''
+      );
+      return;
+    }
+    const chart = h('div', { class: 'mlops-chart mlops-compare-chart' });
+    fill(this.compareEl, h('h4', {}, `Comparing ${chosen.length} runs`), chart);
+    void plotComparison(chart, chosen, this.metricKeys);
+  }
+
+  private async openRun(runId: string): Promise<void> {
+    let run: IRunDetails;
+    try {
+      run = await requestAPI<IRunDetails>(`runs/${encodeURIComponent(runId)}`, {}, { notebook: this.notebook });
+    } catch (error) {
+      this.fail('cannot open the run', error);
+      return;
+    }
+    purge(this.detailsEl);
+    const close = h('button', { class: 'jp-Button mlops-button mlops-close', onclick: () => { purge(this.detailsEl); fill(this.detailsEl, ); } }, '×');
+    const table = (obj: Record<string, string>, cls: string) =>
+      h('table', { class: `mlops-table ${cls}` }, h('tbody', {}, ...Object.entries(obj).map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v)))));
+    const chart = h('div', { class: 'mlops-chart mlops-history-chart' });
+    const snapshot = run.notebook_snapshot.artifact_path
+      ? run.notebook_snapshot.url
+        ? h('a', { href: run.notebook_snapshot.url, target: '_blank', rel: 'noopener', class: 'mlops-snapshot' }, `Notebook snapshot: ${run.notebook_snapshot.artifact_path}`)
+        : h('div', { class: 'mlops-snapshot' }, `Notebook snapshot artifact: ${run.notebook_snapshot.artifact_path}`)
+      : h('div', { class: 'mlops-muted' }, 'No notebook snapshot in this run.');
+    const visibleTags: Record<string, string> = {};
+    for (const [k, v] of Object.entries(run.tags)) {
+      if (!k.startsWith('mlflow.') && k !== 'mlops.pip_freeze') {
+        visibleTags[k] = v.length > 200 ? v.slice(0, 200) + '…' : v;
+      }
+    }
+    fill(this.detailsEl, 
+      h(
+        'div',
+        { class: 'mlops-details-card', 'data-run-id': run.run_id },
+        h('div', { class: 'mlops-header-row' }, h('h4', {}, `Run ${run.run_name || run.run_id}`), close),
+        h('div', {}, h('span', { class: `mlops-badge mlops-status-${run.status.toLowerCase()}` }, run.status.toLowerCase()), ` ${run.run_id}`),
+        run.ui_url ? h('a', { href: run.ui_url, target: '_blank', rel: 'noopener' }, 'Open in MLflow') : null,
+        snapshot,
+        h('h5', {}, 'Params'),
+        table(run.params, 'mlops-params'),
+        h('h5', {}, 'Metrics'),
+        chart,
+        h('h5', {}, 'Tags'),
+        table(visibleTags, 'mlops-tags'),
+        h('h5', {}, `Artifacts (${run.artifacts.length})`),
+        h('ul', { class: 'mlops-artifacts' }, ...run.artifacts.map(a => h('li', {}, a.path)))
+      )
+    );
+    void plotHistory(chart, run.metric_history);
+  }
+
+  private renderData(): void {
+    const d = this.data;
+    if (!d) {
+      fill(this.dataEl, h('p', { class: 'mlops-muted' }, 'Dataset status not loaded.'));
+      return;
+    }
+    if (!d.available) {
+      fill(this.dataEl, h('p', { class: 'mlops-muted mlops-unavailable' }, `Not available: ${d.reason}`));
+      return;
+    }
+    if (!d.configured || !d.status) {
+      fill(this.dataEl, 
+        h('p', { class: 'mlops-muted mlops-unconfigured' }, `Not configured: ${d.reason ?? ''}`),
+        d.hint ? h('p', { class: 'mlops-muted' }, d.hint) : null
+      );
+      return;
+    }
+    const rows = d.status.rows;
+    if (rows.length === 0) {
+      fill(this.dataEl, h('p', { class: 'mlops-muted' }, 'No dataset pinned yet. Pin one with %mlops_data pin PATH.'));
+      return;
+    }
+    fill(this.dataEl, 
+      h(
+        'table',
+        { class: 'mlops-table mlops-data-table' },
+        h('tbody', {}, ...rows.map(r =>
+          h(
+            'tr',
+            { class: 'mlops-data-row' },
+            h('td', {}, r.path),
+            h('td', {}, h('span', { class: `mlops-badge mlops-state-${r.state.replace(/\W+/g, '-')}` }, r.state)),
+            h('td', { class: 'mlops-warning' }, (r.flags || []).join(', '))
+          )
+        ))
+      )
+    );
+  }
+
+  private renderChecks(): void {
+    const c = this.checks;
+    if (!this.notebook) {
+      fill(this.checksEl, h('p', { class: 'mlops-muted' }, 'No notebook is active.'));
+      return;
+    }
+    if (!c) {
+      fill(this.checksEl, h('p', { class: 'mlops-muted' }, 'Checks not loaded.'));
+      return;
+    }
+    const missing = [!c.validation ? 'validation' : null, !c.drift ? 'drift' : null].filter(Boolean);
+    const note = missing.length ? h('p', { class: 'mlops-muted' }, `Not available in this installation: ${missing.join(', ')}.`) : null;
+    if (c.checks.length === 0) {
+      fill(this.checksEl, h('p', { class: 'mlops-muted' }, 'No checks recorded for this notebook yet (%%validate, %drift).'), note);
+      return;
+    }
+    fill(this.checksEl, 
+      h('ul', { class: 'mlops-check-list' }, ...c.checks.map(e =>
+        h(
+          'li',
+          { class: `mlops-check mlops-check-${e.ok ? 'ok' : 'failed'}` },
+          h('span', { class: `mlops-badge mlops-status-${e.ok ? 'finished' : 'failed'}` }, e.ok ? 'pass' : 'fail'),
+          ` ${e.kind}: ${e.name} `,
+          h('span', { class: 'mlops-muted' }, fmtTime(e.time * 1000))
+        )
+      )),
+      note
+    );
+  }
+
+  private renderActions(): void {
+    const canExport = this.health?.features?.export?.available !== false;
+    const exportBtn = h(
+      'button',
+      {
+        class: 'jp-Button mlops-button mlops-export',
+        disabled: !this.notebook || !canExport,
+        onclick: () => void this.exportNotebook()
+      },
+      'Export as job'
+    );
+    const ui = this.uiUrl;
+    const uiBtn = ui
+      ? h('button', { class: 'jp-Button mlops-button mlops-open-ui', onclick: () => window.open(ui, '_blank', 'noopener') }, 'Open MLflow UI')
+      : h('p', { class: 'mlops-muted mlops-no-ui' }, 'MLflow UI: no ui_url in the active profile.');
+    const result = this.lastExport
+      ? h(
+          'div',
+          { class: 'mlops-export-result' },
+          h('div', {}, `Job "${this.lastExport.name}" in ${this.lastExport.job_dir_relative ?? this.lastExport.job_dir}`),
+          h('ul', {}, ...Object.keys(this.lastExport.files).map(f => h('li', { class: 'mlops-export-file' }, f))),
+          ...this.lastExport.notes.map(n => h('p', { class: 'mlops-muted' }, n))
+        )
+      : null;
+    fill(this.actionsEl, 
+      h('div', { class: 'mlops-toolbar' }, exportBtn),
+      canExport ? null : h('p', { class: 'mlops-muted' }, `Export not available: ${this.health?.features?.export?.reason ?? ''}`),
+      result,
+      uiBtn
+    );
+  }
+
+  private async exportNotebook(): Promise<void> {
+    if (!this.notebook) {
+      return;
+    }
+    try {
+      this.lastExport = await postAPI<IExportResult>('export', { path: this.notebook });
+      Notification.success(`Exported as job "${this.lastExport.name}" in ${this.lastExport.job_dir_relative ?? this.lastExport.job_dir}`, { autoClose: 5000 });
+    } catch (error) {
+      this.fail('export failed', error);
+    }
+    this.renderActions();
+  }
+
+  protected onBeforeDetach(): void {
+    purge(this.compareEl);
+    purge(this.detailsEl);
+  }
+}
