@@ -76,6 +76,9 @@ class DataDiff:
 
         return diff_text(self)
 
+    def __repr__(self) -> str:
+        return str(self)
+
     def _repr_html_(self) -> str:
         from ..display.data import diff_html
 

@@ -61,6 +61,9 @@ class DatasetPin:
 
         return pin_text(self)
 
+    def __repr__(self) -> str:
+        return str(self)
+
     def _repr_html_(self) -> str:
         from ..display.data import pin_html
 

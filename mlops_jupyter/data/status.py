@@ -58,6 +58,9 @@ class DataStatus:
 
         return status_text(self)
 
+    def __repr__(self) -> str:
+        return str(self)
+
     def _repr_html_(self) -> str:
         from ..display.data import status_html
 
