@@ -103,7 +103,8 @@ def load(path: str | os.PathLike[str], rev: str | None = None, remote: str | Non
     revision = repo.resolve_rev(rev) if rev else (repo.last_commit(rel + ".dvc") if repo.is_committed(rel + ".dvc") else None)
     committed = revision is not None
     pushed = None
-    if name:
+    # the workspace .dvc file names the objects for cloud remotes: old revisions only on local ones
+    if name and (rev is None or repo.local_remote_dir(name) is not None):
         try:
             from .objects import object_ids
 
