@@ -19,7 +19,7 @@ class LiveChart:
         self.min_interval = min_interval
         self.series: dict[str, tuple[list[int], list[float]]] = {}
         self._lock = threading.Lock()
-        self._last = 0.0
+        self._last = float("-inf")
         self._dirty = False
         self.redraws = 0
         layout = {"title": title, "height": 300, "margin": {"l": 40, "r": 10, "t": 30, "b": 30}, "xaxis": {"title": "step"}}

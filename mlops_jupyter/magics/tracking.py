@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import contextlib
 import re
 from collections.abc import Callable
 from typing import Any

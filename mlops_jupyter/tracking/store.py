@@ -95,15 +95,16 @@ def get_client(uri: str) -> Any:
     if is_remote(uri):
         for key, value in HTTP_DEFAULTS.items():
             os.environ.setdefault(key, value)
-    client = MlflowClient(tracking_uri=uri)
-    if uri in _prepared():
-        return client
     db = sqlite_path(uri)
-    if db is not None:
-        db.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(db) + ".lock", timeout=LOCK_TIMEOUT):
-            # First touch builds MLflow's store object, which creates/migrates the schema.
-            retry_locked(lambda: client.search_experiments(max_results=1))
+    if uri in _prepared() or db is None:
+        _prepared().add(uri)
+        return MlflowClient(tracking_uri=uri)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(db) + ".lock", timeout=LOCK_TIMEOUT):
+        # MLflow creates/migrates the schema when it first builds the store object: do it
+        # here, one process at a time (alone, 8 processes on a fresh file all crash).
+        client = MlflowClient(tracking_uri=uri)
+        retry_locked(lambda: client.search_experiments(max_results=1))
     _prepared().add(uri)
     return client
 

@@ -1,0 +1,62 @@
+"""A real notebook executed by nbclient in a real kernel: what a run captures, and kernel shutdown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.integration.servers import use_store_template
+from tests.notebooks import execute, make_notebook
+
+pytestmark = pytest.mark.slow
+
+
+def test_notebook_run_captures_context_and_shutdown_ends_open_run(
+    git_project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    use_store_template(git_project, tmp_path_factory.getbasetemp())
+    (git_project / ".gitignore").write_text(".mlops/\n")
+    nb_path = git_project / "train.ipynb"
+    make_notebook(
+        [
+            "%load_ext mlops_jupyter",
+            ("lr = 0.1\nepochs = 5", ["parameters"]),
+            "%mlops_track start --name nb",
+            "import mlops_jupyter as mj\nfor i in range(epochs):\n    mj.log(loss=1 / (i + 1), step=i)",
+            "%mlops_track log note=hello",
+            "%mlops_track status",
+            "%mlops_track end",
+            "r = mj.start_run(name='left-open')\nfor i in range(300):\n    mj.log(x=i, step=i)",
+        ],
+        nb_path,
+    )
+    monkeypatch.setenv("JPY_SESSION_NAME", str(nb_path))
+    import nbformat
+
+    nb = execute(nbformat.read(nb_path, as_version=4), git_project)
+    status_out = "".join(o.get("text", "") + json.dumps(o.get("data", {})) for o in nb.cells[5].outputs)
+    assert "nb" in status_out and "RUNNING" in status_out
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{git_project / '.mlops' / 'mlflow.db'}")
+    runs = {r.info.run_name: r for r in client.search_runs([e.experiment_id for e in client.search_experiments()])}
+    nb_run, open_run = runs["nb"], runs["left-open"]
+    assert nb_run.info.status == "FINISHED"
+    assert nb_run.data.params == {"lr": "0.1", "epochs": "5", "note": "hello"}
+    assert len(client.get_metric_history(nb_run.info.run_id, "loss")) == 5
+    tags = nb_run.data.tags
+    assert tags["mlops.notebook.path"] == str(nb_path.resolve())
+    assert tags["mlflow.source.git.commit"] and tags["mlops.git.dirty"] == "true"  # train.ipynb is untracked
+    assert tags["mlops.history"] == "linear"
+    arts = {a.path for a in client.list_artifacts(nb_run.info.run_id)}
+    assert {"code", "environment", "history", "notebook"} <= arts
+    hist = json.loads(Path(client.download_artifacts(nb_run.info.run_id, "history/cells.json", str(git_project / "dl"))).read_text())
+    sources = [c["source"] for c in hist["cells"]]
+    assert "%mlops_track start --name nb" in sources and hist["notebook_known"]
+    # kernel shutdown flushed and ended the run that was left open
+    assert open_run.info.status == "FINISHED"
+    assert open_run.data.tags["mlops.end_reason"] == "process exit with the run open"
+    assert len(client.get_metric_history(open_run.info.run_id, "x")) == 300
