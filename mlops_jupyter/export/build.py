@@ -35,6 +35,7 @@ from .spec import (
     lockfile_text,
     parse_threshold,
     run_metrics,
+    scoped_session,
     spec_digest,
     validate_spec,
 )
@@ -203,8 +204,16 @@ def export_notebook(
     nb_path = Path(path)
     if not nb_path.is_file():
         raise ExportError(f"no notebook at {nb_path}")
-    if session.start_dir is None:
-        session.start_dir = nb_path.resolve().parent
+    with scoped_session(nb_path.resolve().parent):
+        return _export(nb_path, target, mode, out, name=name, profile=profile, source_run=source_run,
+                       thresholds=thresholds, tolerance=tolerance, tolerances=tolerances,
+                       schedule=schedule, rehearse=rehearse, strict=strict)
+
+
+def _export(nb_path: Path, target: str | None, mode: str | None, out: str | Path | None, *, name: str | None,
+            profile: str | None, source_run: str | bool | None, thresholds: dict[str, Any] | None,
+            tolerance: float | None, tolerances: dict[str, float] | None, schedule: str | None,
+            rehearse: bool, strict: bool) -> ExportResult:
     cfg = _export_config()
     info = read_notebook(nb_path)
     root = session.config().root

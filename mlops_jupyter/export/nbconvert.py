@@ -39,7 +39,7 @@ class MlopsJobExporter(Exporter):
         from ..session import session
         from .build import build_job
         from .notebook import read_notebook
-        from .spec import SPEC_FILE, job_name
+        from .spec import SPEC_FILE, job_name, scoped_session
 
         nb_copy, resources = super().from_notebook_node(nb, resources, **kw)
         meta = resources.get("metadata", {}) or {}
@@ -47,9 +47,7 @@ class MlopsJobExporter(Exporter):
         stem = str(meta.get("name") or "notebook")
         info = read_notebook(nb_copy)
         info.path = folder / f"{stem}.ipynb"
-        saved_start = session.start_dir
-        session.start_dir = folder
-        try:
+        with scoped_session(folder):
             root = session.config().root
             jname = job_name(stem)
             job_dir = root / "jobs" / jname
@@ -57,8 +55,6 @@ class MlopsJobExporter(Exporter):
                 info, root=root, job_dir=job_dir, target=self.target, mode=self.mode,
                 source_run=None if self.find_source_run else False, schedule=self.schedule or None,
             )
-        finally:
-            session.start_dir = saved_start
         prefix = Path(os.path.relpath(job_dir, folder))
         # job.yaml is the main output and also one of the files: JupyterLab's export route
         # zips outputs by base name plus "<notebook>.yaml", so the zip holds job.yaml too.

@@ -76,12 +76,16 @@ def _source_tags(profile: Any, run_id: str | None) -> dict[str, str]:
 
 def rehearse_job(job_dir: Path, info: NotebookInfo, strict: bool = False) -> RehearsalReport:
     """Run the exported job at ``job_dir`` with its defaults and compare with its source run."""
-    from ..session import session
-    from .spec import load_spec
+    from .spec import load_spec, scoped_session
 
     spec, _ = load_spec(job_dir)
     job = run_job(job_dir, check_expected=True)
-    profile = session.profile()
+    with scoped_session(job_dir.resolve(), job.profile) as profile:
+        return _report(spec, job_dir, job, info, profile, strict)
+
+
+def _report(spec: dict[str, Any], job_dir: Path, job: JobResult, info: NotebookInfo, profile: Any,
+            strict: bool) -> RehearsalReport:
     report = RehearsalReport(notebook=spec["source"]["notebook"], job_dir=job_dir,
                              source_run_id=spec["source"].get("run_id"), job=job, strict=strict)
     for key, exp in spec["expected_metrics"].items():
@@ -137,11 +141,9 @@ def rehearse(notebook: str | Path, strict: bool = False, **export_options: Any) 
     path = Path(notebook)
     out = export_options.pop("out", None)
     if out is None:
-        from ..session import session
+        from ..config import load_config
 
-        if session.start_dir is None:
-            session.start_dir = path.resolve().parent
-        base = session.config().state_dir / "rehearsals"
+        base = load_config(path.resolve().parent).state_dir / "rehearsals"
         base.mkdir(parents=True, exist_ok=True)
         out = Path(tempfile.mkdtemp(prefix=path.stem[:40] + ".", dir=base))
     exported = export_notebook(path, out=out, **export_options)

@@ -32,7 +32,7 @@ from ..errors import DataIntegrityError, JobError
 from ..session import HEADLESS_VAR, session
 from .ci import OUT_DIR, PARAM_ENV_PREFIX
 from .notebook import coerce
-from .spec import environment_snapshot, file_digest, load_spec
+from .spec import environment_snapshot, file_digest, load_spec, scoped_session
 
 CHECK_ERRORS = {"ValidationFailed", "DriftDetected", "GateFailed", "CheckFailed", "DataIntegrityError"}
 
@@ -352,9 +352,15 @@ def run_job(
                        hint="the job folder was edited after export: export the notebook again")
     values, given = resolve_params(spec, params, params_from_env)
     root = _project_root(job_dir, spec)
-    session.start_dir = root
     profile_name = env or os.environ.get("MLOPS_ENV") or spec["profile"]
-    profile = session.use_env(profile_name)
+    with scoped_session(root, profile_name) as profile:
+        return _run(spec, job_dir, code, root, profile, values, given, start,
+                    strict_env=strict_env, check_expected=check_expected, quiet=quiet)
+
+
+def _run(spec: dict[str, Any], job_dir: Path, code: Path, root: Path, profile: Any, values: dict[str, Any],
+         given: dict[str, Any], start: float, *, strict_env: bool, check_expected: bool | None,
+         quiet: bool) -> JobResult:
     result = JobResult(name=spec["name"], job_dir=job_dir, digest=spec["digest"], params=values,
                        profile=profile.name, expected=spec["expected_metrics"])
     result.env_diff = environment_diff(spec)

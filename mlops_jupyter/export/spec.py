@@ -8,6 +8,7 @@ values are escaped, and ``safe_load`` gives back exactly what was written.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -15,6 +16,7 @@ import platform
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -199,6 +201,22 @@ def spec_digest(spec: dict[str, Any]) -> str:
 
 def file_digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+@contextlib.contextmanager
+def scoped_session(start: Path, profile: str | None = None) -> Iterator[Any]:
+    """Use the project at ``start`` (and ``profile``) for a block; restore the session after.
+
+    Export and run must not switch an interactive kernel's project or profile for good.
+    """
+    from ..session import session
+
+    saved = (session.start_dir, session.env_override)
+    session.start_dir = start
+    try:
+        yield session.use_env(profile) if profile else session.profile()
+    finally:
+        session.start_dir, session.env_override = saved
 
 
 _VALIDATOR: Any = None

@@ -166,8 +166,11 @@ def test_ci_run_steps_cannot_run_injected_commands(job_project: Path, tmp_path: 
 def test_cli_usage_errors_exit_2(job_project: Path) -> None:
     make_notebook([("n = 1", ["parameters"]), "print(n)"], job_project / "nb.ipynb")
     res = mj.export_notebook(job_project / "nb.ipynb", mode="script")
-    for argv in (["-p", "n=abc"], ["-p", "nope=1"], ["-p", "a-b=1"], ["--env", "nosuch"]):
-        proc = subprocess.run([sys.executable, "-m", "mlops_jupyter", "run", str(res.job_dir), *argv],
-                              cwd=job_project, capture_output=True, text=True)
-        assert proc.returncode == 2, (argv, proc.stdout, proc.stderr)
-        assert "Traceback" not in proc.stderr
+    from mlops_jupyter.cli import main
+
+    for argv in (["-p", "nope=1"], ["-p", "a-b=1"], ["--env", "nosuch"]):
+        assert main(["run", str(res.job_dir), *argv]) == 2, argv
+    proc = subprocess.run([sys.executable, "-m", "mlops_jupyter", "run", str(res.job_dir), "-p", "n=abc"],
+                          cwd=job_project, capture_output=True, text=True)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr and "expects int" in proc.stderr
