@@ -1,0 +1,42 @@
+"""``%mlops_export`` in a real IPython shell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from IPython.core.error import UsageError
+
+from mlops_jupyter.export.spec import ExportResult
+from mlops_jupyter.session import session
+from tests.notebooks import make_notebook
+
+
+def test_magic_exports_the_current_notebook(job_project: Path, ip: Any) -> None:
+    make_notebook([("n = 1", ["parameters"]), "%mlops_export\nprint(n)"], job_project / "nb.ipynb")
+    session.set_notebook(str(job_project / "nb.ipynb"))
+    res = ip.run_line_magic("mlops_export", "--mode script --target gitlab")
+    assert isinstance(res, ExportResult)
+    assert (job_project / "jobs" / "nb" / "gitlab-ci.yml").is_file()
+    script = (job_project / "jobs" / "nb" / "job.py").read_text()
+    assert "pass  # %mlops_export: this script is the exported job" in script
+    assert "jobs/nb" in res._repr_html_() and "job 'nb' exported" in str(res)
+    assert session.start_dir is None  # export did not move the session's project
+
+
+def test_magic_without_a_notebook_is_a_usage_error(job_project: Path, ip: Any) -> None:
+    with pytest.raises(UsageError, match="which notebook"):
+        ip.run_line_magic("mlops_export", "")
+    with pytest.raises(UsageError):
+        ip.run_line_magic("mlops_export", "--target jenkins")
+
+
+def test_magic_import_is_light() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, mlops_jupyter.magics.export, mlops_jupyter.cli.export, mlops_jupyter.export; "
+            "print(sorted(m for m in ('mlflow', 'dvc', 'papermill', 'nbformat', 'jsonschema') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
