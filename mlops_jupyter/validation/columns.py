@@ -21,8 +21,10 @@ from pandas.api import types as pdt
 class NumericView:
     values: np.ndarray  # float64, NaN where missing or not a number
     null: np.ndarray  # bool: missing
-    finite: np.ndarray  # bool: a finite number (False for missing, inf, type failures)
+    finite: np.ndarray | None  # bool: a finite number (False for missing, inf, type failures);
+    # None when every present value is finite (no ±inf): comparisons then skip the test
     bad: np.ndarray | None  # bool: present but not a number (type failure)
+    lazy: bool = False  # finite not computed yet (see FrameView.finite)
 
 
 @dataclass
@@ -61,6 +63,11 @@ class FrameView:
         self._text: dict[str, TextView] = {}
         self._null: dict[str, np.ndarray] = {}
 
+    def forget(self, name: str) -> None:
+        """Drop the cached conversions of column ``name``."""
+        for cache in (self._num, self._text, self._null):
+            cache.pop(name, None)  # type: ignore[attr-defined]
+
     def has(self, name: str) -> bool:
         return name in self.df.columns
 
@@ -79,8 +86,8 @@ class FrameView:
 
     def null(self, name: str) -> np.ndarray:
         if name not in self._null:
-            if name in self._num:
-                self._null[name] = self._num[name].null
+            if name in self._num or self.kind(name) == "num":
+                self._null[name] = self.numeric(name).null
             else:
                 self._null[name] = np.asarray(self.series(name).isna(), dtype=bool)
         return self._null[name]
@@ -96,6 +103,11 @@ class FrameView:
         if isinstance(dtype, np.dtype) and dtype.kind == "f":
             values = s.to_numpy(dtype=np.float64, copy=False)
             null = np.isnan(values)
+        elif isinstance(dtype, np.dtype) and dtype.kind in "iub":  # no missing values possible
+            values = s.to_numpy().astype(np.float64)
+            view = NumericView(values=values, null=np.zeros(len(s), dtype=bool), finite=None, bad=None)
+            self._num[name] = view
+            return view
         elif pdt.is_bool_dtype(dtype) or pdt.is_numeric_dtype(dtype):
             values = s.to_numpy(dtype=np.float64, na_value=np.nan)
             null = np.asarray(s.isna(), dtype=bool) | np.isnan(values)
@@ -112,10 +124,22 @@ class FrameView:
                 bad = ~null
             if bad is not None and not bad.any():
                 bad = None
-        finite = np.isfinite(values)
-        view = NumericView(values=values, null=null, finite=finite, bad=bad)
+        view = NumericView(values=values, null=null, finite=None, bad=bad, lazy=True)
         self._num[name] = view
         return view
+
+    def finite(self, name: str) -> np.ndarray | None:
+        """Finite-value mask of a numeric column; None when no present value is ±inf."""
+        view = self.numeric(name)
+        if view.lazy:
+            finite = np.isfinite(view.values)
+            bad = 0 if view.bad is None else int(np.count_nonzero(view.bad))
+            if len(finite) - np.count_nonzero(finite) == np.count_nonzero(view.null) + bad:
+                view.finite = None  # only missing values are non-finite, and they are masked anyway
+            else:
+                view.finite = finite
+            view.lazy = False
+        return view.finite
 
     def text(self, name: str) -> TextView:
         if name in self._text:
@@ -153,3 +177,17 @@ def sample_value(v: Any, limit: int = 200) -> Any:
         return v
     text = str(v)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def arrow_strings(s: pd.Series) -> Any:
+    """The Arrow array behind a pyarrow-backed string column (zero copy), else None.
+
+    Regexes and lengths then run in Arrow compute directly, skipping pandas' wrapper
+    (about a third of the time of ``Series.str.contains`` on 10^6 rows).
+    """
+    if getattr(s.dtype, "storage", None) != "pyarrow" or kind_of(s.dtype) != "str":
+        return None
+    try:
+        return s.array.__arrow_array__()  # type: ignore[union-attr]
+    except Exception:
+        return None

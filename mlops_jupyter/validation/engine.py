@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RuleError
-from .columns import FrameView, sample_value
+from .columns import FrameView, arrow_strings, sample_value
 from .language import Expr, Rule
 from .report import ERROR, FAIL, PASS, RuleResult
 
@@ -42,7 +42,11 @@ def run_rules(df: pd.DataFrame, rules: list[Rule], sample: int = DEFAULT_SAMPLE)
     """Evaluate every rule on ``df``; never raises for data problems."""
     view = FrameView(df)
     out = []
-    for rule in rules:
+    last_use: dict[str, int] = {}
+    for i, rule in enumerate(rules):
+        for col in _rule_columns(rule):
+            last_use[col] = i
+    for i, rule in enumerate(rules):
         try:
             result = _evaluate(view, rule, sample)
         except _Missing as exc:
@@ -57,6 +61,9 @@ def run_rules(df: pd.DataFrame, rules: list[Rule], sample: int = DEFAULT_SAMPLE)
                                 message=f"{type(exc).__name__}: {text}")
         result.mostly = rule.mostly
         out.append(result)
+        for col in _rule_columns(rule):  # bounded memory: drop a column's conversions after its last rule
+            if last_use.get(col) == i:
+                view.forget(col)
     return out
 
 
@@ -214,7 +221,8 @@ def _aggregate(view: FrameView, rule: Rule) -> RuleResult:
         n_bad = int(num.bad.sum())
         return RuleResult(rule.text, rule.line, rule.kind, FAIL, cols, observed=None,
                           message=f"{n_bad} values are not numbers (dtype {s.dtype})")
-    values = num.values[~num.null]
+    missing = int(np.count_nonzero(num.null))
+    values = num.values[~num.null] if missing else num.values
     if values.size == 0:
         return _table_compare(rule, None, rule, "all values missing", cols)
     observed: float | None
@@ -266,6 +274,12 @@ def _num_eval(view: FrameView, e: Expr) -> tuple[Any, np.ndarray | None, np.ndar
         v = view.numeric(e.value)
         return v.values, v.null, v.bad
     if e.kind == "len":
+        arrow = arrow_strings(view.series(e.value))
+        if arrow is not None:
+            import pyarrow.compute as pc
+
+            lengths = pc.utf8_length(arrow).to_numpy(zero_copy_only=False)
+            return lengths, view.null(e.value), None
         t = view.text(e.value)
         lengths = t.series.str.len().to_numpy(dtype=np.float64, na_value=np.nan)
         return lengths, t.null, t.bad
@@ -282,6 +296,11 @@ def _num_eval(view: FrameView, e: Expr) -> tuple[Any, np.ndarray | None, np.ndar
     return out, _or(ln, rn), _or(lb, rb)
 
 
+def _computed(e: Expr) -> bool:
+    """True for arithmetic results, where ``==`` means "equal within rounding"."""
+    return e.kind in ("bin", "neg")
+
+
 def _or(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
     if a is None:
         return b
@@ -292,7 +311,8 @@ def _or(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
 
 def _finite(view: FrameView, e: Expr, values: Any) -> Any:
     if e.kind == "col":
-        return view.numeric(e.value).finite
+        finite = view.finite(e.value)
+        return True if finite is None else finite
     if np.ndim(values) == 0:
         return bool(np.isfinite(values))
     return np.isfinite(values)
@@ -327,13 +347,16 @@ def _compare(view: FrameView, op: str, left: Expr, right: Expr) -> tuple[np.ndar
         lv, ln, lb = _num_eval(view, left)
         rv, rn, rb = _num_eval(view, right)
         with np.errstate(all="ignore"):
-            if op in ("==", "!=") and not (left.kind == right.kind == "col"):
+            if op in ("==", "!=") and (_computed(left) or _computed(right)):
                 res = np.isclose(lv, rv, rtol=1e-9, atol=1e-12)
                 res = res if op == "==" else ~res
             else:
                 res = _CMP[op](lv, rv)
             ok = res & _finite(view, left, lv) & _finite(view, right, rv)
-        return np.broadcast_to(np.asarray(ok, dtype=bool), (view.n,)), _or(ln, rn), _or(lb, rb)
+        ok = np.asarray(ok, dtype=bool)
+        if ok.shape != (view.n,):
+            ok = np.broadcast_to(ok, (view.n,))
+        return ok, _or(ln, rn), _or(lb, rb)
     tz = None
     for e in (left, right):
         if e.kind == "col" and view.kind(e.value) == "dt":
@@ -350,11 +373,10 @@ def _compare(view: FrameView, op: str, left: Expr, right: Expr) -> tuple[np.ndar
 
 def _fail_from(view: FrameView, ok: np.ndarray, null: np.ndarray | None, bad: np.ndarray | None) -> tuple[np.ndarray, int]:
     fail = ~ok
-    if null is not None:
+    missing = int(np.count_nonzero(null)) if null is not None else 0
+    if missing:
         fail &= ~null
-        checked = view.n - int(np.count_nonzero(null))
-    else:
-        checked = view.n
+    checked = view.n - missing
     if bad is not None:
         fail |= bad
     return fail, checked
@@ -375,6 +397,15 @@ def _rule_compare(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
 
 def _rule_between(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
     assert rule.expr is not None and rule.low is not None and rule.high is not None
+    e = rule.expr
+    if rule.low.kind == "num" and rule.high.kind == "num" and _mode(view, [e]) == "num":
+        # one pass over the subject; finite bounds reject ±inf by themselves, NaN is missing
+        values, null, bad = _num_eval(view, e)
+        lo, hi = float(rule.low.value), float(rule.high.value)
+        with np.errstate(invalid="ignore"):
+            ok = ((values > lo) & (values < hi)) if rule.exclusive else ((values >= lo) & (values <= hi))
+        fail, checked = _fail_from(view, np.asarray(ok, dtype=bool), null, bad)
+        return fail, checked, _type_note(bad)
     lo_op, hi_op = (">", "<") if rule.exclusive else (">=", "<=")
     ok1, n1, b1 = _compare(view, lo_op, rule.expr, rule.low)
     ok2, n2, b2 = _compare(view, hi_op, rule.expr, rule.high)
@@ -422,6 +453,15 @@ def _rule_matches(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
     compiled = re.compile(pattern)
 
     def search(values: Any) -> np.ndarray:
+        arrow = arrow_strings(values)
+        if arrow is not None:
+            import pyarrow.compute as pc
+
+            try:
+                found = pc.fill_null(pc.match_substring_regex(arrow, pattern), False)
+                return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+            except Exception:  # RE2 rejects some Python regex features: fall through
+                pass
         try:
             res = values.str.contains(pattern, regex=True, na=False)
         except Exception:  # a Python-only regex feature the Arrow engine rejects

@@ -281,3 +281,12 @@ def test_comments_blank_lines_and_backquoted_names() -> None:
 def test_no_code_is_evaluated() -> None:
     with pytest.raises(RuleError):
         parse_rules("__import__('os').system('echo hi') > 0")
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[python]", object])
+def test_text_rules_agree_across_string_storages(dtype: object) -> None:
+    df = pd.DataFrame({"s": pd.Series(["ab1", "xyz", None, "é", "abc"], dtype=dtype)})  # type: ignore[call-overload]
+    assert check(df, 's matches "^[a-z]+[0-9]$"').failing == 3  # type: ignore[attr-defined]
+    assert check(df, "length of s between 2 and 3").failing == 1  # type: ignore[attr-defined]
+    # a Python-only regex feature (lookbehind) still works on Arrow-backed text
+    assert check(df, 's matches "(?<=a)b"').failing == 2  # type: ignore[attr-defined]
