@@ -4,8 +4,8 @@ Covers every row and column: column names and order, dtypes, the index (values, 
 dtype) and each column's *logical* values. Strings are hashed from their Arrow form as
 value lengths + the bytes the values span (never a whole shared buffer: a slice of a
 Parquet column hashes like a fresh copy), categoricals as their categories' values plus
-codes, nulls through a separate validity stream, floats with NaN normalised. Chunk
-boundaries never matter: lengths, bytes and validity go into separate hashers.
+codes, nulls through a separate null-mask stream, floats with NaN normalised. Chunk
+boundaries never matter: Arrow chunks are combined before hashing.
 """
 
 from __future__ import annotations
@@ -23,23 +23,12 @@ def _buf(values: Any) -> memoryview:
     return memoryview(raw)
 
 
-_ONES: list[np.ndarray] = [np.ones(0, dtype=np.bool_)]
-
-
-def _ones(n: int) -> np.ndarray:
-    # one shared read-only all-True buffer: most columns have no nulls
-    if len(_ONES[0]) < n:
-        ones = np.ones(max(n, 1 << 20), dtype=np.bool_)
-        ones.flags.writeable = False
-        _ONES[0] = ones
-    return _ONES[0][:n]
-
-
 class _Streams:
-    """Three streams per column: value bytes, string end offsets, validity masks.
+    """Three streams per column: value bytes, string end offsets, null mask.
 
-    Each stream is fed chunk after chunk; streaming xxh3 over pieces equals xxh3 over the
-    whole, so how Arrow happens to chunk a column never changes the digest."""
+    A column without nulls feeds nothing to the null stream (most columns: no work); a
+    column with nulls feeds its whole null mask. Arrow chunks are combined first, so how
+    a column happens to be chunked never changes the digest."""
 
     def __init__(self) -> None:
         import xxhash
@@ -47,67 +36,65 @@ class _Streams:
         self.data = xxhash.xxh3_128()
         self.lengths = xxhash.xxh3_128()
         self.valid = xxhash.xxh3_128()
-        self.byte_position = 0  # string bytes seen so far (offsets are global too)
 
-    def validity(self, valid: np.ndarray | None, n: int) -> None:
-        """Feed one chunk's validity (True = value present); None means all present."""
-        self.valid.update(_buf(_ones(n) if valid is None else valid))
+    def nulls(self, mask: np.ndarray | None) -> None:
+        """Feed the null mask (True = missing) of the column; None when nothing is missing."""
+        if mask is not None:
+            self.valid.update(_buf(mask))
 
     def digest(self) -> bytes:
         return self.data.digest() + self.lengths.digest() + self.valid.digest()
 
 
-def _arrow_validity(arr: Any) -> np.ndarray | None:
+def _arrow_nulls(arr: Any) -> np.ndarray | None:
     bitmap = arr.buffers()[0]
     if bitmap is None or arr.null_count == 0:
         return None
     bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little")
-    return bits[arr.offset : arr.offset + len(arr)].view(np.bool_)
+    return bits[arr.offset : arr.offset + len(arr)] == 0
 
 
 def _hash_arrow(streams: _Streams, chunks: list[Any]) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    for arr in chunks:
-        n = len(arr)
-        if n == 0:
-            continue
-        if pa.types.is_dictionary(arr.type):
-            arr = arr.dictionary_decode()
-        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-            # other Arrow-backed types: validity, then their logical values through numpy
-            streams.validity(_arrow_validity(arr), n)
-            _hash_numpy(streams, arr.to_numpy(zero_copy_only=False), validity=False)
-            continue
-        valid = _arrow_validity(arr)
-        off_type = np.int32 if pa.types.is_string(arr.type) else np.int64
-        bufs = arr.buffers()
-        offsets = np.frombuffer(bufs[1], dtype=off_type)[arr.offset : arr.offset + n + 1]
-        if valid is not None:
-            total = pc.sum(pc.binary_length(arr)).as_py() or 0  # bytes of present values only
-            if total != int(offsets[-1]) - int(offsets[0]):  # null slots that still span bytes
-                arr = pc.fill_null(arr, pa.scalar("", arr.type))
-                bufs = arr.buffers()
-                offsets = np.frombuffer(bufs[1], dtype=off_type)[arr.offset : arr.offset + n + 1]
-        streams.validity(valid, n)
-        # end offsets in global terms (bytes of earlier chunks added) hash like one chunk
-        first = int(offsets[0])
-        ends = offsets[1:]
-        if off_type is not np.int64 or first != streams.byte_position:
-            ends = ends.astype(np.int64) + (streams.byte_position - first)
-        streams.lengths.update(_buf(ends))
-        if bufs[2] is not None and offsets[-1] > first:
-            streams.data.update(memoryview(bufs[2])[first : int(offsets[-1])])
-        streams.byte_position += int(offsets[-1]) - first
+    parts = [c for c in chunks if len(c)]
+    if not parts:
+        return
+    arr = parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    nulls = _arrow_nulls(arr)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        # other Arrow-backed types: null mask, then their logical values through numpy
+        streams.nulls(nulls)
+        _hash_numpy(streams, arr.to_numpy(zero_copy_only=False), nulls=False)
+        return
+    n = len(arr)
+    off_type = np.int32 if pa.types.is_string(arr.type) else np.int64
+    offsets = np.frombuffer(arr.buffers()[1], dtype=off_type)[arr.offset : arr.offset + n + 1]
+    if nulls is not None:
+        pos = np.flatnonzero(nulls)
+        if (offsets[pos + 1] != offsets[pos]).any():  # null slots that still span bytes
+            arr = pc.fill_null(arr, pa.scalar("", arr.type))
+            offsets = np.frombuffer(arr.buffers()[1], dtype=off_type)[arr.offset : arr.offset + n + 1]
+    streams.nulls(nulls)
+    first, last = int(offsets[0]), int(offsets[-1])
+    ends = offsets[1:]
+    if off_type is not np.int64 or first:
+        ends = ends.astype(np.int64) - first
+    streams.lengths.update(_buf(ends))
+    data = arr.buffers()[2]
+    if data is not None and last > first:
+        streams.data.update(memoryview(data)[first:last])
 
 
-def _hash_numpy(streams: _Streams, values: np.ndarray, validity: bool = True) -> None:
+def _hash_numpy(streams: _Streams, values: np.ndarray, nulls: bool = True) -> None:
     if values.dtype.kind == "f":
         nan = np.isnan(values)
         has_nan = bool(nan.any())
-        if validity:
-            streams.validity(~nan if has_nan else None, len(values))
+        if nulls:
+            streams.nulls(nan if has_nan else None)
         if has_nan:
             uint = {8: np.uint64, 4: np.uint32, 2: np.uint16}.get(values.dtype.itemsize)
             canonical = np.array([np.nan], dtype=values.dtype).view(uint)[0] if uint else None
@@ -117,8 +104,6 @@ def _hash_numpy(streams: _Streams, values: np.ndarray, validity: bool = True) ->
                 values[nan] = np.nan
         streams.data.update(_buf(values))
         return
-    if validity:
-        streams.validity(None, len(values))
     if values.dtype.kind in "iubmMc":  # datetimes/timedeltas: int64 ticks, NaT included
         streams.data.update(_buf(values))
     else:  # object: strings through Arrow, anything else through pandas' row hash
@@ -172,11 +157,11 @@ def _hash_values(streams: _Streams, values: Any) -> None:
     mask = getattr(array, "_mask", None)
     data = getattr(array, "_data", None)
     if isinstance(mask, np.ndarray) and isinstance(data, np.ndarray):  # Int64, boolean, Float64
-        streams.validity(~mask, len(mask))
         if mask.any():
+            streams.nulls(mask)
             data = data.copy()
             data[mask] = 0
-        _hash_numpy(streams, data, validity=False)
+        _hash_numpy(streams, data, nulls=False)
         return
     # period, interval, sparse, other extension types: pandas' own value hash
     hashed = pd.util.hash_pandas_object(pd.Series(values), index=False)

@@ -96,8 +96,10 @@ class StateCache:
 
 
 def progress_bar(total: int, desc: str) -> object | None:
-    """A tqdm bar (ipywidgets in notebooks via ``tqdm.auto``) for long operations, else None."""
-    if total < PROGRESS_MIN_BYTES:
+    """A tqdm bar (ipywidgets in notebooks via ``tqdm.auto``) for long operations, else None.
+
+    ``MLOPS_PROGRESS=0`` switches bars off (benchmarks, logs of CI jobs)."""
+    if total < PROGRESS_MIN_BYTES or os.environ.get("MLOPS_PROGRESS", "1") == "0":
         return None
     try:
         from tqdm.auto import tqdm

@@ -126,3 +126,14 @@ def test_unsupported_objects_and_missing_paths() -> None:
         mj.fingerprint(42)
     with pytest.raises(mj.MlopsError, match="does not exist"):
         mj.fingerprint("no/such/file.csv")
+
+
+def test_null_slots_that_span_bytes_hash_like_clean_nulls() -> None:
+    # Arrow allows a null slot to keep bytes; the logical values are the same
+    clean = pa.array(["ab", None, "c"], type=pa.large_string())
+    offsets = pa.py_buffer(np.array([0, 2, 5, 6], dtype=np.int64).tobytes())
+    data = pa.py_buffer(b"abXYZc")
+    dirty = pa.Array.from_buffers(pa.large_string(), 3, [clean.buffers()[0], offsets, data])
+    assert dirty.to_pylist() == clean.to_pylist()
+    as_series = lambda arr: pd.Series(pd.arrays.ArrowStringArray(arr))  # noqa: E731
+    assert mj.fingerprint(as_series(dirty)) == mj.fingerprint(as_series(clean))
