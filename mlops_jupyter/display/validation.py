@@ -71,7 +71,7 @@ def report_html(report: Any) -> str:
         verdict += " " + badge("warn only", "mlops-warn")
     s = report.summary()
     head = (f"<div>{verdict} <span class='mlops-muted-text'>{escape(report.target)}: "
-            f"{report.rows} rows × {report.columns} columns; {s['rules']} rules, {s['failed']} failed"
+            f"{report.rows} {report.unit}{'' if report.unit != 'rows' else f' × {report.columns} columns'}; {s['rules']} rules, {s['failed']} failed"
             f"{', ' + str(s['errors']) + ' errors' if s['errors'] else ''}; {report.seconds:.3f} s</span></div>")
     rows = []
     for r in _ordered(report)[:MAX_RULES_SHOWN]:

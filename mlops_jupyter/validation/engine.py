@@ -125,7 +125,7 @@ def _row_result(view: FrameView, rule: Rule, cols: list[str], fail: np.ndarray, 
         if rule.mostly is not None and failing:
             msg += f" (pass fraction {1 - frac:.4g}, mostly {rule.mostly:g})"
     return RuleResult(rule.text, rule.line, rule.kind, PASS if ok else FAIL, cols, checked=checked,
-                      failing=failing, observed=round(1.0 - frac, 6), message=msg, samples=samples)
+                      failing=failing, observed=None, message=msg, samples=samples)
 
 
 def _compare_scalar(op: str, observed: Any, bound: Any) -> bool:

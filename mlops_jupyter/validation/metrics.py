@@ -177,5 +177,6 @@ def check_metrics(rules: str | list[str], run: Any = None, *, model: str | None 
     scope = _Scope(metrics, champion)
     results = [_check(r, scope) for r in parsed]
     report = ValidationReport(name=name, target=target, rows=len(metrics), columns=len(metrics),
-                              results=results, seconds=time.perf_counter() - started, warn_only=warn_only)
+                              results=results, seconds=time.perf_counter() - started, warn_only=warn_only,
+                              unit="metrics")
     return finish(report, warn_only)

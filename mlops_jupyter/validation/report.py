@@ -63,6 +63,7 @@ class ValidationReport:
     results: list[RuleResult]
     seconds: float = 0.0
     warn_only: bool = False
+    unit: str = "rows"  # what ``rows`` counts: rows of data, or metrics of a run
 
     @property
     def ok(self) -> bool:
@@ -92,7 +93,7 @@ class ValidationReport:
         verdict = "passed" if self.ok else "FAILED"
         bad = f"{s['failed']} failed" + (f", {s['errors']} errors" if s["errors"] else "")
         return (f"validation '{self.name}' {verdict}: {len(self.results) - len(self.failed)}/"
-                f"{len(self.results)} rules passed ({bad}) on {self.target}, {self.rows} rows")
+                f"{len(self.results)} rules passed ({bad}) on {self.target}, {self.rows} {self.unit}")
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "ok": self.ok, **self.summary(),

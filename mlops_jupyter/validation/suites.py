@@ -58,6 +58,9 @@ class Suite:
             head += f": {self.description}"
         return head + "\n" + "\n".join(f"  {r}" for r in self.rules)
 
+    def __repr__(self) -> str:
+        return str(self)
+
     def _repr_html_(self) -> str:
         from ..display.validation import suite_html
 
