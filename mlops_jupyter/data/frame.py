@@ -50,8 +50,9 @@ def _arrow_nulls(arr: Any) -> np.ndarray | None:
     bitmap = arr.buffers()[0]
     if bitmap is None or arr.null_count == 0:
         return None
-    bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little")
-    return bits[arr.offset : arr.offset + len(arr)] == 0
+    # invert the packed validity bitmap (8x smaller) rather than the unpacked mask
+    null_bits = np.unpackbits(~np.frombuffer(bitmap, dtype=np.uint8), bitorder="little")
+    return null_bits[arr.offset : arr.offset + len(arr)].view(np.bool_)
 
 
 def _hash_arrow(streams: _Streams, chunks: list[Any]) -> None:
@@ -98,7 +99,9 @@ def _hash_numpy(streams: _Streams, values: np.ndarray, nulls: bool = True) -> No
         if has_nan:
             uint = {8: np.uint64, 4: np.uint32, 2: np.uint16}.get(values.dtype.itemsize)
             canonical = np.array([np.nan], dtype=values.dtype).view(uint)[0] if uint else None
-            same = uint is not None and values.flags.c_contiguous and bool((values.view(uint)[nan] == canonical).all())
+            same = uint is not None and values.flags.c_contiguous and bool(
+                (values.view(uint).take(np.flatnonzero(nan)) == canonical).all()
+            )
             if not same:  # NaN payloads/signs differ: normalise
                 values = values.copy()
                 values[nan] = np.nan

@@ -58,7 +58,7 @@ class StateCache:
                     " mtime INTEGER, ctime INTEGER, md5 TEXT)"
                 )
                 conn.commit()
-            except sqlite3.Error:
+            except (sqlite3.Error, OSError):
                 self.db = None  # a read-only or broken state dir only costs speed
                 return None
             self._conn = conn
@@ -86,7 +86,7 @@ class StateCache:
             with _lock:
                 conn.execute("INSERT OR REPLACE INTO md5 VALUES (?, ?, ?, ?, ?, ?)", (str(path), *self._key(st), md5))
                 conn.commit()
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):
             pass
 
     def close(self) -> None:
