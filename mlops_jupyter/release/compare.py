@@ -53,6 +53,11 @@ class ModelComparison:
             "data": self.data, "git": self.git, "environment": self.environment, "ok": self.ok,
         }))
 
+    def __repr__(self) -> str:
+        champ = self.champion["uri"] if self.champion else "none"
+        verdict = f", A/B {self.ab.status}" if self.ab is not None else ""
+        return f"<ModelComparison {self.model}: {self.challenger['uri']} vs {champ}{verdict}>"
+
     def to_frame(self) -> Any:
         """The metrics table as a DataFrame."""
         import pandas as pd
@@ -158,9 +163,9 @@ def compare_models(
     if eval_data is None:
         return out
     _, x, y = split_eval(eval_data, target, session.config().root)
-    preds = {"challenger": Predictions(registry.load_predictor(chall.uri), x)}
+    preds = {"challenger": Predictions(registry.load_predictor(c, chall.uri), x)}
     if champ is not None:
-        preds["champion"] = Predictions(registry.load_predictor(champ.uri), x)
+        preds["champion"] = Predictions(registry.load_predictor(c, champ.uri), x)
     names = list(metrics or (["accuracy", "f1"] if is_classification(y) else ["mse", "mae", "r2"]))
     for name in names:
         metric = get_metric(name, dict(metric_fns or {}))

@@ -122,6 +122,9 @@ class Decision:
         """The decision record as strict JSON text."""
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False)
 
+    def __repr__(self) -> str:
+        return f"<Decision {self.status}: {self.summary}>"
+
     def to_frame(self) -> Any:
         """One row per gate (name, status, reason) as a pandas DataFrame."""
         import pandas as pd

@@ -162,7 +162,7 @@ def _run_gates(c: Any, cfg: GateConfig, wanted: list[str], cand: registry.ModelR
 
     def predictions(ref: registry.ModelRef) -> Predictions:
         if ref.uri not in state:
-            state[ref.uri] = Predictions(registry.load_predictor(ref.uri), x)
+            state[ref.uri] = Predictions(registry.load_predictor(c, ref.uri), x)
         return state[ref.uri]
 
     for name in wanted:

@@ -35,26 +35,19 @@ class ModelRef:
 
 
 def client() -> Any:
-    """An MlflowClient on the active profile's store (schema prepared once, under a lock)."""
-    import mlflow
+    """An MlflowClient on the active profile's store (schema prepared once, under a lock).
+
+    MLflow's global URIs are left alone: ``mlflow.set_tracking_uri`` also sets the
+    ``MLFLOW_TRACKING_URI`` variable, which would then override every profile.
+    """
+    from ..tracking.store import get_client
 
     profile = session.profile()
-    uri = profile.tracking_uri
-    try:
-        from ..tracking.store import get_client
-    except ImportError:  # pragma: no cover - tracking topic always ships with release
-        from mlflow import MlflowClient
-
-        base = MlflowClient(tracking_uri=uri)
-    else:
-        base = get_client(uri)
-    mlflow.set_tracking_uri(uri)  # model loading resolves models:/ URIs through the globals
+    base = get_client(profile.tracking_uri)
     if profile.registry_uri:
         from mlflow import MlflowClient
 
-        mlflow.set_registry_uri(profile.registry_uri)
-        return MlflowClient(tracking_uri=uri, registry_uri=profile.registry_uri)
-    mlflow.set_registry_uri(uri)
+        return MlflowClient(tracking_uri=profile.tracking_uri, registry_uri=profile.registry_uri)
     return base
 
 
@@ -201,24 +194,39 @@ def run_info(c: Any, run_id: str | None) -> Any:
         return None
 
 
-def load_predictor(uri: str) -> Any:
+def load_predictor(c: Any, uri: str) -> Any:
     """Load a model for predictions: the native scikit-learn object when it has that flavor
-    (so ``predict_proba`` is available), else the pyfunc wrapper."""
+    (so ``predict_proba`` is available), else the pyfunc wrapper.
+
+    The model is downloaded through ``c``'s store explicitly (no global MLflow URI).
+    """
+    import tempfile
+    from pathlib import Path
+
     import mlflow
+    from mlflow.models import Model
 
+    tmp = tempfile.TemporaryDirectory(prefix="mlops-release-")
     try:
-        from mlflow.models import get_model_info
-
-        flavors = get_model_info(uri).flavors
+        local = mlflow.artifacts.download_artifacts(
+            artifact_uri=uri, dst_path=tmp.name, tracking_uri=c.tracking_uri,
+            registry_uri=getattr(c, "_registry_uri", None) or c.tracking_uri)
+        flavors = Model.load(str(Path(local) / "MLmodel")).flavors
     except Exception as exc:
+        tmp.cleanup()
         raise _mlflow_error(f"cannot read model {uri}", exc) from None
     try:
         if "sklearn" in flavors:
             import mlflow.sklearn
 
-            return mlflow.sklearn.load_model(uri)
-        return mlflow.pyfunc.load_model(uri)
+            model = mlflow.sklearn.load_model(local)
+            tmp.cleanup()  # fully in memory now
+            return model
+        model = mlflow.pyfunc.load_model(local)
+        model._mlops_tmp = tmp  # pyfunc flavors may read files lazily: keep them alive
+        return model
     except Exception as exc:
+        tmp.cleanup()
         raise _mlflow_error(f"cannot load model {uri}", exc) from None
 
 

@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -56,6 +56,17 @@ def _log(uri: str, name: str, model: Any, params: dict[str, Any], train: Any, ev
     return str(run.info.run_id)
 
 
+def _restore_mlflow_globals(saved: tuple[str, str | None]) -> None:
+    # mlflow.set_tracking_uri also sets MLFLOW_TRACKING_URI; leave the process as found.
+    import mlflow
+
+    mlflow.set_tracking_uri(saved[0])
+    if saved[1] is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = saved[1]
+
+
 @pytest.fixture(scope="module")
 def zoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zoo]:
     import mlflow
@@ -65,6 +76,7 @@ def zoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zoo]:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    saved = (mlflow.get_tracking_uri(), os.environ.get("MLFLOW_TRACKING_URI"))
     root = tmp_path_factory.mktemp("release_store")
     uri = f"sqlite:///{root / 'mlflow.db'}"
     df = load_breast_cancer(as_frame=True).frame
@@ -76,9 +88,8 @@ def zoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zoo]:
     for name, c in (("strong", 1.0), ("twin", 0.5), ("weak", 1e-3)):
         model = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=500)).fit(x, y)
         runs[name] = _log(uri, name, model, {"C": c, "max_iter": 500}, train, ev, train_csv)
-    old = mlflow.get_tracking_uri()
     yield Zoo(uri=uri, root=root, train=train, eval=ev, runs=runs)
-    mlflow.set_tracking_uri(old)
+    _restore_mlflow_globals(saved)
 
 
 @pytest.fixture
@@ -175,7 +186,7 @@ def test_better_challenger_passes_the_ab_test(reg: Zoo) -> None:
     assert ab["details"]["challenger_only_right"] > ab["details"]["champion_only_right"]
     assert _alias_version(reg, model) == "2"
     # the candidate already holding the alias: nothing to do
-    again = mj.promote(model, "models:/%s/2" % model, eval_data=reg.eval, target="target", **GATES)
+    again = mj.promote(model, f"models:/{model}/2", eval_data=reg.eval, target="target", **GATES)
     assert again.already_champion and again.status == "unchanged" and not again.gates
 
 
@@ -286,7 +297,7 @@ def test_process_dying_before_the_alias_move_leaves_the_alias(reg: Zoo, tmp_path
 
 
 class _Hook(http.server.BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
+    received: ClassVar[list[dict[str, Any]]] = []
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
@@ -414,3 +425,11 @@ def test_drift_gate_uses_the_training_input_of_the_run(reg: Zoo) -> None:
     from mlops_jupyter.release.gates import GateConfig, gate_drift
 
     assert gate_drift(None, shifted, GateConfig()).status == "failed"
+
+
+def test_promote_leaves_mlflow_globals_and_profiles_alone(reg: Zoo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI")
+    (Path.cwd() / "mlops.toml").write_text(f'[env.dev]\ntracking_uri = "{reg.uri}"\n')
+    d = mj.promote(_name(), reg.runs["strong"], eval_data=reg.eval, target="target", ab=True)
+    assert d.promoted
+    assert "MLFLOW_TRACKING_URI" not in os.environ  # the profile still decides the store

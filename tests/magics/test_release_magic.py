@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     uri = f"sqlite:///{root / 'mlflow.db'}"
     df = load_wine(as_frame=True).frame
     train, ev = train_test_split(df, test_size=0.5, random_state=0, stratify=df["target"])
-    old = mlflow.get_tracking_uri()
+    saved = (mlflow.get_tracking_uri(), os.environ.get("MLFLOW_TRACKING_URI"))
     mlflow.set_tracking_uri(uri)
     runs = {}
     for name, c in (("good", 1.0), ("poor", 1e-4)):
@@ -40,7 +41,11 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             mlflow.sklearn.log_model(model, name="model", pip_requirements=["scikit-learn"])
         runs[name] = run.info.run_id
     yield {"uri": uri, "eval": ev, "runs": runs}
-    mlflow.set_tracking_uri(old)
+    mlflow.set_tracking_uri(saved[0])  # it also set MLFLOW_TRACKING_URI: restore that too
+    if saved[1] is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = saved[1]
 
 
 @pytest.fixture
