@@ -62,6 +62,17 @@ function fmtTime(ms: number | null | undefined): string {
   return new Date(ms).toLocaleString();
 }
 
+function fmtShortTime(ms: number | null | undefined): string {
+  if (!ms) {
+    return '–';
+  }
+  const d = new Date(ms);
+  const today = new Date();
+  return d.toDateString() === today.toDateString()
+    ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+    : d.toLocaleDateString();
+}
+
 function errorText(error: unknown): string {
   if (error instanceof ApiError) {
     return error.hint ? `${error.message} (${error.hint})` : error.message;
@@ -313,14 +324,14 @@ export class MlopsPanel extends Widget {
       h('th', {}, ''),
       h('th', { class: 'mlops-sortable', onclick: () => this.setSort('run_name') }, 'Run' + arrow('run_name')),
       h('th', { class: 'mlops-sortable', onclick: () => this.setSort('status') }, 'Status' + arrow('status')),
-      h('th', { class: 'mlops-sortable', onclick: () => this.setSort('start_time') }, 'Started' + arrow('start_time')),
       ...metrics.map(m =>
         h(
           'th',
           { class: 'mlops-sortable mlops-metric-col', 'data-metric': m, onclick: () => this.setSort(`metrics.${m}`) },
           m + arrow(`metrics.${m}`)
         )
-      )
+      ),
+      h('th', { class: 'mlops-sortable', onclick: () => this.setSort('start_time') }, 'Started' + arrow('start_time'))
     );
     const rows = this.runs.map(run => {
       const box = h('input', {
@@ -350,8 +361,8 @@ export class MlopsPanel extends Widget {
           )
         ),
         h('td', {}, h('span', { class: `mlops-badge mlops-status-${run.status.toLowerCase()}` }, run.status.toLowerCase())),
-        h('td', { class: 'mlops-time' }, fmtTime(run.start_time)),
-        ...metrics.map(m => h('td', { class: 'mlops-metric', 'data-metric': m }, fmtNumber(run.metrics[m])))
+        ...metrics.map(m => h('td', { class: 'mlops-metric', 'data-metric': m }, fmtNumber(run.metrics[m]))),
+        h('td', { class: 'mlops-time', title: fmtTime(run.start_time) }, fmtShortTime(run.start_time))
       );
     });
     const more = this.nextToken

@@ -1,0 +1,204 @@
+"""The side panel in a real JupyterLab, driven in Debian's Chromium by Playwright.
+
+One JupyterLab server per module (start-up is the slow part); screenshots go to
+``test-artifacts/ui/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.notebooks import make_notebook
+
+pytestmark = [pytest.mark.ui, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+TOKEN = "mlops-ui-test-token"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "ui"
+VENV_BIN = Path(sys.executable).parent
+
+TRACK_CELL = """import mlops_jupyter as mj
+for lr, acc in [(0.1, 0.81), (0.2, 0.87)]:
+    with mj.track(name=f"lr-{lr}"):
+        mj.log(lr=str(lr))
+        for step in range(3):
+            mj.log(acc=acc - 0.1 * (2 - step), loss=1 - acc, step=step)"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """JupyterLab on a fresh project with one notebook that tracks two runs."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is missing: run `make system-deps` (apt-get install chromium)")
+    base = tmp_path_factory.mktemp("ui")
+    proj = base / "proj"
+    proj.mkdir()
+    (proj / "mlops.toml").write_text(
+        'experiment = "uitest"\n[env.dev]\ntracking_uri = "sqlite:///.mlops/mlflow.db"\n'
+        'ui_url = "http://127.0.0.1:9/"\n'
+    )
+    make_notebook(
+        [
+            "print(__import__('mlops_jupyter').session.notebook_path)",
+            TRACK_CELL,
+        ],
+        path=proj / "train.ipynb",
+    )
+    # no "get notified about Jupyter news?" toast over the panel's buttons
+    labconfig = base / "config" / "labconfig"
+    labconfig.mkdir(parents=True)
+    (labconfig / "page_config.json").write_text(
+        '{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}'
+    )
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLOPS_", "MLFLOW_TRACKING", "JPY_"))}
+    env.update(
+        JUPYTER_RUNTIME_DIR=str(base / "runtime"),
+        JUPYTER_CONFIG_DIR=str(base / "config"),
+        IPYTHONDIR=str(base / "ipython"),
+        PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+        MLFLOW_ENABLE_ASYNC_LOGGING="false",
+    )
+    log = (base / "lab.log").open("w")
+    proc = subprocess.Popen(
+        [
+            str(VENV_BIN / "jupyter"), "lab", "--no-browser", "--allow-root",
+            f"--IdentityProvider.token={TOKEN}", "--ServerApp.ip=127.0.0.1", f"--port={port}",
+            f"--ServerApp.root_dir={proj}", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--ServerApp.open_browser=False",
+        ],
+        cwd=proj, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                pytest.fail("JupyterLab did not start:\n" + (base / "lab.log").read_text()[-3000:])
+            time.sleep(0.5)
+        yield {"url": url, "proj": proj, "log": base / "lab.log"}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(lab: dict[str, Any]) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        context = browser.new_context(viewport={"width": 1500, "height": 950})
+        pg = context.new_page()
+        pg.set_default_timeout(60_000)
+        try:
+            yield pg
+        finally:
+            context.close()
+            browser.close()
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def test_panel_tracks_compares_and_exports(lab: dict[str, Any], page: Any) -> None:
+    proj: Path = lab["proj"]
+    # Given JupyterLab with the notebook open and its kernel ready
+    page.goto(f"{lab['url']}/lab/tree/train.ipynb?token={TOKEN}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell")
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    # When the user opens the side panel
+    page.click("li.lm-TabBar-tab[data-id='mlops-jupyter-panel']")
+    panel = page.locator("#mlops-jupyter-panel")
+    panel.locator(".mlops-notebook").filter(has_text="train.ipynb").wait_for()
+    panel.locator(".mlops-empty").wait_for()
+    shot(page, "01-panel-empty")
+    # And runs every cell of the notebook
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    # Then the kernel was told its notebook by the frontend (absolute path)
+    page.locator(".jp-OutputArea-output", has_text=str(proj / "train.ipynb")).wait_for(timeout=120_000)
+    # And both runs appear in the panel with their metrics (refresh after the cell ran)
+    rows = panel.locator(".mlops-run-row")
+    rows.nth(1).wait_for(timeout=120_000)
+    assert rows.count() == 2
+    acc_cells = panel.locator("td.mlops-metric[data-metric='acc']").all_inner_texts()
+    assert sorted(acc_cells) == ["0.8100", "0.8700"]
+    assert panel.locator(".mlops-status-finished").count() == 2
+    shot(page, "02-runs")
+    # When the user sorts by acc (descending) the best run comes first
+    panel.locator("th.mlops-metric-col[data-metric='acc']").click()
+    panel.locator("th.mlops-metric-col[data-metric='acc']", has_text="▼").wait_for()
+    page.wait_for_function(
+        "() => document.querySelector('#mlops-jupyter-panel td.mlops-metric[data-metric=\"acc\"]').textContent === '0.8700'"
+    )
+    # When two runs are selected, a comparison chart is drawn
+    boxes = panel.locator("input.mlops-run-select")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    panel.locator(".mlops-compare-chart[data-plotted='2']").wait_for()
+    assert panel.locator(".mlops-compare-chart.js-plotly-plot .main-svg").count() >= 1
+    shot(page, "03-compare")
+    # When a run is opened, its details show params, history chart and artifacts
+    panel.locator("a.mlops-run-link").first.click()
+    card = panel.locator(".mlops-details-card")
+    card.wait_for()
+    card.locator(".mlops-history-chart[data-plotted]").wait_for()
+    assert "lr" in card.locator(".mlops-params").inner_text()
+    shot(page, "04-details")
+    # Data and Checks say plainly what is (not) configured
+    assert panel.locator(".mlops-section-data").inner_text().strip() != ""
+    assert "No checks recorded" in panel.locator(".mlops-section-checks").inner_text()
+    assert panel.locator(".mlops-open-ui").count() == 1
+    # When the user exports the notebook as a job
+    panel.locator("button.mlops-export").click()
+    panel.locator(".mlops-export-file").first.wait_for(timeout=120_000)
+    shot(page, "05-export")
+    files = panel.locator(".mlops-export-file").all_inner_texts()
+    # Then the job folder with those files exists in the project
+    job_dirs = [p for p in (proj / "jobs").iterdir() if p.is_dir()]
+    assert len(job_dirs) == 1
+    assert files and all((job_dirs[0] / f).exists() for f in files)
+
+
+def test_labextension_list_shows_it_enabled() -> None:
+    jupyter = shutil.which("jupyter", path=str(VENV_BIN)) or str(VENV_BIN / "jupyter")
+    out = subprocess.run([jupyter, "labextension", "list"], capture_output=True, text=True, timeout=120)
+    text = out.stdout + out.stderr
+    line = next((ln for ln in text.splitlines() if "mlops-jupyter" in ln), "")
+    assert "enabled" in line and "OK" in line, text
