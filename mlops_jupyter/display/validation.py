@@ -73,17 +73,23 @@ def report_html(report: Any) -> str:
     head = (f"<div>{verdict} <span class='mlops-muted-text'>{escape(report.target)}: "
             f"{report.rows} {report.unit}{'' if report.unit != 'rows' else f' × {report.columns} columns'}; {s['rules']} rules, {s['failed']} failed"
             f"{', ' + str(s['errors']) + ' errors' if s['errors'] else ''}; {report.seconds:.3f} s</span></div>")
-    rows = []
-    for r in _ordered(report)[:MAX_RULES_SHOWN]:
-        detail = escape(_cut(r.message, 200)) + _samples_html(r)
-        rows.append((badge(r.status), r.line, f"<code>{escape(_cut(r.rule, 100))}</code>",
-                     "" if r.failing is None else r.failing, _fraction(r), _value(r.observed), detail))
-    more = ""
+    headers = ["status", "line", "rule", "failing", "fraction", "observed", "details"]
+    shown = _ordered(report)[:MAX_RULES_SHOWN]
+    failed = [_row_html(r) for r in shown if not r.ok]
+    passed = [_row_html(r) for r in shown if r.ok]
+    body = table(headers, failed, raw_html_cols={0, 2, 6}) if failed else ""
+    if passed:  # passing rules folded: the failures are what needs reading
+        body += (f"<details><summary>{len(passed)} passed rules</summary>"
+                 f"{table(headers, passed, raw_html_cols={0, 2, 6})}</details>")
     if len(report.results) > MAX_RULES_SHOWN:
-        more = f"<div class='mlops-muted-text'>… {len(report.results) - MAX_RULES_SHOWN} more rules: use .to_frame()</div>"
-    body = table(["status", "line", "rule", "failing", "fraction", "observed", "details"], rows,
-                 raw_html_cols={0, 2, 6})
-    return card(f"validation: {report.name}", head + body + more)
+        body += f"<div class='mlops-muted-text'>… {len(report.results) - MAX_RULES_SHOWN} more rules: use .to_frame()</div>"
+    return card(f"validation: {report.name}", head + body)
+
+
+def _row_html(r: Any) -> tuple[Any, ...]:
+    detail = escape(_cut(r.message, 200)) + _samples_html(r)
+    return (badge(r.status), r.line, f"<code>{escape(_cut(r.rule, 100))}</code>",
+            "" if r.failing is None else r.failing, _fraction(r), _value(r.observed), detail)
 
 
 def suite_html(suite: Any) -> str:

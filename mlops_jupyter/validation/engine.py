@@ -374,7 +374,7 @@ def _compare(view: FrameView, op: str, left: Expr, right: Expr) -> tuple[np.ndar
 def _fail_from(view: FrameView, ok: np.ndarray, null: np.ndarray | None, bad: np.ndarray | None) -> tuple[np.ndarray, int]:
     fail = ~ok
     missing = int(np.count_nonzero(null)) if null is not None else 0
-    if missing:
+    if missing and null is not None:
         fail &= ~null
     checked = view.n - missing
     if bad is not None:

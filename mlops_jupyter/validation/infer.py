@@ -48,7 +48,8 @@ def _round_out(v: float, hi: bool) -> float:
         return 0.0
     digits = 3 - math.floor(math.log10(abs(v)))
     scale = 10.0 ** digits
-    return (math.ceil(v * scale) if hi else math.floor(v * scale)) / scale
+    scaled = round(v * scale, 6)  # 0.1 * 10**4 is 999.999…: do not round that down to 999
+    return (math.ceil(scaled) if hi else math.floor(scaled)) / scale
 
 
 def _literal(v: Any) -> str:

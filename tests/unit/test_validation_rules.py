@@ -233,7 +233,7 @@ def test_report_views(good: pd.DataFrame) -> None:
     report = mj.validate(bad, "price > 0\nid is unique", warn_only=True)
     html = report._repr_html_()
     assert html.index("price &gt; 0") < html.index("id is unique")  # failed first
-    assert "<details>" in html
+    assert "<details>" in html and "<summary>1 passed rules</summary>" in html
     text = str(report)
     assert text.splitlines()[0].startswith("validation 'rules' FAILED")
     frame = report.to_frame()
