@@ -39,12 +39,28 @@ def _options(args: Any) -> tuple[list[str], dict[str, Any]]:
     for key in ("by", "freq", "prediction", "target"):
         if getattr(args, key) is not None:
             kw[key] = getattr(args, key)
+    if args.per_column:
+        kw["per_column"] = _per_column(args.per_column)
     if args.fail:
         kw["fail"] = True
     if args.on_drift:
         actions = [" ".join(a) for a in args.on_drift]
         kw["on_drift"] = actions[0] if len(actions) == 1 else actions
     return data, kw
+
+
+def _per_column(items: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        col, sep, spec = item.partition("=")
+        if not sep or not col or not spec:
+            raise UsageError(f"--per-column wants COL=METHOD[:THRESHOLD], got {item!r}")
+        method, _, thr = spec.partition(":")
+        try:
+            out[col] = (method, float(thr)) if thr else method
+        except ValueError:
+            raise UsageError(f"threshold in {item!r} is not a number") from None
+    return out
 
 
 @magics_class
@@ -60,6 +76,8 @@ class DriftMagics(Magics):
                    "jensenshannon | kl_div | hellinger | tvd | anderson | cramer_von_mises | "
                    "mannwhitney | t_test | energy | fisher")
     @argument("--threshold", type=float, help="p-value or distance threshold of the method")
+    @argument("--per-column", dest="per_column", nargs="+", metavar="COL=METHOD[:T]",
+              help="override the method (and threshold) of single columns, e.g. age=psi:0.2")
     @argument("--by", metavar="COL", help="time column of CURRENT: one report per window")
     @argument("--freq", metavar="F", help="window length for --by: D, W or M (default D)")
     @argument("--reference", metavar="REF", help="reference data (when CURRENT is the only positional)")

@@ -80,6 +80,13 @@ def test_script_export_matches_the_magic(frames: Any) -> None:
     src = export("ref cur --method psi --threshold 0.2 --columns lifeExp pop --on-drift webhook http://x/y --fail", None)
     assert src == ("mj.drift(ref, cur, columns=['lifeExp', 'pop'], method='psi', threshold=0.2, fail=True, "
                    "on_drift='webhook http://x/y', name='ref vs cur')")
+    assert export("ref cur --per-column pop=psi:0.2 continent=chi2", None) == (
+        "mj.drift(ref, cur, per_column={'pop': ('psi', 0.2), 'continent': 'chi2'}, name='ref vs cur')")
+    rep = frames.run_line_magic("drift", "ref cur --per-column pop=psi:0.2 continent=chi2")
+    assert rep.column("pop").method == "psi" and rep.column("pop").threshold == 0.2
+    assert rep.column("continent").method == "chisquare"
+    with pytest.raises(UsageError):
+        export("ref cur --per-column pop", None)
     assert export("data/ref.csv cur", None).startswith("mj.drift('data/ref.csv', cur,")
     src2 = export("stocks --reference first --by date --freq W", None)
     assert src2 == "mj.drift(first, stocks, by='date', freq='W', name='first vs stocks')"
