@@ -27,7 +27,22 @@ _NAMES = {
     "RunHandle": "run",
 }
 
-__all__ = sorted(_NAMES)
+__all__ = [
+    "NonFiniteMetric",
+    "ParamConflict",
+    "RunHandle",
+    "_reset_for_tests",
+    "active_run",
+    "compare",
+    "current_run",
+    "end_run",
+    "last_run",
+    "log",
+    "log_artifact",
+    "start_run",
+    "sync",
+    "track",
+]
 
 
 def __getattr__(name: str) -> Any:
