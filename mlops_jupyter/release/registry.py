@@ -6,6 +6,7 @@ usage error with a hint; no raw ``MlflowException`` reaches a user.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from ..errors import MlopsUsageError, TrackingError
 from ..session import session
 
+_PROGRESS_VAR = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 TAG_PREFIX = "mlops.release"
 
@@ -207,6 +209,8 @@ def load_predictor(c: Any, uri: str) -> Any:
     from mlflow.models import Model
 
     tmp = tempfile.TemporaryDirectory(prefix="mlops-release-")
+    bar = os.environ.get(_PROGRESS_VAR)
+    os.environ[_PROGRESS_VAR] = "false"  # no download progress bars in the cell output
     try:
         local = mlflow.artifacts.download_artifacts(
             artifact_uri=uri, dst_path=tmp.name, tracking_uri=c.tracking_uri,
@@ -215,6 +219,11 @@ def load_predictor(c: Any, uri: str) -> Any:
     except Exception as exc:
         tmp.cleanup()
         raise _mlflow_error(f"cannot read model {uri}", exc) from None
+    finally:
+        if bar is None:
+            os.environ.pop(_PROGRESS_VAR, None)
+        else:
+            os.environ[_PROGRESS_VAR] = bar
     try:
         if "sklearn" in flavors:
             import mlflow.sklearn
