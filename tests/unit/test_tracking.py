@@ -340,3 +340,29 @@ def test_no_warning_noise_on_a_plain_run(project: Path) -> None:
         warnings.simplefilter("error", UserWarning)
         with mj.track():
             mj.log(a=1)
+
+
+def test_autolog_lands_in_our_run(project: Path) -> None:
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = load_iris(return_X_y=True)
+    run = mj.start_run(autolog=True)
+    LogisticRegression(max_iter=200, C=0.5).fit(X, y)
+    mj.log(extra=1.0)
+    mj.end_run()
+    got = _run(run)
+    assert got.data.params["C"] == "0.5"  # logged by mlflow.sklearn autolog
+    assert "training_score" in got.data.metrics and got.data.metrics["extra"] == 1.0
+    assert got.info.status == "FINISHED"
+    import mlflow
+
+    assert mlflow.active_run() is None
+
+
+def test_unreachable_server_at_start_is_a_clear_error(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.integration.servers import free_port
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(TrackingError, match="unreachable"):
+        mj.start_run()
