@@ -130,9 +130,20 @@ def _run_metrics(run: Any) -> tuple[dict[str, float], str]:
         handle = current_run()
         if handle is None:
             raise NoActiveRun("no active run to check metrics of")
+        # what this kernel logged (buffered, maybe not written yet) over what the store has
+        # (values logged with mlflow directly, or by other processes)
+        merged: dict[str, float] = {}
+        client = getattr(handle, "client", None)
+        try:
+            if client is not None:
+                merged.update(client.get_run(handle.run_id).data.metrics)
+        except Exception:  # store unreachable: the run's own buffer still answers
+            pass
         latest = getattr(handle, "latest", None)
-        if isinstance(latest, dict) and latest:
-            return {str(k): float(v) for k, v in latest.items()}, f"run {handle.run_id}"
+        if isinstance(latest, dict):
+            merged.update({str(k): float(v) for k, v in latest.items()})
+        if merged or client is not None:
+            return merged, f"run {handle.run_id}"
         run = handle.run_id
     if isinstance(run, str):
         return dict(_client().get_run(run).data.metrics), f"run {run}"

@@ -290,3 +290,12 @@ def test_text_rules_agree_across_string_storages(dtype: object) -> None:
     assert check(df, "length of s between 2 and 3").failing == 1  # type: ignore[attr-defined]
     # a Python-only regex feature (lookbehind) still works on Arrow-backed text
     assert check(df, 's matches "(?<=a)b"').failing == 2  # type: ignore[attr-defined]
+
+
+def test_datetime_bounds_follow_the_column_time_zone() -> None:
+    ts = pd.Series(pd.to_datetime(["2021-01-01 10:00", "2021-06-01 10:00"]).tz_localize("Europe/Paris"))
+    df = pd.DataFrame({"ts": ts, "txt": ["2021-01-01", "2030-01-01"]})
+    assert check(df, 'ts between "2021-01-01" and "2021-12-31"').status == "pass"  # type: ignore[attr-defined]
+    assert check(df, 'ts < "2021-03-01"').failing == 1  # type: ignore[attr-defined]
+    assert check(df, 'txt between "2020-01-01" and "2025-01-01"').failing == 1  # type: ignore[attr-defined]
+    assert check(df, "ts is not in the future").status == "pass"  # type: ignore[attr-defined]
