@@ -90,22 +90,34 @@ def _hash_arrow(streams: _Streams, chunks: list[Any]) -> None:
         streams.data.update(memoryview(data)[first:last])
 
 
+BLOCK = 1 << 17  # elements per block: NaN scan and hashing of a block share the CPU cache
+
+
+def _hash_floats(streams: _Streams, values: np.ndarray, nulls: bool) -> None:
+    """Floats block by block: NaN mask (fed only if the column has any) and canonical NaN bytes."""
+    import xxhash
+
+    mask_hasher = xxhash.xxh3_128()
+    any_nan = False
+    uint = {8: np.uint64, 4: np.uint32, 2: np.uint16}.get(values.dtype.itemsize)
+    canonical = np.array([np.nan], dtype=values.dtype).view(uint)[0] if uint else None
+    for start in range(0, len(values), BLOCK):
+        block = values[start : start + BLOCK]
+        nan = np.isnan(block)
+        if nan.any():
+            any_nan = True
+            if uint is None or not bool((block.view(uint)[nan] == canonical).all()):
+                block = block.copy()  # NaN payloads/signs differ: normalise
+                block[nan] = np.nan
+        mask_hasher.update(_buf(nan))
+        streams.data.update(_buf(block))
+    if nulls and any_nan:
+        streams.valid = mask_hasher
+
+
 def _hash_numpy(streams: _Streams, values: np.ndarray, nulls: bool = True) -> None:
     if values.dtype.kind == "f":
-        nan = np.isnan(values)
-        has_nan = bool(nan.any())
-        if nulls:
-            streams.nulls(nan if has_nan else None)
-        if has_nan:
-            uint = {8: np.uint64, 4: np.uint32, 2: np.uint16}.get(values.dtype.itemsize)
-            canonical = np.array([np.nan], dtype=values.dtype).view(uint)[0] if uint else None
-            same = uint is not None and values.flags.c_contiguous and bool(
-                (values.view(uint).take(np.flatnonzero(nan)) == canonical).all()
-            )
-            if not same:  # NaN payloads/signs differ: normalise
-                values = values.copy()
-                values[nan] = np.nan
-        streams.data.update(_buf(values))
+        _hash_floats(streams, np.ascontiguousarray(values), nulls)
         return
     if values.dtype.kind in "iubmMc":  # datetimes/timedeltas: int64 ticks, NaT included
         streams.data.update(_buf(values))
@@ -183,7 +195,12 @@ def fingerprint_frame(obj: Any) -> str:
     levels = [index.get_level_values(i) for i in range(index.nlevels)]
     for i, level in enumerate(levels):
         st = _Streams()
-        _hash_values(st, level)
+        if isinstance(level, pd.RangeIndex):
+            # the same bytes as the materialised int64 index, made block by block in cache
+            for start in range(0, len(level), BLOCK):
+                st.data.update(_buf(np.asarray(level[start : start + BLOCK], dtype=np.int64)))
+        else:
+            _hash_values(st, level)
         top.update(f"index[{i}]:{index.names[i]!r}:{level.dtype}".encode() + st.digest())
     for pos, (_, col) in enumerate(frame.items()):
         st = _Streams()

@@ -137,3 +137,15 @@ def test_null_slots_that_span_bytes_hash_like_clean_nulls() -> None:
     assert dirty.to_pylist() == clean.to_pylist()
     as_series = lambda arr: pd.Series(pd.arrays.ArrowStringArray(arr))  # noqa: E731
     assert mj.fingerprint(as_series(dirty)) == mj.fingerprint(as_series(clean))
+
+
+def test_range_index_hashes_like_the_same_int_index() -> None:
+    n = 300_000  # more than one block
+    a = pd.DataFrame({"x": np.arange(n, dtype=np.float64)})
+    b = a.copy()
+    b.index = pd.Index(np.arange(n, dtype=np.int64))
+    assert isinstance(a.index, pd.RangeIndex) and not isinstance(b.index, pd.RangeIndex)
+    assert mj.fingerprint(a) == mj.fingerprint(b)
+    c = a.copy()
+    c.index = pd.RangeIndex(1, n + 1)
+    assert mj.fingerprint(c) != mj.fingerprint(a)
