@@ -172,7 +172,8 @@ def compare_models(
         row: dict[str, Any] = {"metric": name, "higher_is_better": metric.higher_is_better}
         for side, p in preds.items():
             try:
-                value, lo, hi = _metric_ci(metric, y, p.for_metric(metric.needs_proba), confidence, n_boot, seed)
+                value, lo, hi = _metric_ci(metric, p.encode(y, metric.needs_proba), p.for_metric(metric.needs_proba),
+                                           confidence, n_boot, seed)
             except MlopsUsageError:
                 value, lo, hi = float("nan"), float("nan"), float("nan")
             row.update({side: value, f"{side}_ci_low": lo, f"{side}_ci_high": hi})
@@ -183,6 +184,6 @@ def compare_models(
         assert settings is not None
         metric_name, test = choose_ab(settings, y)
         needs = get_metric(metric_name, dict(metric_fns or {})).needs_proba
-        out.ab, _ = gate_ab(settings, y, preds["champion"].for_metric(needs),
+        out.ab, _ = gate_ab(settings, preds["challenger"].encode(y, needs), preds["champion"].for_metric(needs),
                             preds["challenger"].for_metric(needs), metric_name, test, metric_fns)
     return out

@@ -99,6 +99,19 @@ class Predictions:
         """What a metric function takes as its second argument."""
         return self.proba if needs_proba else self.pred
 
+    def encode(self, y: Any, needs_proba: bool = True) -> Any:
+        """``y`` as column indices of :attr:`proba` (the model's ``classes_`` order; -1 for a
+        label the model does not know) when a metric needs probabilities, else unchanged."""
+        import numpy as np
+        import pandas as pd
+
+        if not needs_proba:
+            return y
+        classes = getattr(self.model, "classes_", None)
+        if classes is None:
+            return np.asarray(y)
+        return pd.Index(list(classes)).get_indexer(list(np.asarray(y)))
+
 
 def evaluate(names: list[str], y: Any, preds: Predictions,
              custom: Mapping[str, Callable[[Any, Any], float]] | None = None) -> dict[str, float]:
@@ -110,7 +123,7 @@ def evaluate(names: list[str], y: Any, preds: Predictions,
     for name in names:
         metric = get_metric(name, dict(custom or {}))
         try:
-            out[name] = float(metric.fn(yy, preds.for_metric(metric.needs_proba)))
+            out[name] = float(metric.fn(preds.encode(yy, metric.needs_proba), preds.for_metric(metric.needs_proba)))
         except MlopsUsageError:
             out[name] = math.nan
     return out

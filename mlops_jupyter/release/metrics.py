@@ -18,7 +18,11 @@ from ..errors import MlopsUsageError
 
 @dataclass(frozen=True)
 class Metric:
-    """A named metric: ``fn(y_true, y_pred_or_proba) -> float``."""
+    """A named metric: ``fn(y_true, y_pred_or_proba) -> float``.
+
+    Metrics with ``needs_proba`` take ``y_true`` as column indices of the probability
+    matrix (the caller encodes labels with the model's ``classes_``).
+    """
 
     name: str
     fn: Callable[[Any, Any], float]
@@ -67,24 +71,20 @@ def _prf(y: Any, p: Any, which: str) -> float:
 
 
 def _proba_of_true(y: Any, proba: Any) -> Any:
+    # y: column indices of ``proba`` (see evaluation.Predictions.encode); -1 = unknown class.
     proba = np.asarray(proba, dtype=float)
-    y = np.asarray(y)
-    if proba.ndim == 1:  # probability of the positive class
-        return np.where(y == 1, proba, 1 - proba)
-    classes = np.arange(proba.shape[1])
-    idx = np.searchsorted(classes, y.astype(int))
-    return proba[np.arange(len(y)), np.clip(idx, 0, proba.shape[1] - 1)]
+    idx = np.asarray(y).astype(int)
+    if proba.ndim == 1:  # probability of class 1
+        return np.where(idx == 1, proba, 1 - proba)
+    out = proba[np.arange(len(idx)), np.clip(idx, 0, proba.shape[1] - 1)]
+    return np.where(idx < 0, 0.0, out)
 
 
 def _logloss_rows(y: Any, proba: Any) -> Any:
     return -np.log(np.clip(_proba_of_true(y, proba), 1e-15, 1.0))
 
 
-def _roc_auc(y: Any, proba: Any) -> float:
-    y = np.asarray(y)
-    proba = np.asarray(proba, dtype=float)
-    score = proba[:, -1] if proba.ndim == 2 else proba
-    pos = y == _positive(y)
+def _binary_auc(pos: Any, score: Any) -> float:
     n_pos, n_neg = int(pos.sum()), int((~pos).sum())
     if n_pos == 0 or n_neg == 0:
         return float("nan")
@@ -92,6 +92,19 @@ def _roc_auc(y: Any, proba: Any) -> float:
 
     ranks = rankdata(score)
     return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def _roc_auc(y: Any, proba: Any) -> float:
+    """Binary AUC, or macro one-vs-rest AUC for more than two classes (y: class indices)."""
+    idx = np.asarray(y).astype(int)
+    proba = np.asarray(proba, dtype=float)
+    if proba.ndim == 1:
+        return _binary_auc(idx == 1, proba)
+    if proba.shape[1] == 2:
+        return _binary_auc(idx == 1, proba[:, 1])
+    scores = [_binary_auc(idx == k, proba[:, k]) for k in range(proba.shape[1])]
+    finite = [v for v in scores if v == v]
+    return float(np.mean(finite)) if finite else float("nan")
 
 
 def _r2(y: Any, p: Any) -> float:

@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..errors import GateFailed, MlopsError, MlopsUsageError
+from ..errors import GateFailed, MlopsError, MlopsUsageError, TrackingError
 from ..session import session
 from . import registry
 from .decision import FAILED, Decision, GateResult
@@ -137,12 +137,26 @@ def promote(
     if decision.ok:
         assert cand.version is not None
         _before_alias_move(decision)
+        _check_champion_unchanged(c, decision)
         registry.move_alias(c, model, alias, cand.version)
         decision.promoted = True
         _confirm_record(c, decision, cand)
         if cfg.webhook:
             _notify(decision, cfg.webhook)
     return _finish(decision, raise_on_fail)
+
+
+def _check_champion_unchanged(c: Any, decision: Decision) -> None:
+    # The gates compared with the champion read at the start; if another promotion moved
+    # the alias meanwhile, this decision is stale and must not overwrite that one.
+    now = registry.get_alias(c, decision.model, decision.alias)
+    before = decision.champion["version"] if decision.champion else None
+    if (now.version if now else None) != before:
+        raise TrackingError(
+            f"alias '{decision.alias}' of '{decision.model}' moved to v{now.version if now else '-'} "
+            f"during this decision (was {'v' + str(before) if before else 'unset'}); the alias did not move",
+            hint="run the promotion again to compare with the new champion",
+        )
 
 
 def _finish(decision: Decision, raise_on_fail: bool) -> Decision:
@@ -184,7 +198,8 @@ def _run_gates(c: Any, cfg: GateConfig, wanted: list[str], cand: registry.ModelR
                     from .metrics import get_metric
 
                     needs_proba = get_metric(metric, dict(metric_fns or {})).needs_proba
-                    result, _ = gate_ab(cfg.ab, y, predictions(champ).for_metric(needs_proba),
+                    y_ab = predictions(cand).encode(y, needs_proba)
+                    result, _ = gate_ab(cfg.ab, y_ab, predictions(champ).for_metric(needs_proba),
                                         predictions(cand).for_metric(needs_proba), metric, test, metric_fns)
         except MlopsError as exc:
             result = GateResult(name, FAILED, exc.one_line())

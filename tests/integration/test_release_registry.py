@@ -433,3 +433,23 @@ def test_promote_leaves_mlflow_globals_and_profiles_alone(reg: Zoo, monkeypatch:
     d = mj.promote(_name(), reg.runs["strong"], eval_data=reg.eval, target="target", ab=True)
     assert d.promoted
     assert "MLFLOW_TRACKING_URI" not in os.environ  # the profile still decides the store
+
+
+def test_a_concurrent_promotion_is_not_overwritten(reg: Zoo, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mlops_jupyter.release.promote as promote_module
+    from mlops_jupyter.errors import TrackingError
+
+    model = _name()
+    mj.promote(model, reg.runs["weak"], eval_data=reg.eval, target="target", ab=True)
+    other = mj.promote(model, reg.runs["twin"], eval_data=reg.eval, target="target", ab=True, dry_run=True)
+    assert other.ok
+    client = _client(reg)
+    v_twin = client.create_model_version(model, source=f"runs:/{reg.runs['twin']}/model", run_id=reg.runs["twin"]).version
+
+    def someone_else_promotes(decision: Any) -> None:  # another job wins the race meanwhile
+        client.set_registered_model_alias(model, "champion", str(v_twin))
+
+    monkeypatch.setattr(promote_module, "_before_alias_move", someone_else_promotes)
+    with pytest.raises(TrackingError, match="moved to v2 during this decision"):
+        mj.promote(model, reg.runs["strong"], eval_data=reg.eval, target="target", ab=True)
+    assert _alias_version(reg, model) == str(v_twin)

@@ -142,6 +142,11 @@ def test_metrics_match_scikit_learn() -> None:
     y3 = rng.integers(0, 3, 300)
     p3 = rng.integers(0, 3, 300)
     assert METRICS["f1"].fn(y3, p3) == pytest.approx(skm.f1_score(y3, p3, average="macro"))
+    raw = rng.random((300, 3))
+    p3proba = raw / raw.sum(axis=1, keepdims=True)
+    assert METRICS["log_loss"].fn(y3, p3proba) == pytest.approx(skm.log_loss(y3, p3proba))
+    assert METRICS["roc_auc"].fn(y3, p3proba) == pytest.approx(
+        skm.roc_auc_score(y3, p3proba, multi_class="ovr", average="macro"))
     yr = rng.normal(size=200)
     pr = yr + rng.normal(scale=0.3, size=200)
     assert METRICS["r2"].fn(yr, pr) == pytest.approx(skm.r2_score(yr, pr))
@@ -156,3 +161,26 @@ def test_metric_lookup_and_task_detection() -> None:
     assert is_classification(np.array([0, 1, 1]))
     assert is_classification(np.array(["a", "b"]))
     assert not is_classification(np.array([0.5, 1.25]))
+
+
+def test_labels_are_encoded_with_the_model_classes_for_probability_metrics() -> None:
+    from mlops_jupyter.release.evaluation import Predictions, evaluate
+
+    class Model:  # a stand-in with scikit-learn's classifier interface
+        classes_ = np.array(["benign", "malignant"])
+
+        def predict(self, x: object) -> object:
+            return np.array(["benign", "malignant", "malignant"])
+
+        def predict_proba(self, x: object) -> object:
+            return np.array([[0.9, 0.1], [0.2, 0.8], [0.4, 0.6]])
+
+    y = np.array(["benign", "malignant", "benign"])
+    preds = Predictions(Model(), np.zeros((3, 1)))
+    assert list(preds.encode(y)) == [0, 1, 0]
+    values = evaluate(["accuracy", "log_loss", "roc_auc"], y, preds)
+    assert values["accuracy"] == pytest.approx(2 / 3)
+    assert values["log_loss"] == pytest.approx(-np.mean(np.log([0.9, 0.8, 0.4])))
+    assert values["roc_auc"] == pytest.approx(1.0)
+    # a label the model never saw gets probability 0 (log loss clipped), not another class's
+    assert list(preds.encode(np.array(["benign", "other"]))) == [0, -1]
