@@ -124,13 +124,20 @@ def pin(
     for p, full in zip(paths, fulls, strict=True):
         if not full.exists():
             raise DataError(f"{p} does not exist", hint=f"looked for {full}")
+    name = repo.remote_name(remote)
+    if push:  # refuse before anything changes when the push cannot happen
+        if not name:
+            raise DataError(
+                "no DVC remote to push to",
+                hint="set dvc_remote in the profile (mlops.toml) or run `dvc remote add -d NAME URL`",
+            )
+        repo.remote_url(name)
     pins = [_pin_one(repo, full, remote) for full in fulls]
     staged = [x for full in fulls for x in (repo.dvc_file(full), _gitignore_of(full)) if x.exists()]
     rels = [repo.rel(x) for x in staged]
     repo.git("add", "--", *rels)
     if message and repo.git("diff", "--cached", "--name-only", "--", *rels):
         repo.git("commit", "-q", "-m", message, "--", *rels)
-    name = repo.remote_name(remote)
     if push:
         push_pins(repo, pins, name)
     out = [_finish(repo, p, name) for p in pins]

@@ -230,6 +230,9 @@ def test_clear_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git_proje
     with pytest.raises(DataError, match="not a DVC repository") as err:
         mj.pin("y.csv")
     assert "dvc init" in (err.value.hint or "")
+    with pytest.raises(DataError, match="no DVC remote to push to"):
+        mj.pin("y.csv", init=True, push=True)
+    assert not (git_project / "y.csv.dvc").exists()
     pin = mj.pin("y.csv", init=True, message="init and pin")
     assert pin.state == "clean" and (git_project / ".dvc").is_dir()
     with pytest.raises(DataError, match="does not exist"):
