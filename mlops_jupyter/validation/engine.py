@@ -403,9 +403,16 @@ def _rule_between(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
         values, null, bad = _num_eval(view, e)
         lo, hi = float(rule.low.value), float(rule.high.value)
         with np.errstate(invalid="ignore"):
-            ok = ((values > lo) & (values < hi)) if rule.exclusive else ((values >= lo) & (values <= hi))
-        fail, checked = _fail_from(view, np.asarray(ok, dtype=bool), null, bad)
-        return fail, checked, _type_note(bad)
+            # NaN compares False both ways: missing values never fail, no mask needed
+            fail = ((values <= lo) | (values >= hi)) if rule.exclusive else ((values < lo) | (values > hi))
+        fail = np.asarray(fail, dtype=bool)
+        if _computed(e):  # 0/0 of present values is a failing value, not a missing one
+            undefined = np.isnan(values)
+            fail |= undefined if null is None else (undefined & ~null)
+        if bad is not None:
+            fail |= bad
+        missing = int(np.count_nonzero(null)) if null is not None else 0
+        return fail, view.n - missing, _type_note(bad)
     lo_op, hi_op = (">", "<") if rule.exclusive else (">=", "<=")
     ok1, n1, b1 = _compare(view, lo_op, rule.expr, rule.low)
     ok2, n2, b2 = _compare(view, hi_op, rule.expr, rule.high)

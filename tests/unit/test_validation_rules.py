@@ -299,3 +299,10 @@ def test_datetime_bounds_follow_the_column_time_zone() -> None:
     assert check(df, 'ts < "2021-03-01"').failing == 1  # type: ignore[attr-defined]
     assert check(df, 'txt between "2020-01-01" and "2025-01-01"').failing == 1  # type: ignore[attr-defined]
     assert check(df, "ts is not in the future").status == "pass"  # type: ignore[attr-defined]
+
+
+def test_undefined_arithmetic_fails_but_missing_inputs_are_skipped() -> None:
+    df = pd.DataFrame({"a": [0.0, 1.0, np.nan, 2.0], "b": [0.0, 2.0, 1.0, 0.0]})
+    res = check(df, "a / b between 0 and 1")  # 0/0 = NaN fails, 2/0 = inf fails, NaN input skipped
+    assert (res.checked, res.failing) == (3, 2)  # type: ignore[attr-defined]
+    assert check(df, "a / b <= 1").failing == 2  # type: ignore[attr-defined]
