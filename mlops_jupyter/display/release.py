@@ -47,7 +47,8 @@ def decision_html(decision: Any) -> str:
         numbers = _numbers_brief(g.numbers)
         rows.append((escape(g.name), badge(g.status), escape(g.reason), escape(numbers)))
     champ = decision.champion
-    head = (f"<p>{_badge(decision.status)} {escape(decision.summary)}</p>"
+    summary = decision.summary.removeprefix("REFUSED ")  # the badge already says it
+    head = (f"<p>{_badge(decision.status)} {escape(summary)}</p>"
             f"<p class='mlops-muted-text'>champion before: {escape(champ['uri']) if champ else 'none yet'}"
             f" · environment {escape(decision.environment)}"
             + (f" · record {escape(decision.record['artifact'])}" if decision.record.get("artifact") else "")
