@@ -20,6 +20,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,6 +107,31 @@ def progress_bar(total: int, desc: str) -> object | None:
     except ImportError:  # pragma: no cover - tqdm comes with dvc
         return None
     return tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False)
+
+
+@contextmanager
+def busy(total: int, desc: str) -> Iterator[None]:
+    """An elapsed-time indicator for a long subprocess (``dvc add``/``dvc push`` of big data)."""
+    if total < PROGRESS_MIN_BYTES or os.environ.get("MLOPS_PROGRESS", "1") == "0":
+        yield
+        return
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=None, desc=desc, bar_format="{desc}: running for {elapsed}", leave=False)
+    done = threading.Event()
+
+    def tick() -> None:
+        while not done.wait(0.5):
+            bar.refresh()
+
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        bar.close()
 
 
 def md5_file(path: Path, progress: Callable[[int], None] | None = None) -> str:

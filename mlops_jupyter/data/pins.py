@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import DataError
 from ..session import session
-from .hashing import PathDigest, StateCache, digest_path
+from .hashing import PathDigest, StateCache, busy, digest_path
 from .objects import ensure_object, object_ids, remote_has
 from .repo import DataRepo, parse_dvc_file
 from .runs import record_input
@@ -151,21 +151,17 @@ def _pin_one(repo: DataRepo, full: Path, remote: str | None) -> DatasetPin:
     current = parse_dvc_file(dvcf.read_text(encoding="utf-8"), repo.rel(dvcf)) if dvcf.is_file() else None
     changed = current is None or current["md5"] != dig.md5 or not _objects_present(repo, dig.md5)
     if changed:
-        bar = _spinner(dig.size, f"dvc add {rel}")
-        try:
+        with busy(dig.size, f"dvc add {rel}"):
             proc = repo.dvc("add", rel, check=False)
-            if proc.returncode != 0:
-                text = proc.stderr + proc.stdout
-                if "already tracked by SCM" in text:
-                    raise DataError(
-                        f"{rel} is tracked by git itself, so DVC cannot track it",
-                        hint=f"git rm -r --cached '{rel}' && git commit -m 'stop tracking {rel}', then pin again",
-                    )
-                errors = [x.strip() for x in text.splitlines() if x.startswith("ERROR")]
-                raise DataError(f"dvc add {rel} failed: {(errors or [f'exit code {proc.returncode}'])[0]}")
-        finally:
-            if bar is not None:
-                bar.close()
+        if proc.returncode != 0:
+            text = proc.stderr + proc.stdout
+            if "already tracked by SCM" in text:
+                raise DataError(
+                    f"{rel} is tracked by git itself, so DVC cannot track it",
+                    hint=f"git rm -r --cached '{rel}' && git commit -m 'stop tracking {rel}', then pin again",
+                )
+            errors = [x.strip() for x in text.splitlines() if x.startswith("ERROR")]
+            raise DataError(f"dvc add {rel} failed: {(errors or [f'exit code {proc.returncode}'])[0]}")
         current = parse_dvc_file(dvcf.read_text(encoding="utf-8"), repo.rel(dvcf))
         if current["md5"] != dig.md5:
             raise DataError(
@@ -176,15 +172,6 @@ def _pin_one(repo: DataRepo, full: Path, remote: str | None) -> DatasetPin:
         path=rel, md5=dig.md5, size=dig.size, files=dig.nfiles, revision=None, remote=remote,
         state=NOT_COMMITTED, changed=changed, dvc_file=repo.rel(dvcf),
     )
-
-
-def _spinner(size: int, desc: str) -> Any:
-    from .hashing import progress_bar
-
-    bar = progress_bar(size, desc)
-    if bar is not None:
-        bar.set_postfix_str("running")  # type: ignore[attr-defined]
-    return bar
 
 
 def push_pins(repo: DataRepo, pins: list[DatasetPin], remote: str | None) -> None:
@@ -216,12 +203,8 @@ def dvc_push(repo: DataRepo, pins: list[DatasetPin], remote: str) -> None:
     """Run ``dvc push`` and treat its warnings, and any object absent afterwards, as failure."""
     targets = [p.dvc_file for p in pins]
     total = sum(p.size for p in pins)
-    bar = _spinner(total, f"dvc push -r {remote}")
-    try:
+    with busy(total, f"dvc push -r {remote}"):
         proc = repo.dvc("push", "-r", remote, *targets, check=False)
-    finally:
-        if bar is not None:
-            bar.close()
     text = (proc.stdout + proc.stderr).lower()
     if proc.returncode != 0 or "failed to push" in text or ("missing" in text and "warning" in text):
         if "missing" in text:

@@ -67,3 +67,17 @@ def test_result_views() -> None:
                      files_added=["n.png"], files_changed=["a.png"])
     assert list(files.to_frame()["change"]) == ["added", "changed"]
     assert "files added: n.png" in str(files)
+
+
+def test_busy_indicator_for_long_subprocesses(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    from mlops_jupyter.data import hashing
+
+    with hashing.busy(10, "small"):
+        pass
+    assert "small" not in capsys.readouterr().err
+    monkeypatch.setattr(hashing, "PROGRESS_MIN_BYTES", 0)
+    with hashing.busy(10, "dvc add big"):
+        time.sleep(0.7)
+    assert "dvc add big: running for" in capsys.readouterr().err
