@@ -306,3 +306,12 @@ def test_undefined_arithmetic_fails_but_missing_inputs_are_skipped() -> None:
     res = check(df, "a / b between 0 and 1")  # 0/0 = NaN fails, 2/0 = inf fails, NaN input skipped
     assert (res.checked, res.failing) == (3, 2)  # type: ignore[attr-defined]
     assert check(df, "a / b <= 1").failing == 2  # type: ignore[attr-defined]
+
+
+def test_string_length_counts_characters_not_bytes() -> None:
+    ascii_df = pd.DataFrame({"s": pd.Series(["ab", "abcd", None], dtype="str")})
+    assert check(ascii_df, "length of s between 2 and 3").failing == 1  # type: ignore[attr-defined]
+    utf8 = pd.DataFrame({"s": pd.Series(["éé", "日本語", "abcd"], dtype="str")})
+    assert check(utf8, "length of s between 2 and 3").failing == 1  # type: ignore[attr-defined]
+    sliced = pd.DataFrame({"s": pd.Series(["日本語日本語", "ab", "abc"], dtype="str")}).iloc[1:]
+    assert check(sliced, "length of s <= 3").failing == 0  # type: ignore[attr-defined]
