@@ -159,6 +159,8 @@ def on_load(ipython: Any) -> None:
     from ..tracking.history import recorder
 
     session.state["tracking.user_ns"] = ipython.user_ns
+    history = getattr(getattr(ipython, "history_manager", None), "input_hist_raw", None) or []
+    recorder().seed([str(s) for s in history[1:]])
 
     def pre(info: Any) -> None:
         recorder().pre(getattr(info, "raw_cell", "") or "", getattr(info, "cell_id", None))

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ..config import mask_secret
 from ..errors import NoActiveRun, TrackingError
 from ..session import session
 from . import context, leases, spool, store
@@ -79,9 +80,17 @@ def start_run(
         )
     _replay_quietly(state_dir)
     leases.close_orphans(state_dir, {p.stem for p in spool.pending(state_dir)})
-    client = store.get_client(uri)
     exp_name = experiment or profile.experiment
-    exp_id = store.ensure_experiment(client, exp_name, uri)
+    try:
+        client = store.get_client(uri)
+        exp_id = store.ensure_experiment(client, exp_name, uri)
+    except TrackingError:
+        raise
+    except Exception as exc:
+        raise TrackingError(
+            f"tracking store {mask_secret(uri)} failed: {type(exc).__name__}: {str(exc)[:300]}",
+            hint="check the store with `mlops-jupyter doctor`",
+        ) from None
 
     nb_path = context.notebook_path()
     base_tags = {
@@ -101,7 +110,10 @@ def start_run(
     base_tags.update(env_tags)
     base_tags.update({str(k): str(v) for k, v in (tags or {}).items()})
 
-    created = store.retry_locked(lambda: client.create_run(exp_id, run_name=name, tags=base_tags))
+    try:
+        created = store.retry_locked(lambda: client.create_run(exp_id, run_name=name, tags=base_tags))
+    except Exception as exc:
+        raise TrackingError(f"could not create a run in {mask_secret(uri)}: {type(exc).__name__}: {str(exc)[:300]}") from None
     handle = RunHandle(
         run_id=created.info.run_id, experiment_id=exp_id, experiment_name=exp_name,
         run_name=created.info.run_name, uri=uri, client=client, state_dir=state_dir, ui_url=profile.ui_url,

@@ -84,6 +84,14 @@ class CellHistory:
         self.cells: list[CellRecord] = []
         self._open: CellRecord | None = None
 
+    def seed(self, sources: list[str]) -> None:
+        """Cells that ran before the extension was loaded (from IPython's input history:
+        order and source known, timing not)."""
+        if self.cells:
+            return
+        for n, src in enumerate(sources, start=1):
+            self.cells.append(CellRecord(execution_count=n, cell_id=None, source=src[:MAX_SOURCE], started=0.0))
+
     def pre(self, source: str, cell_id: str | None = None) -> None:
         """A cell starts executing."""
         rec = CellRecord(execution_count=None, cell_id=cell_id, source=source[:MAX_SOURCE], started=time.time())

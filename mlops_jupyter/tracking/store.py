@@ -157,10 +157,17 @@ def is_connection_error(exc: BaseException) -> bool:
 
     if isinstance(exc, (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError)):
         return True
+    import re
+
     text = str(exc)
+    if re.search(r"error code 50[234]\b|status code 50[234]\b", text):
+        return True
     return any(
         s in text
-        for s in ("Max retries exceeded", "Connection refused", "ConnectionError", "timed out", "API request to", "503", "502", "504")
+        for s in (
+            "Max retries exceeded", "Connection refused", "NewConnectionError", "ConnectTimeout",
+            "ReadTimeout", "timed out", "RemoteDisconnected", "Connection aborted", "Connection reset",
+        )
     )
 
 
