@@ -160,6 +160,26 @@ class DataRepo:
             return False
         return self.git("status", "--porcelain", "--", rel) == ""
 
+    def commit_states(self, rels: list[str]) -> dict[str, str | None]:
+        """For many files at once: rel -> last commit if committed and unchanged, else None."""
+        if not rels:
+            return {}
+        q = ("-c", "core.quotepath=off")
+        tracked = set(self.git(*q, "ls-files", "-z", "--", *rels).split("\0"))
+        entries = self.git(*q, "status", "--porcelain", "-z", "--untracked-files=all", "--", *rels).split("\0")
+        dirty = {e[3:] for e in entries if len(e) > 3} | {e for e in entries if e in rels}
+        wanted = {r for r in rels if r in tracked and r not in dirty}
+        out: dict[str, str | None] = dict.fromkeys(rels)
+        if wanted:
+            log = self.git(*q, "log", "--no-renames", "--format=commit %H", "--name-only", "--", *sorted(wanted))
+            commit = None
+            for line in log.splitlines():
+                if line.startswith("commit "):
+                    commit = line[7:].strip()
+                elif line in wanted and out.get(line) is None:
+                    out[line] = commit
+        return out
+
     # -- DVC config and remotes ------------------------------------------------------
     def config(self) -> dict[str, dict[str, str]]:
         """DVC's config (``.dvc/config`` then ``config.local``) as {section: {key: value}}."""

@@ -68,8 +68,9 @@ class DataStatus:
 
 
 def _dvc_files(repo: DataRepo) -> list[str]:
-    out = repo.git("ls-files", "--cached", "--others", "--exclude-standard", "--", "*.dvc")
-    return sorted({line for line in out.splitlines() if line and not line.startswith(".dvc/")})
+    out = repo.git("-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others", "--exclude-standard",
+                   "--", "*.dvc")
+    return sorted({f for f in out.split("\0") if f.endswith(".dvc") and not f.startswith(".dvc/")})
 
 
 def data_status(paths: list[str] | None = None, remote: str | None = None, check_remote: bool = True) -> DataStatus:
@@ -85,6 +86,7 @@ def data_status(paths: list[str] | None = None, remote: str | None = None, check
         wanted = _dvc_files(repo)
     runs = last_runs(repo.root)
     cache = state_cache(repo)
+    commits = repo.commit_states(wanted)
     rows = []
     for dvc_rel in wanted:
         info = parse_dvc_file((repo.root / dvc_rel).read_text(encoding="utf-8"), dvc_rel)
@@ -95,7 +97,7 @@ def data_status(paths: list[str] | None = None, remote: str | None = None, check
             flags.append(MISSING)
         elif digest_path(full, cache).md5 != info["md5"]:
             flags.append(MODIFIED)
-        committed = repo.is_committed(dvc_rel)
+        committed = commits.get(dvc_rel) is not None
         if not committed:
             flags.append(NOT_COMMITTED)
         if name and check_remote:
@@ -107,7 +109,7 @@ def data_status(paths: list[str] | None = None, remote: str | None = None, check
                 flags.append(NOT_PUSHED)
         rows.append(StatusRow(
             path=rel, state=flags[0] if flags else CLEAN, flags=flags, md5=info["md5"], size=info.get("size"),
-            files=info.get("nfiles") or 1, revision=repo.last_commit(dvc_rel) if committed else None,
+            files=info.get("nfiles") or 1, revision=commits.get(dvc_rel),
             remote=name, last_runs=runs.get(rel, []),
         ))
     return DataStatus(root=str(repo.root), remote=name, rows=rows)

@@ -153,9 +153,9 @@ def test_push_with_missing_cache_object_is_a_failure(dvc_project: Path) -> None:
 
 def test_status_of_every_state(dvc_project: Path) -> None:
     root = dvc_project
-    for name in ("clean", "modified", "missing", "unpushed"):
+    for name in ("clean ü", "modified", "missing", "unpushed"):  # spaces and non-ASCII in paths too
         write_csv(root, [(1, name)], f"data/{name}.csv")
-    mj.pin(["data/clean.csv", "data/modified.csv", "data/missing.csv"], message="pins", push=True)
+    mj.pin(["data/clean ü.csv", "data/modified.csv", "data/missing.csv"], message="pins", push=True)
     mj.pin("data/unpushed.csv", message="unpushed")
     write_csv(root, [(1, "new")], "data/uncommitted.csv")
     mj.pin("data/uncommitted.csv", push=True)
@@ -164,7 +164,7 @@ def test_status_of_every_state(dvc_project: Path) -> None:
     st = mj.data_status()
     states = {r.path: r.state for r in st.rows}
     assert states == {
-        "data/clean.csv": "clean", "data/modified.csv": "modified", "data/missing.csv": "missing",
+        "data/clean ü.csv": "clean", "data/modified.csv": "modified", "data/missing.csv": "missing",
         "data/unpushed.csv": "not pushed", "data/uncommitted.csv": "not committed",
     }
     assert not st.ok
@@ -173,7 +173,8 @@ def test_status_of_every_state(dvc_project: Path) -> None:
     html = st._repr_html_()
     assert "not pushed" in html and "mlops-badge" in html
     assert "data/missing.csv" in str(st)
-    assert mj.data_status(["data/clean.csv"]).ok
+    assert mj.data_status(["data/clean ü.csv"]).ok
+    assert mj.load("data/clean ü.csv").iloc[0, 1] == "clean ü"
 
 
 def test_folder_pin_matches_dvc_and_loads_verified(dvc_project: Path) -> None:
