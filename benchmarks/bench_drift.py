@@ -143,9 +143,12 @@ def run_child(python: str, flag: str, rows: int, timeout: int = 1800) -> dict[st
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--skip-peers", action="store_true", help="do not run Evidently (~2 min)")
+    parser.add_argument("--skip-peers", action="store_true", default=bool(os.environ.get("BENCH_SKIP_PEERS")),
+                        help="do not run Evidently (~2 min); also BENCH_SKIP_PEERS=1")
     parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--evidently-child", action="store_true", help=argparse.SUPPRESS)
+    if argv is None:  # called by run_all.py: its command line is not ours
+        argv = sys.argv[1:] if Path(sys.argv[0]).name == Path(__file__).name else []
     args = parser.parse_args(argv)
     if args.memory_child:
         memory_child(args.rows)
