@@ -154,20 +154,32 @@ def _columns_rule(view: FrameView, rule: Rule) -> RuleResult:
     present = [str(c) for c in view.df.columns]
     wanted = rule.columns
     observed: Any
+    have, want = set(present), set(wanted)
     if rule.kind == "columns_include":
-        missing = [c for c in wanted if c not in present]
-        ok, observed, msg = not missing, missing, (f"missing: {', '.join(missing)}" if missing else "all present")
+        missing = [c for c in wanted if c not in have]
+        ok, observed, msg = not missing, _cap(missing), (f"missing: {_names(missing)}" if missing else "all present")
     elif rule.kind == "columns_exclude":
-        found = [c for c in wanted if c in present]
-        ok, observed, msg = not found, found, (f"present: {', '.join(found)}" if found else "none present")
+        found = [c for c in wanted if c in have]
+        ok, observed, msg = not found, _cap(found), (f"present: {_names(found)}" if found else "none present")
     else:
-        missing = [c for c in wanted if c not in present]
-        extra = [c for c in present if c not in wanted]
+        missing = [c for c in wanted if c not in have]
+        extra = [c for c in present if c not in want]
         ok = not missing and not extra
-        observed = {"missing": missing, "extra": extra}
-        msg = "exact match" if ok else f"missing: {', '.join(missing) or '-'}; extra: {', '.join(extra) or '-'}"
+        observed = {"missing": _cap(missing), "extra": _cap(extra)}
+        msg = "exact match" if ok else f"missing: {_names(missing) or '-'}; extra: {_names(extra) or '-'}"
     return RuleResult(rule.text, rule.line, rule.kind, PASS if ok else FAIL, list(wanted),
                       observed=observed, message=msg)
+
+
+MAX_NAMES = 50  # column lists in a report are capped: a 10,000-column table stays readable
+
+
+def _cap(names: list[str]) -> list[str]:
+    return names if len(names) <= MAX_NAMES else [*names[:MAX_NAMES], f"… {len(names) - MAX_NAMES} more"]
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(_cap(names))[:1000]
 
 
 _TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {

@@ -315,3 +315,12 @@ def test_string_length_counts_characters_not_bytes() -> None:
     assert check(utf8, "length of s between 2 and 3").failing == 1  # type: ignore[attr-defined]
     sliced = pd.DataFrame({"s": pd.Series(["日本語日本語", "ab", "abc"], dtype="str")}).iloc[1:]
     assert check(sliced, "length of s <= 3").failing == 0  # type: ignore[attr-defined]
+
+
+def test_wide_tables_keep_the_report_bounded() -> None:
+    df = pd.DataFrame(np.zeros((2, 5000)), columns=[f"c{i}" for i in range(5000)])
+    res = check(df, "columns are a, b")
+    assert res.observed["extra"][-1] == "… 4950 more"  # type: ignore[attr-defined]
+    assert len(res.message) <= 1100  # type: ignore[attr-defined]
+    report = mj.validate(df, "\n".join(f"c{i} >= 0" for i in range(300)), warn_only=True)
+    assert len(report.results) == 300 and "100 more rules" in report._repr_html_()
