@@ -108,7 +108,11 @@ def test_cli(dvc_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert out.read_text() == "x,y\n1,a\n2,b\n"
     assert cli_main(["data", "diff", "data/t.csv", "--rev", "HEAD", "--json"]) == 0
     assert '"rows_added": 1' in capsys.readouterr().out
+    capsys.readouterr()
+    assert cli_main(["fingerprint", "data/t.csv", "--table"]) == 0
+    assert capsys.readouterr().out.startswith("xxh3_128:")
     assert cli_main(["fingerprint", "data/t.csv"]) == 0
+    assert len(capsys.readouterr().out.split()[0]) == 32
     assert cli_main(["data", "load", "nope.csv"]) == 2
     assert "nope.csv is not pinned" in capsys.readouterr().err
 
