@@ -276,7 +276,7 @@ def compare(metric: str | None = None, mode: str | None = None, run_id: str | No
     ``metric`` defaults to the run's first metric; ``mode`` (min/max) defaults from the
     name (loss, error, mse... are minimised).
     """
-    from .compare import compare_runs
+    from .comparison import compare_runs
 
     handle = active_run() or last_run()
     if run_id is None and handle is None:

@@ -8,6 +8,10 @@ empty instead of being created: reading must never write.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import functools
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +19,7 @@ from typing import Any
 
 from .._util import json_safe
 from ..config import mask_secret
-from ..errors import MlopsUsageError, TrackingError
+from ..errors import MlopsError, MlopsUsageError, TrackingError
 
 NOTEBOOK_TAG = "mlops.notebook.path"
 """Tag holding the real absolute path of the notebook a run came from (tracking/api.py)."""
@@ -210,6 +214,11 @@ def search_runs(
         ids = [exp["experiment_id"]] if exp else []
     if not ids:
         return RunPage(runs=[], next_page_token=None, metric_keys=[], experiment=exp)
+    metric = sort[len("metrics.") :] if sort and sort.startswith("metrics.") else None
+    if metric is not None and _is_sql_store(tracking_uri):
+        return _metric_sorted_page(
+            tracking_uri, ids, exp, metric, descending, notebook, status, page_size, page_token
+        )
     try:
         page = _client(tracking_uri).search_runs(
             experiment_ids=ids,
@@ -228,6 +237,97 @@ def search_runs(
     if isinstance(token, bytes):  # the SQL store returns base64 bytes
         token = token.decode("ascii")
     return RunPage(runs=runs, next_page_token=token or None, metric_keys=keys, experiment=exp)
+
+
+def _is_sql_store(uri: str) -> bool:
+    return uri.split(":", 1)[0].split("+", 1)[0] in ("sqlite", "postgresql", "mysql", "mssql")
+
+
+@functools.lru_cache(maxsize=8)
+def _engine(uri: str) -> Any:
+    import sqlalchemy
+
+    return sqlalchemy.create_engine(uri, pool_pre_ping=True)
+
+
+def _decode_offset(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        data = json.loads(base64.b64decode(token.encode("ascii"), validate=True))
+        offset = int(data["offset"])
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise MlopsUsageError("invalid page token", hint="start again from the first page") from None
+    if offset < 0:
+        raise MlopsUsageError("invalid page token", hint="start again from the first page")
+    return offset
+
+
+def _metric_sorted_page(
+    tracking_uri: str,
+    experiment_ids: list[str],
+    exp: dict[str, Any] | None,
+    metric: str,
+    descending: bool,
+    notebook: str | None,
+    status: str | None,
+    page_size: int,
+    page_token: str | None,
+) -> RunPage:
+    """Sort by a metric with one indexed SQL query on MLflow's schema.
+
+    MLflow's own ``order_by metrics.x`` took over 10 s on 10,000 runs in SQLite; this
+    query picks the page's run ids (runs without the metric, or NaN, last; the run id
+    breaks ties) and loads only those runs through the client. The page token has
+    MLflow's format (base64 JSON ``{"offset": n}``).
+    """
+    import sqlalchemy
+
+    run_filter(notebook, status)  # same validation as the MLflow path
+    offset = _decode_offset(page_token)
+    direction = "DESC" if descending else "ASC"
+    params: dict[str, Any] = {"metric": metric, "limit": page_size + 1, "offset": offset}
+    exp_marks = []
+    for i, eid in enumerate(experiment_ids):
+        params[f"e{i}"] = int(eid) if str(eid).isdigit() else eid
+        exp_marks.append(f":e{i}")
+    joins = ""
+    where = ""
+    if notebook:
+        joins = "JOIN tags t ON t.run_uuid = r.run_uuid AND t.key = :tag AND t.value = :notebook"
+        params.update(tag=NOTEBOOK_TAG, notebook=notebook)
+    if status:
+        where = "AND r.status = :status"
+        params["status"] = status.upper()
+    sql = sqlalchemy.text(
+        f"SELECT r.run_uuid FROM runs r "
+        f"LEFT JOIN latest_metrics lm ON lm.run_uuid = r.run_uuid AND lm.key = :metric {joins} "
+        f"WHERE r.experiment_id IN ({', '.join(exp_marks)}) AND r.lifecycle_stage = 'active' {where} "
+        f"ORDER BY CASE WHEN lm.value IS NULL THEN 1 WHEN lm.is_nan THEN 1 ELSE 0 END, "
+        f"lm.value {direction}, r.run_uuid LIMIT :limit OFFSET :offset"
+    )
+    try:
+        with _engine(tracking_uri).connect() as conn:
+            page_ids = [row[0] for row in conn.execute(sql, params)]
+        more = len(page_ids) > page_size
+        page_ids = page_ids[:page_size]
+        loaded: dict[str, Any] = {}
+        if page_ids:
+            quoted = ", ".join(f"'{rid}'" for rid in page_ids if _RUN_ID.match(rid))
+            for run in _client(tracking_uri).search_runs(
+                experiment_ids=experiment_ids,
+                filter_string=f"attributes.run_id IN ({quoted})",
+                max_results=page_size,
+            ):
+                loaded[run.info.run_id] = run
+    except MlopsError:
+        raise
+    except Exception as exc:
+        raise _wrap(exc, "search runs") from None
+    runs = [_run_summary(loaded[rid]) for rid in page_ids if rid in loaded]
+    keys = sorted({k for r in runs for k in r["metrics"]})
+    token = base64.b64encode(json.dumps({"offset": offset + page_size}).encode()).decode() if more else None
+    return RunPage(runs=runs, next_page_token=token, metric_keys=keys, experiment=exp)
 
 
 def _list_artifacts(client: Any, run_id: str) -> list[dict[str, Any]]:

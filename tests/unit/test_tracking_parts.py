@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mlops_jupyter.errors import PathOutsideRoot
-from mlops_jupyter.tracking.compare import default_mode
+from mlops_jupyter.tracking.comparison import default_mode
 from mlops_jupyter.tracking.history import CellHistory
 from mlops_jupyter.tracking.run import as_metric, check_artifact_path
 from mlops_jupyter.tracking.store import check_uri, is_connection_error, sqlite_path
