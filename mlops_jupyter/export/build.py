@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import ExportError
 from ..session import session
 from . import ci
-from .notebook import NotebookInfo, check_identifier, read_notebook
+from .notebook import NotebookInfo, check_identifier, notebook_json, read_notebook
 from .spec import (
     DEFAULT_ABS_TOL,
     DEFAULT_REL_TOL,
@@ -58,8 +58,8 @@ def _export_config() -> dict[str, Any]:
 def _strip_outputs(nb: Any) -> Any:
     import copy
 
-    clean = copy.deepcopy(nb)
-    for cell in clean.cells:
+    clean = copy.deepcopy(dict(nb))
+    for cell in clean["cells"]:
         if cell.get("cell_type") == "code":
             cell["outputs"] = []
             cell["execution_count"] = None
@@ -105,10 +105,8 @@ def build_job(
         code_name = SCRIPT_CODE
         files[code_name] = notebook_to_script(info).encode("utf-8")
     else:
-        import nbformat
-
         code_name = NOTEBOOK_CODE
-        files[code_name] = nbformat.writes(_strip_outputs(info.nb)).encode("utf-8")
+        files[code_name] = notebook_json(_strip_outputs(info.nb)).encode("utf-8")
 
     prof = session.config().profile(profile) if profile else session.profile()
     git = git_info(nb_path) if nb_path else None

@@ -1,7 +1,7 @@
 """Reading a notebook for export: normalisation, parameters, execution order, digests.
 
-Only the standard library, nbformat and IPython's input transformer are used here (no
-mlflow, dvc): exporting must stay fast.
+Only the standard library is used here (no nbformat, mlflow or dvc): exporting must
+stay fast.
 """
 
 from __future__ import annotations
@@ -93,8 +93,6 @@ def read_notebook(source: Path | str | Any) -> NotebookInfo:
     Invalid JSON or a non-notebook raises :class:`ExportError`; missing or duplicate
     cell ids are repaired (and noted) rather than refused, as nbformat itself does.
     """
-    import nbformat
-
     path: Path | None = None
     data: Any
     if isinstance(source, (str, Path)):
@@ -114,25 +112,58 @@ def read_notebook(source: Path | str | Any) -> NotebookInfo:
         data = json.loads(json.dumps(source))
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise ExportError("the file has no notebook cell list", hint="is this a Jupyter notebook?")
-    notes = _normalise_ids(data)  # before nbformat, which would re-id silently
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            nb = nbformat.reads(json.dumps(data), as_version=4)
-    except Exception as exc:
-        raise ExportError(f"not a Jupyter notebook: {str(exc).splitlines()[0][:200]}") from None
+    if data.get("nbformat") != 4:
+        # older formats: let nbformat upgrade them (its import is slow, so only here)
+        import nbformat
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                data = json.loads(nbformat.writes(nbformat.reads(json.dumps(data), as_version=4)))
+        except Exception as exc:
+            raise ExportError(f"not a Jupyter notebook: {str(exc).splitlines()[0][:200]}") from None
+    notes = _normalise_ids(data)
+    nb = Notebook(data)
     info = NotebookInfo(nb=nb, path=path, digest=content_digest(nb), notes=notes)
     info.parameters_cell, info.parameters = find_parameters(nb)
     info.out_of_order = execution_order_issues(nb)
     return info
 
 
+class Notebook(dict):  # type: ignore[type-arg]
+    """A v4 notebook as plain JSON data with ``nb.cells`` / ``nb.metadata`` access.
+
+    Export reads and writes notebooks as JSON itself: importing nbformat pulls in
+    jsonschema's format checkers, which cost seconds on a loaded machine.
+    """
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+
+def notebook_json(nb: dict[str, Any]) -> str:
+    """Notebook JSON exactly as nbformat writes it (sorted keys, indent 1)."""
+    return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
 def _normalise_ids(nb: dict[str, Any]) -> list[str]:
+    """Make the notebook v4.5-shaped: unique cell ids, metadata, outputs fields."""
     notes: list[str] = []
     seen: set[str] = set()
+    nb.setdefault("metadata", {})
     for i, cell in enumerate(nb["cells"]):
-        if not isinstance(cell, dict):
-            raise ExportError(f"cell {i} is not a JSON object", hint="is this a Jupyter notebook?")
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+            raise ExportError(f"cell {i} is not a notebook cell", hint="is this a Jupyter notebook?")
+        if not isinstance(cell.get("source", ""), (str, list)):
+            raise ExportError(f"cell {i} has no text source", hint="is this a Jupyter notebook?")
+        cell.setdefault("source", "")
+        cell.setdefault("metadata", {})
+        if cell["cell_type"] == "code":
+            cell.setdefault("outputs", [])
+            cell.setdefault("execution_count", None)
         cid = cell.get("id")
         if not isinstance(cid, str) or not cid or cid in seen:
             new = f"cell-{i}"

@@ -222,11 +222,28 @@ def scoped_session(start: Path, profile: str | None = None) -> Iterator[Any]:
 _VALIDATOR: Any = None
 
 
+def _import_jsonschema() -> Any:
+    """Import jsonschema without its optional IRI checker (rfc3987_syntax builds a parser at
+    import: seconds on a loaded machine). Our schema uses no formats; the module is
+    importable again afterwards for anyone who wants it."""
+    if "jsonschema" in sys.modules:
+        return sys.modules["jsonschema"]
+    blocked = "rfc3987_syntax" not in sys.modules
+    if blocked:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+    try:
+        import jsonschema
+    finally:
+        if blocked:
+            del sys.modules["rfc3987_syntax"]
+    return jsonschema
+
+
 def validate_spec(spec: dict[str, Any], where: str = SPEC_FILE) -> None:
     """Validate against the shipped JSON Schema; the first error becomes a JobError."""
     global _VALIDATOR
     if _VALIDATOR is None:
-        import jsonschema
+        jsonschema = _import_jsonschema()
 
         schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
         _VALIDATOR = jsonschema.Draft202012Validator(schema)
