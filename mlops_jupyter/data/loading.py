@@ -75,6 +75,15 @@ def materialize(repo: DataRepo, rel: str, md5: str, remote: str | None) -> Path:
     return target
 
 
+def _workspace_copy(repo: DataRepo, full: Path, md5: str) -> Path | None:
+    """The working-tree file when the cache lacks the object and the file has exactly its bytes."""
+    if repo.cache_path(md5).is_file() or not full.is_file():
+        return None
+    from .hashing import md5_file_verbose
+
+    return full if md5_file_verbose(full, full.name) == md5 else None
+
+
 def load(path: str | os.PathLike[str], rev: str | None = None, remote: str | None = None,
          as_frame: bool | None = None) -> Any:
     """Load the pinned version of ``path`` at git revision ``rev`` (default: the working tree's pin).
@@ -95,7 +104,7 @@ def load(path: str | os.PathLike[str], rev: str | None = None, remote: str | Non
     kind = TABULAR.get(full.suffix.lower())
     frame = None
     if kind and not md5.endswith(".dir") and as_frame is not False:
-        obj = ensure_object(repo, md5, rel, name)  # verified
+        obj = _workspace_copy(repo, full, md5) or ensure_object(repo, md5, rel, name)  # verified either way
         frame = read_table(obj, kind)
         result: Any = frame
     else:

@@ -250,6 +250,12 @@ def test_clear_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git_proje
         mj.load("y.csv", rev="HEAD~1")
     with pytest.raises(DataError, match="unknown git revision"):
         mj.load("y.csv", rev="no-such-rev")
+    # no remote, object gone from the cache: the working-tree file is used if its bytes match
+    DataRepo(git_project).cache_path(pin.md5).unlink()
+    assert mj.load("y.csv", rev="HEAD").to_dict("list") == {"a": [1]}
+    (git_project / "y.csv").write_text("a\n2\n")
+    with pytest.raises(DataError, match="no DVC remote is configured"):
+        mj.load("y.csv", rev="HEAD")
 
 
 def test_read_only_profile_refuses_pin_in_interactive_kernel(dvc_project: Path) -> None:
