@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -222,7 +223,8 @@ def peak(fn: Any, *args: Any) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--no-peer", action="store_true", help="skip pandera")
+    parser.add_argument("--no-peer", action="store_true", default=bool(os.environ.get("BENCH_SKIP_PEERS")),
+                        help="skip pandera (also BENCH_SKIP_PEERS=1)")
     args = parser.parse_args(argv if argv is not None else [])
     text = rules_text()
     n_rules = len(text.splitlines())
