@@ -10,6 +10,7 @@ boundaries never matter: Arrow chunks are combined before hashing.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -136,9 +137,24 @@ def _hash_objects(streams: _Streams, values: np.ndarray) -> None:
     if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         _hash_arrow(streams, [arr])
         return
-    streams.lengths.update(b"object")
-    hashed = pd.util.hash_pandas_object(pd.Series(values, dtype=object), index=False, categorize=False)
+    # pandas hashes mixed objects through str(): 1 and "1" would collide without their types
+    streams.lengths.update("\0".join(type(v).__name__ for v in values).encode())
+    try:
+        hashed = pd.util.hash_pandas_object(pd.Series(values, dtype=object), index=False, categorize=False)
+    except (TypeError, ValueError):  # lists, sets, nested objects: a stable JSON form per value
+        for value in values:
+            enc = json.dumps(value, sort_keys=True, default=_stable_repr).encode()
+            streams.data.update(len(enc).to_bytes(8, "little") + enc)
+        return
     streams.data.update(_buf(hashed.to_numpy()))
+
+
+def _stable_repr(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(repr(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return {"dtype": str(value.dtype), "values": value.tolist()}
+    return repr(value)
 
 
 def _hash_values(streams: _Streams, values: Any) -> None:

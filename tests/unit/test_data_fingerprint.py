@@ -149,3 +149,10 @@ def test_range_index_hashes_like_the_same_int_index() -> None:
     c = a.copy()
     c.index = pd.RangeIndex(1, n + 1)
     assert mj.fingerprint(c) != mj.fingerprint(a)
+
+
+def test_object_columns_keep_types_and_handle_unhashable_values() -> None:
+    assert mj.fingerprint(pd.Series([1, "a"], dtype=object)) != mj.fingerprint(pd.Series(["1", "a"], dtype=object))
+    lists = pd.Series([[1, 2], [3], {"b": {1, 2}}], dtype=object)
+    assert mj.fingerprint(lists) == mj.fingerprint(lists.copy())
+    assert mj.fingerprint(lists) != mj.fingerprint(pd.Series([[1, 2], [4], {"b": {1, 2}}], dtype=object))
