@@ -134,6 +134,9 @@ def pin(
         repo.remote_url(name)
     pins = [_pin_one(repo, full, remote) for full in fulls]
     staged = [x for full in fulls for x in (repo.dvc_file(full), _gitignore_of(full)) if x.exists()]
+    if init:  # the DVC set-up belongs in the same commit, or a clone could not read the pin
+        staged += [x for x in (repo.root / ".dvc" / "config", repo.root / ".dvc" / ".gitignore",
+                               repo.root / ".dvcignore") if x.exists()]
     rels = [repo.rel(x) for x in staged]
     repo.git("add", "--", *rels)
     if message and repo.git("diff", "--cached", "--name-only", "--", *rels):

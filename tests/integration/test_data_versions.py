@@ -226,6 +226,12 @@ def test_clear_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git_proje
     with pytest.raises(DataError, match="not inside a git repository") as err:
         mj.pin("x.csv")
     assert "git init" in (err.value.hint or "") and "--init" in (err.value.hint or "")
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / "z.csv").write_text("a\n1\n")
+    monkeypatch.chdir(fresh)
+    assert mj.pin("z.csv", init=True, message="first pin").state == "clean"  # git init + dvc init
+    assert (fresh / ".git").is_dir() and (fresh / ".dvc").is_dir()
     monkeypatch.chdir(git_project)
     (git_project / "y.csv").write_text("a\n1\n")
     with pytest.raises(DataError, match="not a DVC repository") as err:
@@ -236,6 +242,7 @@ def test_clear_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git_proje
     assert not (git_project / "y.csv.dvc").exists()
     pin = mj.pin("y.csv", init=True, message="init and pin")
     assert pin.state == "clean" and (git_project / ".dvc").is_dir()
+    assert ".dvc/config" in sh(git_project, "git", "show", "--name-only", "--format=", "HEAD").splitlines()
     with pytest.raises(DataError, match="does not exist"):
         mj.pin("nope.csv")
     sh(git_project, "git", "add", "README.md")
