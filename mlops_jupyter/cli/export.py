@@ -33,6 +33,8 @@ def register(sub: Any) -> None:
     r.add_argument("--params-from-env", action="store_true",
                    help="also read MLOPS_PARAM_<NAME> variables (how the CI files pass parameters)")
     r.add_argument("--strict-env", action="store_true", help="fail (exit 2) when packages differ from the pinned ones")
+    r.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="limit per notebook cell (whole script in script mode)")
     r.add_argument("--json", action="store_true", help="print JSON")
     r.set_defaults(func=cmd_run)
 
@@ -77,7 +79,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..export import run_job
 
     result = run_job(args.job, params=parse_params(args.param), env=args.profile,
-                     params_from_env=args.params_from_env, strict_env=args.strict_env)
+                     params_from_env=args.params_from_env, strict_env=args.strict_env, timeout=args.timeout)
     print(json.dumps(result.to_dict(), indent=2) if args.json else result)
     return result.exit_code
 

@@ -47,7 +47,8 @@ def export_html(res: Any) -> str:
 
 
 def _gate_rows(result: Any) -> list[tuple[str, str, str, str]]:
-    return [(g.kind, g.name, "pass" if g.ok else "fail", g.detail) for g in result.gates[:MAX_ROWS]]
+    return [(g.kind, g.name, ("pass" if g.ok else "fail") if g.enforced else ("ok" if g.ok else "warn"), g.detail)
+            for g in result.gates[:MAX_ROWS]]
 
 
 def job_text(result: Any) -> str:

@@ -174,3 +174,23 @@ def test_cli_usage_errors_exit_2(job_project: Path) -> None:
                           cwd=job_project, capture_output=True, text=True)
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr and "expects int" in proc.stderr
+
+
+def test_failing_validation_gate_exits_1_and_warn_only_is_reported(job_project: Path) -> None:
+    # Given a notebook whose %%validate gate fails (after a warn-only check that also fails)
+    make_notebook([
+        ("min_price = 0", ["parameters"]),
+        "%load_ext mlops_jupyter\nimport pandas as pd\ndf = pd.DataFrame({'id': [1, 2, 2], 'price': [1.0, -2.0, 3.0]})",
+        "%%validate df --warn-only\nprice > 0",
+        "%%validate df\nid is unique",
+        "open('after.txt', 'w').write('reached')",
+    ], job_project / "gate.ipynb")
+    res = mj.export_notebook(job_project / "gate.ipynb", mode="script")
+    assert [g["suite"] for g in res.spec["gates"]["validation"]] == [None, None]
+    # When the job runs, Then the failing gate stops it with exit 1
+    result = mj.run_job(res.job_dir)
+    assert result.exit_code == 1 and "ValidationFailed" in (result.error or "") + (
+        res.job_dir / "out" / "output.log").read_text()
+    assert not (job_project / "after.txt").exists()
+    checks = [g for g in result.gates if g.kind == "check"]
+    assert checks and all(not g.enforced for g in checks)

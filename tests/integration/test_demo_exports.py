@@ -38,7 +38,7 @@ def test_demo_notebook_exports_and_its_job_runs(demo_project: Path, name: str, m
     compile((script.job_dir / "job.py").read_text(), "job.py", "exec")
     # the notebook job runs in a fresh kernel (headless, tracked, tagged)
     res = mj.export_notebook(nb, target="github")
-    result = mj.run_job(res.job_dir)
+    result = mj.run_job(res.job_dir, timeout=300)
     assert result.exit_code == 0, str(result)
     assert result.executed is not None and result.executed.exists()
 
@@ -48,5 +48,7 @@ def test_tracking_demo_rehearses(demo_project: Path, monkeypatch: pytest.MonkeyP
         pytest.fail("the tracking demo (01_tracking.ipynb) is missing")
     monkeypatch.chdir(demo_project)
     report = mj.rehearse(demo_project / "01_tracking.ipynb", mode="script")
+    # the job's runs are never taken for the notebook's own source run
+    assert report.source_run_id is None or report.source_run_id not in report.job.run_ids
     assert report.job is not None and report.job.exit_code in (0, 1)
     assert "rehearsal of 01_tracking.ipynb" in str(report)
