@@ -44,15 +44,6 @@ def _require_run() -> RunHandle:
     return run
 
 
-def _check_write(run: RunHandle, action: str) -> None:
-    # Checked once per (profile choice, kernel mode): a profile switch mid-run is re-checked,
-    # and mj.log stays a few microseconds in training loops.
-    key = (session.env_override, os.environ.get("MLOPS_ENV"), session.headless)
-    if run.__dict__.get("_write_key") != key:
-        session.require_write(action)
-        run.__dict__["_write_key"] = key
-
-
 def start_run(
     name: str | None = None,
     experiment: str | None = None,
@@ -222,7 +213,6 @@ def log(metrics_or_values: dict[str, Any] | None = None, /, step: int | None = N
     run = session.run
     if run is None:
         raise NoActiveRun("no active run to log into")
-    _check_write(run, "log to a run")
     if metrics_or_values:
         values = {**metrics_or_values, **values}
     metrics: dict[str, Any] = {}

@@ -115,6 +115,19 @@ class RunHandle:
         self.writer = Writer(run_id, client, self.spool, interval=interval, on_spool=self._spooling)
         self._lock = threading.Lock()
         self.on_end: list[Callable[[RunHandle], None]] = []
+        self._write_key: tuple[Any, ...] | None = None
+
+    def guard(self, action: str) -> None:
+        """``session.require_write(action)``, re-checked whenever the profile choice or the
+        kernel mode changes (not on every call: ``mj.log`` must stay in microseconds)."""
+        import os
+
+        from ..session import session
+
+        key = (session.env_override, os.environ.get("MLOPS_ENV"), session.headless)
+        if self._write_key != key:
+            session.require_write(action)
+            self._write_key = key
 
     # -- the contract used by every topic ------------------------------------------
     def log_metrics(self, metrics: dict[str, Any], step: int | None = None) -> None:
@@ -122,6 +135,7 @@ class RunHandle:
 
         Without ``step`` each key gets its own counter (0, 1, 2...). ±inf is refused.
         """
+        self.guard("log metrics")
         ts = int(time.time() * 1000)
         points: list[Point] = []
         with self._lock:
@@ -148,6 +162,7 @@ class RunHandle:
         Values over MLflow's 6000-character limit are stored cut, with the full value as the
         artifact ``params/<name>.txt`` (and a warning).
         """
+        self.guard("log params")
         items: list[tuple[str, str]] = []
         long_values: dict[str, str] = {}
         for key, raw in params.items():
@@ -179,12 +194,14 @@ class RunHandle:
 
     def set_tags(self, tags: dict[str, Any]) -> None:
         """Set run tags (later values win, as in MLflow)."""
+        self.guard("set tags")
         items = [(check_key(k, "tag"), str(v)[:8000]) for k, v in tags.items()]
         if items:
             self.writer.add_tags(items)
 
     def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> str:
         """Upload a file or folder; returns its artifact path in the run."""
+        self.guard("log an artifact")
         local = Path(path).expanduser()
         dest = check_artifact_path(artifact_path)
         if not local.exists():
@@ -222,6 +239,7 @@ class RunHandle:
         """Record a dataset input with OUR digest (shown in MLflow's Datasets panel)."""
         from .datasets import dataset_input_dict, dataset_input_from_dict
 
+        self.guard("log a dataset input")
         data = dataset_input_dict(name, digest, source, tags, df)
         self._call_or_spool(
             lambda: self.client.log_inputs(self.run_id, datasets=[dataset_input_from_dict(data)]),

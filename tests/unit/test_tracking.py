@@ -212,6 +212,12 @@ def test_read_only_profile_refuses_writes_interactively(project: Path) -> None:
     session.use_env("prod")
     with pytest.raises(ReadOnlyEnvironment, match="log"):
         mj.log(a=1)
+    handle = tracking.current_run()
+    assert handle is not None
+    with pytest.raises(ReadOnlyEnvironment):
+        handle.log_metrics({"a": 1.0})  # other topics' writes are guarded too
+    with pytest.raises(ReadOnlyEnvironment):
+        handle.set_tags({"a": "b"})
     session.use_env("dev")
     mj.end_run()
 
