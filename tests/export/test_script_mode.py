@@ -194,3 +194,12 @@ def test_failing_validation_gate_exits_1_and_warn_only_is_reported(job_project: 
     assert not (job_project / "after.txt").exists()
     checks = [g for g in result.gates if g.kind == "check"]
     assert checks and all(not g.enforced for g in checks)
+
+
+def test_sys_exit_0_stops_the_script_like_papermill(job_project: Path) -> None:
+    # papermill: sys.exit(0) marks the cell failed, stops, and does not fail the run
+    make_notebook(["import sys\nopen('a.txt', 'w').write('1')\nsys.exit(0)", "open('b.txt', 'w').write('2')"],
+                  job_project / "nb.ipynb")
+    res = mj.export_notebook(job_project / "nb.ipynb", mode="script")
+    assert mj.run_job(res.job_dir).exit_code == 0
+    assert (job_project / "a.txt").exists() and not (job_project / "b.txt").exists()
