@@ -401,3 +401,27 @@ async def test_export_unknown_target_is_400(jp_fetch: Any, root: Path) -> None:
         jp_fetch, "export", method="POST", body=json.dumps({"path": "nb.ipynb", "target": "jenkins"}), headers=JSON
     )
     assert code == 400 and "target" in body["message"]
+
+
+async def test_datasets_of_a_dvc_project_lists_pins_and_states(
+    jp_fetch: Any, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the root is a git + DVC repository with one pinned file, later modified
+    import subprocess
+
+    from mlops_jupyter.data import pin
+    from mlops_jupyter.session import session
+
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    (root / "train.csv").write_text("a,b\n1,2\n")
+    monkeypatch.chdir(root)
+    session.start_dir = root
+    pin("train.csv", init=True)
+    session.start_dir = None
+    (root / "train.csv").write_text("a,b\n1,3\n")
+    # When the panel asks for the data status of a notebook in that project
+    data = await get_json(jp_fetch, "datasets", params={"notebook": "nb.ipynb"})
+    # Then the pin is listed with its state
+    assert data["available"] is True and data["configured"] is True
+    rows = {r["path"]: r for r in data["status"]["rows"]}
+    assert rows["train.csv"]["state"] != "clean"
