@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "demo_notebooks"))
@@ -23,7 +24,9 @@ def _text(nb: nbformat.NotebookNode) -> str:
     return "\n".join(out)
 
 
-def test_demo_02_runs(tmp_path: Path) -> None:
+def test_demo_02_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the kernel and its `!python -m mlops_jupyter` import the code under test
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
     source = ROOT / "demo_notebooks" / "02_data_versions.ipynb"
     committed = nbformat.read(source, as_version=4)
     assert all(not c.get("outputs") for c in committed.cells if c.cell_type == "code"), "commit without outputs"

@@ -84,7 +84,9 @@ def test_run_records_inputs_that_another_process_recomputes(dvc_project: Path) -
         f"print(mj.fingerprint(mj.load('data/t.csv', rev={rev1!r})))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "MLOPS_ENV"}
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True, env=env)
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(mj.__file__).resolve().parents[1]), env.get("PYTHONPATH", "")])
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
     file_md5, frame_fp = out.stdout.split()
     assert file_md5 == pin_in["digest"]
     assert frame_fp == load_in["mlops.data.fingerprint"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -121,5 +122,6 @@ def test_importing_magics_is_light() -> None:
     code = ("import sys, mlops_jupyter.magics.data, mlops_jupyter.cli.data, mlops_jupyter.data\n"
             "bad = [m for m in ('dvc', 'mlflow', 'scipy', 'plotly', 'sqlalchemy', 'pandas') if m in sys.modules]\n"
             "print(bad)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "[]"

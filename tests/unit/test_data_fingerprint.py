@@ -101,7 +101,8 @@ def test_equal_across_processes() -> None:
         "import mlops_jupyter as mj; print(mj.fingerprint(frame()))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={"PYTHONHASHSEED": "123", "PATH": "/usr/bin:/bin"})
+                         env={"PYTHONHASHSEED": "123", "PATH": "/usr/bin:/bin",
+                              "PYTHONPATH": str(Path(mj.__file__).resolve().parents[1])})
     assert out.stdout.strip() == mj.fingerprint(frame())
 
 
