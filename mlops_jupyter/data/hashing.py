@@ -20,7 +20,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +46,7 @@ class StateCache:
     def __init__(self, db: Path | None) -> None:
         self.db = db
         self._conn: sqlite3.Connection | None = None
+        self._pending = 0
 
     def _connect(self) -> sqlite3.Connection | None:
         if self.db is None:
@@ -54,6 +55,8 @@ class StateCache:
             try:
                 self.db.parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(self.db, timeout=30, check_same_thread=False)
+                # a lost write only costs one re-hash later: no fsync per file
+                conn.execute("PRAGMA synchronous=OFF")
                 conn.execute(
                     "CREATE TABLE IF NOT EXISTS md5 (path TEXT PRIMARY KEY, ino INTEGER, size INTEGER,"
                     " mtime INTEGER, ctime INTEGER, md5 TEXT)"
@@ -86,11 +89,21 @@ class StateCache:
         try:
             with _lock:
                 conn.execute("INSERT OR REPLACE INTO md5 VALUES (?, ?, ?, ?, ?, ?)", (str(path), *self._key(st), md5))
-                conn.commit()
+                self._pending += 1
+                if self._pending >= 1000:
+                    self.flush()
         except (sqlite3.Error, OSError):
             pass
 
+    def flush(self) -> None:
+        """Commit pending entries (one transaction for a whole folder)."""
+        if self._conn is not None and self._pending:
+            with suppress(sqlite3.Error):
+                self._conn.commit()
+            self._pending = 0
+
     def close(self) -> None:
+        self.flush()
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -202,6 +215,8 @@ def digest_path(path: Path, cache: StateCache | None = None) -> PathDigest:
         finally:
             if bar is not None:
                 bar.close()  # type: ignore[attr-defined]
+            if cache:
+                cache.flush()
         return PathDigest(dir_md5(listing), total, len(listing), True, tuple(sorted(listing)))
     st = path.stat()
     md5 = cache.get(path, st) if cache else None
@@ -209,4 +224,5 @@ def digest_path(path: Path, cache: StateCache | None = None) -> PathDigest:
         md5 = md5_file_verbose(path)
         if cache:
             cache.put(path, st, md5)
+            cache.flush()
     return PathDigest(md5, st.st_size, 1, False)
