@@ -38,7 +38,8 @@ def fingerprint(obj: Any) -> str:
         path = path if path.is_absolute() else start_dir() / path
         if not path.exists():
             raise DataError(f"{obj} does not exist", hint=f"looked for {path}")
-        return digest_path(path, _cache_for(path)).md5
+        cache, root = _cache_for(path)
+        return digest_path(path, cache, root).md5
     from .frame import fingerprint_frame
 
     if type(obj).__module__.split(".")[0] != "pandas" or not hasattr(obj, "index"):
@@ -51,14 +52,15 @@ def fingerprint(obj: Any) -> str:
     return fingerprint_frame(obj)
 
 
-def _cache_for(path: Any) -> Any:
+def _cache_for(path: Any) -> tuple[Any, Any]:
     from .pins import state_cache
     from .repo import DataRepo
 
     try:
-        return state_cache(DataRepo.find(path if path.is_dir() else path.parent))
+        repo = DataRepo.find(path if path.is_dir() else path.parent)
     except Exception:  # outside a repository: no cache, still a correct digest
-        return None
+        return None, None
+    return state_cache(repo), repo.root
 
 
 __all__ = [

@@ -92,7 +92,7 @@ def _side(repo: DataRepo, rel: str, rev: str | None, remote: str | None) -> tupl
     if rev is None:  # the working tree as it is now
         if not full.exists():
             raise DataError(f"{rel} does not exist in the working tree", hint="give a second --rev")
-        dig = digest_path(full, state_cache(repo))
+        dig = digest_path(full, state_cache(repo), repo.root)
         if dig.is_dir:
             return dig.md5, dict(dig.listing)
         return dig.md5, read_table(full, kind) if kind else None

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 CHUNK = 4 * 1024 * 1024
 PROGRESS_MIN_BYTES = 64 * 1024 * 1024
@@ -186,18 +187,68 @@ def dir_listing_json(listing: list[tuple[str, str]]) -> bytes:
     return json.dumps([{"md5": md5, "relpath": rel} for rel, md5 in entries], sort_keys=True).encode("utf-8")
 
 
-def iter_files(folder: Path) -> Iterator[Path]:
-    """Every regular file below ``folder`` (symlinks followed like DVC; ``.dvcignore`` not read)."""
+IGNORE_FILE = ".dvcignore"
+
+
+def _read_ignore(folder: Path) -> Any:
+    f = folder / IGNORE_FILE
+    if not f.is_file():
+        return None
+    import pathspec
+
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(f.read_text(encoding="utf-8").splitlines())
+    except (OSError, ValueError):
+        return None
+
+
+def _ignored(path: Path, is_dir: bool, rules: list[tuple[Path, Any]]) -> bool:
+    decision = None
+    for base, spec in rules:  # shallow to deep: a deeper .dvcignore has the last word
+        try:
+            rel = path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+        result = spec.check_file(rel + "/" if is_dir else rel).include
+        if result is not None:
+            decision = result
+    return bool(decision)
+
+
+def iter_files(folder: Path, root: Path | None = None) -> Iterator[Path]:
+    """Every regular file below ``folder`` that DVC would track.
+
+    ``.dvcignore`` files (gitignore syntax) are honoured in ``folder``, below it, and in its
+    parents up to the repository ``root``; ``.git`` and ``.dvc`` folders are skipped.
+    """
+    rules: list[tuple[Path, Any]] = []
+    if root is not None:
+        ancestors = [a for a in reversed(folder.parents) if a == root or root in a.parents]
+        rules = [(a, spec) for a in ancestors if (spec := _read_ignore(a)) is not None]
+    rules_at: dict[Path, list[tuple[Path, Any]]] = {}
     for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = [d for d in dirnames if d not in (".git", ".dvc")]
+        here = Path(dirpath)
+        parent_rules = rules_at.get(here.parent, rules) if here != folder else rules
+        spec = _read_ignore(here)
+        mine = [*parent_rules, (here, spec)] if spec is not None else parent_rules
+        rules_at[here] = mine
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in (".git", ".dvc") and not (mine and _ignored(here / d, True, mine))
+        )
         for name in filenames:
-            yield Path(dirpath) / name
+            f = here / name
+            if not (mine and _ignored(f, False, mine)):
+                yield f
 
 
-def digest_path(path: Path, cache: StateCache | None = None) -> PathDigest:
-    """DVC-compatible digest of a file or folder; unchanged files come from ``cache``."""
+def digest_path(path: Path, cache: StateCache | None = None, root: Path | None = None) -> PathDigest:
+    """DVC-compatible digest of a file or folder; unchanged files come from ``cache``.
+
+    ``root`` (the repository) lets ``.dvcignore`` files above the folder apply too."""
+    if root is not None:
+        path = path.resolve()
     if path.is_dir():
-        files = sorted(iter_files(path))
+        files = sorted(iter_files(path, root))
         stats = [(f, f.stat()) for f in files]
         total = sum(st.st_size for _, st in stats)
         bar = progress_bar(total, f"md5 {path.name}/")

@@ -148,7 +148,7 @@ def pin(
 
 
 def _pin_one(repo: DataRepo, full: Path, remote: str | None) -> DatasetPin:
-    dig: PathDigest = digest_path(full, state_cache(repo))
+    dig: PathDigest = digest_path(full, state_cache(repo), repo.root)
     dvcf = repo.dvc_file(full)
     rel = repo.rel(full)
     current = parse_dvc_file(dvcf.read_text(encoding="utf-8"), repo.rel(dvcf)) if dvcf.is_file() else None

@@ -95,7 +95,7 @@ def data_status(paths: list[str] | None = None, remote: str | None = None, check
         flags = []
         if not os.path.lexists(full):
             flags.append(MISSING)
-        elif digest_path(full, cache).md5 != info["md5"]:
+        elif digest_path(full, cache, repo.root).md5 != info["md5"]:
             flags.append(MODIFIED)
         committed = commits.get(dvc_rel) is not None
         if not committed:

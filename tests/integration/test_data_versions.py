@@ -272,3 +272,16 @@ def test_read_only_profile_refuses_pin_in_interactive_kernel(dvc_project: Path) 
     with pytest.raises(ReadOnlyEnvironment, match="pin data"):
         mj.pin("data/t.csv")
     assert not (dvc_project / "data" / "t.csv.dvc").exists()
+
+
+def test_dvcignore_above_the_folder_is_honoured(dvc_project: Path) -> None:
+    root = dvc_project
+    imgs = root / "data" / "imgs"
+    (imgs / "sub" / "build").mkdir(parents=True)
+    for rel in ("a.txt", "b.tmp", "keep.tmp", "sub/c.txt", "sub/secret1", "sub/build/y.txt"):
+        (imgs / rel).write_text(rel)
+    (root / ".dvcignore").write_text("*.tmp\n!keep.tmp\n")
+    (root / "data" / ".dvcignore").write_text("imgs/sub/secret*\nbuild/\n")
+    pin = mj.pin("data/imgs")
+    assert pin.md5 == dvc_md5(root, "data/imgs") and pin.files == 3
+    assert mj.data_status(check_remote=False).rows[0].state == "not committed"  # not "modified"
