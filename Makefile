@@ -47,7 +47,7 @@ labextension: install
 
 lab: install
 	$(PY) demo_notebooks/run_demo.py --prepare-only
-	cd demo_notebooks/_run && ../../$(VENV)/bin/jupyter lab --no-browser
+	cd demo_notebooks/_run && ../../$(VENV)/bin/jupyter lab --no-browser $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 bench: install
 	$(PY) benchmarks/run_all.py
