@@ -22,6 +22,7 @@ class LiveChart:
         self._last = float("-inf")
         self._dirty = False
         self.redraws = 0
+        self._timer: threading.Timer | None = None
         layout = {"title": title, "height": 300, "margin": {"l": 40, "r": 10, "t": 30, "b": 30}, "xaxis": {"title": "step"}}
         self.figure: Any = go.FigureWidget(layout=layout) if widget else go.Figure(layout=layout)
 
@@ -38,8 +39,18 @@ class LiveChart:
                     del xs[: len(xs) - MAX_POINTS_PER_SERIES]
                     del ys[: len(ys) - MAX_POINTS_PER_SERIES]
             self._dirty = True
-        if time.monotonic() - self._last >= self.min_interval:
+        wait = self.min_interval - (time.monotonic() - self._last)
+        if wait <= 0:
             self.redraw()
+        elif self._timer is None and wait < 60:
+            # throttled: draw the trailing points once the interval is over
+            self._timer = threading.Timer(wait, self._trailing)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _trailing(self) -> None:
+        self._timer = None
+        self.redraw()
 
     def redraw(self) -> None:
         """Push the series to the figure (also called once when the run ends)."""

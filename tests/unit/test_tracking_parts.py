@@ -99,3 +99,18 @@ def test_cells_before_load_ext_are_seeded_once() -> None:
     cells = h.report(None).cells
     assert [c["source"] for c in cells] == ["import pandas", "%load_ext mlops_jupyter", "x = 1"]
     assert cells[0]["duration_s"] is None and cells[2]["duration_s"] is not None
+
+
+def test_live_chart_draws_trailing_points_after_the_throttle_interval() -> None:
+    import time
+
+    from mlops_jupyter.display.runchart import LiveChart
+
+    chart = LiveChart("t", min_interval=0.3, widget=False)
+    chart.on_points([("loss", 1.0, 0, 0)])
+    chart.on_points([("loss", 0.5, 0, 1)])  # throttled
+    assert chart.redraws == 1
+    deadline = time.monotonic() + 5
+    while chart.redraws < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert chart.redraws == 2 and list(chart.figure.data[0].y) == [1.0, 0.5]
