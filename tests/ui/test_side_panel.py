@@ -194,6 +194,19 @@ def test_panel_tracks_compares_and_exports(lab: dict[str, Any], page: Any) -> No
     job_dirs = [p for p in (proj / "jobs").iterdir() if p.is_dir()]
     assert len(job_dirs) == 1
     assert files and all((job_dirs[0] / f).exists() for f in files)
+    # When the kernel restarts, the panel tells the new kernel its notebook again
+    page.locator(".lm-MenuBar-itemLabel", has_text="Edit").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Clear Outputs of All Cells").first.click()
+    assert page.locator(".jp-OutputArea-output", has_text=str(proj / "train.ipynb")).count() == 0
+    page.locator(".lm-MenuBar-itemLabel", has_text="Kernel").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Restart Kernel…").first.click()
+    page.locator(".jp-Dialog-button.jp-mod-accept").click()
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    page.wait_for_timeout(1000)
+    page.locator(".jp-Notebook .jp-Cell").first.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    page.locator(".jp-OutputArea-output", has_text=str(proj / "train.ipynb")).wait_for(timeout=60_000)
+    shot(page, "06-after-restart")
 
 
 def test_labextension_list_shows_it_enabled() -> None:
