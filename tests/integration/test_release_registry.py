@@ -453,3 +453,21 @@ def test_a_concurrent_promotion_is_not_overwritten(reg: Zoo, monkeypatch: pytest
     with pytest.raises(TrackingError, match="moved to v2 during this decision"):
         mj.promote(model, reg.runs["strong"], eval_data=reg.eval, target="target", ab=True)
     assert _alias_version(reg, model) == str(v_twin)
+
+
+def test_cli_takes_the_evaluation_data_from_the_config(reg: Zoo, capsys: pytest.CaptureFixture[str]) -> None:
+    from mlops_jupyter.cli import main
+
+    reg.eval.to_csv(Path.cwd() / "eval.csv", index=False)
+    (Path.cwd() / "mlops.toml").write_text(
+        '[release]\neval = "eval.csv"\ntarget = "target"\n[release.ab]\nrule = "non-inferiority"\ndelta = 0.03\n'
+    )
+    model = _name()
+    assert main(["promote", model, "--candidate", reg.runs["strong"]]) == 0
+    capsys.readouterr()
+    assert main(["promote", model, "--candidate", reg.runs["twin"], "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["gates"][0]["numbers"]["rule"] == "non-inferiority" and record["promoted"]
+    assert _alias_version(reg, model) == "2"  # twin is not worse than 0.03: promoted
+    assert main(["promote", model, "--candidate", reg.runs["weak"], "--rule", "superiority"]) == 1
+    assert _alias_version(reg, model) == "2"
