@@ -132,6 +132,7 @@ def test_corrupted_remote_object_is_refused_and_not_cached(dvc_project: Path) ->
     remote_obj = root.parent / "remote" / "files" / "md5" / pin.md5[:2] / pin.md5[2:]
     _corrupt_keep_size_and_mtime(remote_obj)
     repo.cache_path(pin.md5).unlink()
+    write_csv(root, [(2, "b")])  # the working tree no longer has the pinned bytes either
     with pytest.raises(DataIntegrityError, match="remote 'local'"):
         mj.load("data/t.csv", rev="HEAD")
     assert not repo.cache_path(pin.md5).exists()
