@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import os
 import re
 import tempfile
 import threading
@@ -20,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import MlopsUsageError, PathOutsideRoot, TrackingError
+from ..session import session
 from .spool import Spool
 from .writer import Point, Writer
 
@@ -120,10 +122,6 @@ class RunHandle:
     def guard(self, action: str) -> None:
         """``session.require_write(action)``, re-checked whenever the profile choice or the
         kernel mode changes (not on every call: ``mj.log`` must stay in microseconds)."""
-        import os
-
-        from ..session import session
-
         key = (session.env_override, os.environ.get("MLOPS_ENV"), session.headless)
         if self._write_key != key:
             session.require_write(action)
