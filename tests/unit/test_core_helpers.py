@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -38,10 +39,6 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path: Path) -> None:
     target = tmp_path / "f.txt"
     atomic_write_text(target, "old")
 
-    class Boom(str):
-        def __len__(self) -> int:  # pragma: no cover - never reached
-            raise RuntimeError
-
     with pytest.raises(TypeError):
         atomic_write_text(target, 123)  # type: ignore[arg-type]
     assert target.read_text() == "old"
@@ -68,8 +65,8 @@ def test_check_history_latest_per_name(project: Path) -> None:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    calls: list[tuple[str, bytes]] = []
-    mode = "ok"
+    calls: ClassVar[list[tuple[str, bytes]]] = []
+    mode: ClassVar[str] = "ok"
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
