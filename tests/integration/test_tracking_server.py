@@ -72,15 +72,24 @@ def test_replay_is_idempotent_when_interrupted(project: Path, tmp_path: Path, tm
     run.writer.spooling = True  # as if the store had gone away
     for i in range(10):
         mj.log(acc=i / 10, step=i)
+    mj.log(model="rf")
+    run.log_input("train", "xxh3:feedbeef", "data/train.csv")
+    (project / "notes.txt").write_text("spooled file")
+    mj.log_artifact(project / "notes.txt", artifact_path="docs")
+    (project / "notes.txt").unlink()  # the spool kept its own copy
     run.flush()
     copy = run.spool.path.read_text()
     mj.end_run()
+    assert run.client.get_run(run.run_id).info.status == "RUNNING"  # nothing reached the store yet
     state = project / ".mlops"
     assert spool_mod.replay(state).replayed_runs == [run.run_id]
     run.spool.path.write_text(copy)  # replay again from the start
     assert spool_mod.replay(state).ok
     assert sorted(m.step for m in run.client.get_metric_history(run.run_id, "acc")) == list(range(10))
-    assert run.client.get_run(run.run_id).info.status == "FINISHED"
+    got = run.client.get_run(run.run_id)
+    assert got.info.status == "FINISHED" and got.data.params == {"model": "rf"}
+    assert [d.dataset.digest for d in got.inputs.dataset_inputs] == ["xxh3:feedbeef"]
+    assert [a.path for a in run.client.list_artifacts(run.run_id, "docs")] == ["docs/notes.txt"]
 
 
 @pytest.mark.postgres
