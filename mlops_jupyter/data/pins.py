@@ -171,6 +171,11 @@ def _pin_one(repo: DataRepo, full: Path, remote: str | None) -> DatasetPin:
                 f"{rel} changed while it was being pinned (md5 {dig.md5} before, {current['md5']} in DVC)",
                 hint="pin it again once nothing writes to it",
             )
+        if not dig.is_dir:
+            # DVC may have re-linked the file from its cache (new inode/ctime, same bytes, which
+            # it just hashed itself): remember that, or the next status would hash it again
+            state_cache(repo).put(full.resolve(), full.stat(), dig.md5)
+            state_cache(repo).flush()
     return DatasetPin(
         path=rel, md5=dig.md5, size=dig.size, files=dig.nfiles, revision=None, remote=remote,
         state=NOT_COMMITTED, changed=changed, dvc_file=repo.rel(dvcf),
