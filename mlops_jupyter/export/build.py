@@ -111,11 +111,13 @@ def build_job(
     prof = session.config().profile(profile) if profile else session.profile()
     git = git_info(nb_path) if nb_path else None
     run_id: str | None = None
+    run_name: str | None = None
     metrics: dict[str, float] = {}
     if isinstance(source_run, str):
-        run_id, metrics = source_run, run_metrics(prof, source_run)
+        run_id = source_run
+        run_name, metrics = run_metrics(prof, source_run)
     elif source_run is not False and nb_path is not None:
-        run_id, metrics = find_source_run(prof, nb_path.name)
+        run_id, run_name, metrics = find_source_run(prof, nb_path.name)
 
     rel_tol = float(tolerance if tolerance is not None else cfg.get("rel_tol", DEFAULT_REL_TOL))
     abs_tol = float(cfg.get("abs_tol", DEFAULT_ABS_TOL))
@@ -144,6 +146,7 @@ def build_job(
             "digest": info.digest,
             "git": git,
             "run_id": run_id,
+            "run_name": run_name,
             "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "out_of_order_cells": [o.to_dict() for o in info.out_of_order],
         },

@@ -248,8 +248,13 @@ def _execute_script(code: Path, log: Path, params: dict[str, Any], cwd: Path, ti
 
 
 # -- runs and gates --------------------------------------------------------------------
-def _job_runs(profile: Any, job_id: str, notebook_tag: str, since_ms: int, tags: dict[str, str]) -> tuple[list[str], dict[str, float]]:
-    """Runs the job made (tagged by MLflow's run context, else by notebook + start time)."""
+def _job_runs(profile: Any, job_id: str, notebook_tag: str, since_ms: int, tags: dict[str, str],
+              prefer_name: str | None = None) -> tuple[list[str], dict[str, float]]:
+    """Runs the job made (tagged by MLflow's run context, else by notebook + start time).
+
+    Metrics of all of them, later runs winning, and the run named like the source run
+    winning over all (a notebook that makes several runs is compared run for run).
+    """
     uri = str(profile.tracking_uri)
     if uri.startswith("sqlite:///") and not Path(uri[len("sqlite:///"):]).exists():
         return [], {}
@@ -272,6 +277,9 @@ def _job_runs(profile: Any, job_id: str, notebook_tag: str, since_ms: int, tags:
             if run.data.tags.get(key) != value:
                 client.set_tag(run.info.run_id, key, value)
         metrics.update(run.data.metrics)
+    for run in mine:
+        if prefer_name and run.info.run_name == prefer_name:
+            metrics.update(run.data.metrics)
     return ids, metrics
 
 
@@ -412,7 +420,8 @@ def _run(spec: dict[str, Any], job_dir: Path, code: Path, root: Path, profile: A
     if error:
         result.error = error
     try:
-        result.run_ids, result.metrics = _job_runs(profile, job_id, child_env["JPY_SESSION_NAME"], since_ms, tags)
+        result.run_ids, result.metrics = _job_runs(profile, job_id, child_env["JPY_SESSION_NAME"], since_ms, tags,
+                                                   spec["source"].get("run_name"))
     except Exception as exc:  # the store is reported, not fatal for the job's own verdict
         result.gates.append(GateResult("tracking", "job runs", False, f"cannot read runs: {type(exc).__name__}: {exc}"[:300]))
     result.gates += _failed_checks(since)

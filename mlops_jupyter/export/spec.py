@@ -174,43 +174,44 @@ def detect_gates(info: NotebookInfo) -> dict[str, list[dict[str, Any]]]:
     return {"validation": validation, "drift": drift}
 
 
-def find_source_run(profile: Any, notebook_name: str) -> tuple[str | None, dict[str, float]]:
-    """The newest finished run of ``notebook_name`` in the profile's store, and its metrics.
+def find_source_run(profile: Any, notebook_name: str) -> tuple[str | None, str | None, dict[str, float]]:
+    """The newest finished run of ``notebook_name`` in the profile's store: id, name, metrics.
 
     Looks only when the store exists (an absent SQLite file means no runs, and not
     importing mlflow keeps export fast).
     """
     uri = str(profile.tracking_uri)
     if uri.startswith("sqlite:///") and not Path(uri[len("sqlite:///"):]).exists():
-        return None, {}
+        return None, None, {}
     try:
         from mlflow.tracking import MlflowClient
 
         client = MlflowClient(tracking_uri=uri)
         exp = client.get_experiment_by_name(profile.experiment)
         if exp is None:
-            return None, {}
+            return None, None, {}
         runs = client.search_runs(
             [exp.experiment_id], filter_string="attributes.status = 'FINISHED'",
             order_by=["attributes.start_time DESC"], max_results=200,
         )
     except Exception:
-        return None, {}
+        return None, None, {}
     for run in runs:
         tags = run.data.tags
         if tags.get("mlops.job_id"):
             continue  # runs made by jobs are not the notebook's own source run
         if any(isinstance(v, str) and (v == notebook_name or v.endswith("/" + notebook_name)) for v in tags.values()):
-            return run.info.run_id, dict(run.data.metrics)
-    return None, {}
+            return run.info.run_id, run.info.run_name, dict(run.data.metrics)
+    return None, None, {}
 
 
-def run_metrics(profile: Any, run_id: str) -> dict[str, float]:
-    """Metrics of one run (for an explicitly named source run)."""
+def run_metrics(profile: Any, run_id: str) -> tuple[str | None, dict[str, float]]:
+    """Name and metrics of one run (for an explicitly named source run)."""
     try:
         from mlflow.tracking import MlflowClient
 
-        return dict(MlflowClient(tracking_uri=str(profile.tracking_uri)).get_run(run_id).data.metrics)
+        run = MlflowClient(tracking_uri=str(profile.tracking_uri)).get_run(run_id)
+        return run.info.run_name, dict(run.data.metrics)
     except Exception as exc:
         raise JobError(f"cannot read source run {run_id}: {type(exc).__name__}") from None
 
