@@ -32,10 +32,10 @@ def _source_run(nb_path: Path, score: float) -> str:
 @pytest.fixture
 def train_job(job_project: Path) -> tuple[Path, object]:
     make_notebook([
-        ("alpha = 0.5\nlabel = 'x'", ["parameters"]),
+        ("alpha = 0.5\nlabel = 'x'\nratio = 1.0\nmissing = 0.0", ["parameters"]),
         "import mlops_jupyter as mj\n%load_ext mlops_jupyter\n%matplotlib inline",
         "%%time\nmj.start_run()\nmj.log(score=alpha * 2)\nmj.end_run()",
-        "open('label.txt', 'w').write(repr(label))",
+        "open('label.txt', 'w').write(repr((label, ratio, missing)))",
     ], job_project / "train.ipynb")
     source = _source_run(job_project / "train.ipynb", 1.0)
     res = mj.export_notebook(job_project / "train.ipynb", thresholds={"score": ">= 0.8"})
@@ -47,10 +47,10 @@ def train_job(job_project: Path) -> tuple[Path, object]:
 def test_job_runs_in_fresh_kernel_and_tags_its_run(train_job: tuple[Path, object]) -> None:
     root, res = train_job
     # When the job runs with a hostile parameter value
-    result = mj.run_job(res.job_dir, params={"label": HOSTILE})  # type: ignore[attr-defined]
-    # Then papermill ran it, the value arrived exactly, nothing was injected
+    result = mj.run_job(res.job_dir, params={"label": HOSTILE, "ratio": "-inf", "missing": "nan"})  # type: ignore[attr-defined]
+    # Then papermill ran it, the values arrived exactly, nothing was injected
     assert result.exit_code == 0, str(result)
-    assert (root / "label.txt").read_text() == repr(HOSTILE)
+    assert (root / "label.txt").read_text() == repr((HOSTILE, float("-inf"), float("nan")))
     assert not (root / "PWNED").exists() and not (root / "PWNED2").exists()
     executed = nbformat.read(result.executed, as_version=4)
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
