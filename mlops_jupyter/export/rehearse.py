@@ -129,10 +129,24 @@ def _mismatch_hint(report: RehearsalReport) -> str:
     return "; ".join(bits) or "see the rehearsal report"
 
 
+KEEP_REHEARSALS = 3
+
+
+def _prune(base: Path, prefix: str, keep: int) -> None:
+    """Remove all but the newest ``keep`` rehearsal folders of one notebook."""
+    import shutil
+
+    old = sorted((p for p in base.iterdir() if p.is_dir() and p.name.startswith(prefix)),
+                 key=lambda p: p.stat().st_mtime, reverse=True)
+    for folder in old[keep:]:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def rehearse(notebook: str | Path, strict: bool = False, **export_options: Any) -> RehearsalReport:
     """Export ``notebook`` to a temporary job folder, run it fresh, compare with the source.
 
-    Returns a :class:`RehearsalReport`; with ``strict=True`` a mismatch raises
+    The job folder goes to ``.mlops/rehearsals/`` (the newest three per notebook are kept)
+    unless ``out=`` is given. Returns a :class:`RehearsalReport`; with ``strict=True`` a mismatch raises
     :class:`~mlops_jupyter.errors.GateFailed` (CLI exit 1) carrying the report.
     """
     from .build import export_notebook
@@ -145,6 +159,8 @@ def rehearse(notebook: str | Path, strict: bool = False, **export_options: Any) 
 
         base = load_config(path.resolve().parent).state_dir / "rehearsals"
         base.mkdir(parents=True, exist_ok=True)
-        out = Path(tempfile.mkdtemp(prefix=path.stem[:40] + ".", dir=base))
+        prefix = path.stem[:40] + "."
+        _prune(base, prefix, keep=KEEP_REHEARSALS - 1)
+        out = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
     exported = export_notebook(path, out=out, **export_options)
     return rehearse_job(exported.job_dir, read_notebook(path), strict=strict)

@@ -114,6 +114,7 @@ def test_failing_script_gives_exit_1(job_project: Path) -> None:
     res = mj.export_notebook(job_project / "nb.ipynb", mode="script")
     result = mj.run_job(res.job_dir)
     assert result.exit_code == 1 and "exited 3" in (result.error or "")
+    assert "exit 1" in str(result) and "<table" in result._repr_html_()
 
 
 def test_ci_run_steps_cannot_run_injected_commands(job_project: Path, tmp_path: Path) -> None:

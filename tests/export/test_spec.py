@@ -171,3 +171,16 @@ def test_parameter_coercion(type_name: str, text: str, expected: object) -> None
 def test_parameter_type_errors(type_name: str, value: object) -> None:
     with pytest.raises(ValueError, match="expects"):
         coerce("p", type_name, value)
+
+
+def test_old_rehearsal_folders_are_pruned(tmp_path: Path) -> None:
+    import os
+
+    from mlops_jupyter.export.rehearse import _prune
+
+    for i in range(5):
+        (tmp_path / f"nb.{i}").mkdir()
+        os.utime(tmp_path / f"nb.{i}", (i, i))
+    (tmp_path / "other.1").mkdir()
+    _prune(tmp_path, "nb.", keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nb.3", "nb.4", "other.1"]
