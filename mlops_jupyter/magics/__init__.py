@@ -7,7 +7,6 @@ API they call (and so mlflow, dvc, scipy, plotly) is imported inside the method.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from typing import Any
 
 from ..session import session
@@ -29,11 +28,10 @@ _HOOKS: list[Any] = []
 def register(ipython: Any) -> None:
     """Register every magic class on ``ipython`` and mark the session interactive."""
     session.interactive = True
-    present = [(m, c) for m, c in MAGIC_CLASSES if importlib.util.find_spec(m) is not None]
-    for module_name, class_name in present:
+    for module_name, class_name in MAGIC_CLASSES:
         module = importlib.import_module(module_name)
         ipython.register_magics(getattr(module, class_name))
-    for module_name, _ in present:
+    for module_name, _ in MAGIC_CLASSES:
         hook = getattr(importlib.import_module(module_name), "on_load", None)
         if hook is not None:
             hook(ipython)
