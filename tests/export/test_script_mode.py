@@ -168,7 +168,10 @@ def test_cli_usage_errors_exit_2(job_project: Path) -> None:
     make_notebook([("n = 1", ["parameters"]), "print(n)"], job_project / "nb.ipynb")
     res = mj.export_notebook(job_project / "nb.ipynb", mode="script")
     from mlops_jupyter.cli import main
+    from mlops_jupyter.errors import JobError
 
+    with pytest.raises(JobError, match="unknown parameter"):
+        mj.run_job(res.job_dir, params={"x=1\nimport os": 1})
     for argv in (["-p", "nope=1"], ["-p", "a-b=1"], ["--env", "nosuch"]):
         assert main(["run", str(res.job_dir), *argv]) == 2, argv
     proc = subprocess.run([sys.executable, "-m", "mlops_jupyter", "run", str(res.job_dir), "-p", "n=abc"],
