@@ -64,24 +64,23 @@ def start_run(
         end_run("FINISHED")
     cfg = session.config()
     state_dir = cfg.state_dir
-    if not store.reachable(uri):
-        raise TrackingError(
-            f"tracking server {uri} is unreachable",
-            hint="start it, or switch to a local profile (%mlops_env dev); events of runs already started are spooled",
-        )
-    _replay_quietly(state_dir)
-    leases.close_orphans(state_dir, {p.stem for p in spool.pending(state_dir)})
     exp_name = experiment or profile.experiment
-    try:
-        client = store.get_client(uri)
-        exp_id = store.ensure_experiment(client, exp_name, uri)
-    except TrackingError:
-        raise
-    except Exception as exc:
-        raise TrackingError(
-            f"tracking store {mask_secret(uri)} failed: {type(exc).__name__}: {str(exc)[:300]}",
-            hint="check the store with `mlops-jupyter doctor`",
-        ) from None
+    offline = not store.reachable(uri)
+    client: Any = None
+    exp_id = ""
+    if not offline:
+        _replay_quietly(state_dir)
+        leases.close_orphans(state_dir, {p.stem for p in spool.pending(state_dir)})
+        try:
+            client = store.get_client(uri)
+            exp_id = store.ensure_experiment(client, exp_name, uri)
+        except TrackingError:
+            raise
+        except Exception as exc:
+            raise TrackingError(
+                f"tracking store {mask_secret(uri)} failed: {type(exc).__name__}: {str(exc)[:300]}",
+                hint="check the store with `mlops-jupyter doctor`",
+            ) from None
 
     nb_path = context.notebook_path()
     base_tags = {
@@ -101,17 +100,20 @@ def start_run(
     base_tags.update(env_tags)
     base_tags.update({str(k): str(v) for k, v in (tags or {}).items()})
 
-    try:
-        created = store.retry_locked(lambda: client.create_run(exp_id, run_name=name, tags=base_tags))
-    except Exception as exc:
-        raise TrackingError(f"could not create a run in {mask_secret(uri)}: {type(exc).__name__}: {str(exc)[:300]}") from None
-    handle = RunHandle(
-        run_id=created.info.run_id, experiment_id=exp_id, experiment_name=exp_name,
-        run_name=created.info.run_name, uri=uri, client=client, state_dir=state_dir, ui_url=profile.ui_url,
-    )
+    if offline:
+        handle = _offline_run(uri, exp_name, name, base_tags, state_dir)
+    else:
+        try:
+            created = store.retry_locked(lambda: client.create_run(exp_id, run_name=name, tags=base_tags))
+        except Exception as exc:
+            raise TrackingError(f"could not create a run in {mask_secret(uri)}: {type(exc).__name__}: {str(exc)[:300]}") from None
+        handle = RunHandle(
+            run_id=created.info.run_id, experiment_id=exp_id, experiment_name=exp_name,
+            run_name=created.info.run_name, uri=uri, client=client, state_dir=state_dir, ui_url=profile.ui_url,
+        )
+        leases.write(state_dir, handle.run_id, uri, exp_id)
     session.run = handle
     session.state["tracking.run_started"] = time.time()
-    leases.write(state_dir, handle.run_id, uri, exp_id)
     _register_exit_hook()
 
     captured: dict[str, Any] = {"git": git.commit[:12] if git.commit else None, "dirty": git.dirty, "notebook": nb_path}
@@ -126,8 +128,35 @@ def start_run(
         handle.log_params(params)
         captured["parameters"] = sorted(params)
     handle.captured = captured
-    if autolog:
+    if autolog and offline:
+        warnings.warn("--autolog needs the tracking server; not switched on for this offline run", stacklevel=2)
+    elif autolog:
         _autolog_on(handle)
+    return handle
+
+
+def _offline_run(uri: str, exp_name: str, name: str | None, tags: dict[str, str], state_dir: Path) -> RunHandle:
+    """The server is down at start: record the run in the spool; ``sync`` creates it later."""
+    import uuid
+
+    run_id = f"offline-{uuid.uuid4().hex}"
+    run_name = name or f"offline-{time.strftime('%Y%m%d-%H%M%S')}"
+    handle = RunHandle(
+        run_id=run_id, experiment_id="", experiment_name=exp_name, run_name=run_name, uri=uri,
+        client=None, state_dir=state_dir,
+    )
+    handle.writer.spooling = True
+    handle.spool.append({
+        "op": "create", "experiment": exp_name, "run_name": run_name, "tags": {**tags, "mlops.offline": "true"},
+        "start_time": int(time.time() * 1000),
+    })
+    handle.warned_spool = True
+    warnings.warn(
+        f"tracking server {mask_secret(uri)} is unreachable: run {run_name} is recorded offline in "
+        f"{handle.spool.path}; it is sent to the server by `%mlops_track sync` (or mj.sync(), or the "
+        "next start) after it has ended",
+        stacklevel=3,
+    )
     return handle
 
 
@@ -240,7 +269,8 @@ def sync() -> spool.SyncResult:
     run = active_run()
     if run is not None:
         run.flush()
-    result = spool.replay(session.config().state_dir)
+    skip = {run.run_id} if run is not None and run.run_id.startswith("offline-") else None
+    result = spool.replay(session.config().state_dir, skip_runs=skip)
     if run is not None and run.spooling and not run.spool.path.exists():
         run.writer.spooling = False
     return result
@@ -271,6 +301,8 @@ def compare(metric: str | None = None, mode: str | None = None, run_id: str | No
     handle = active_run() or last_run()
     if run_id is None and handle is None:
         raise NoActiveRun("no run to compare", hint="start one with %mlops_track start, or pass run_id")
+    if handle is not None and handle.client is None:
+        raise TrackingError("this run was started offline and is not in the store yet", hint="end it and run %mlops_track sync")
     if handle is not None:
         handle.flush()
         uri, rid = handle.uri, run_id or handle.run_id

@@ -151,11 +151,18 @@ def replay(state_dir: Path, skip_runs: set[str] | None = None) -> SyncResult:
                 result.pending_runs.append(run_id)
                 continue
             progress = path.with_suffix(".done")
+            mapping = path.with_suffix(".runid")
             done = int(progress.read_text()) if progress.exists() else 1
+            target = mapping.read_text().strip() if mapping.exists() else run_id
             try:
                 client = store.get_client(uri)
                 for i in range(done, len(ops)):
-                    _apply(client, run_id, ops[i])
+                    if ops[i].get("op") == "create":
+                        if not mapping.exists():
+                            target = _create_run(client, uri, ops[i])
+                            atomic_write_text(mapping, target)
+                    else:
+                        _apply(client, target, ops[i])
                     atomic_write_text(progress, str(i + 1))
                     result.replayed_ops += 1
             except Exception as exc:
@@ -166,9 +173,18 @@ def replay(state_dir: Path, skip_runs: set[str] | None = None) -> SyncResult:
                 continue
             path.unlink()
             progress.unlink(missing_ok=True)
+            mapping.unlink(missing_ok=True)
             shutil.rmtree(folder / f"{run_id}.files", ignore_errors=True)
-            result.replayed_runs.append(run_id)
+            result.replayed_runs.append(target)
     return result
+
+
+def _create_run(client: Any, uri: str, op: dict[str, Any]) -> str:
+    from .store import ensure_experiment
+
+    exp_id = ensure_experiment(client, op["experiment"], uri)
+    run = client.create_run(exp_id, start_time=op.get("start_time"), tags=op.get("tags") or {}, run_name=op.get("run_name"))
+    return str(run.info.run_id)
 
 
 def _apply(client: Any, run_id: str, op: dict[str, Any]) -> None:

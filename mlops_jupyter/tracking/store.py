@@ -174,7 +174,7 @@ def is_connection_error(exc: BaseException) -> bool:
 def ui_link(uri: str, experiment_id: str, run_id: str, ui_url: str | None = None) -> str | None:
     """Link to the run in the MLflow UI when there is a server (or a configured ``ui_url``)."""
     base = ui_url or (uri if is_remote(uri) else None)
-    if not base:
+    if not base or not experiment_id:
         return None
     return f"{base.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
 

@@ -46,10 +46,16 @@ def test_server_killed_mid_run_every_metric_once_after_sync(
         assert len(spool_warnings) == 1  # warned once
         assert run.spooling and run.spool.path.exists()
         assert "still spooled" in str(mj.sync())  # still down: nothing lost, nothing sent
+        with pytest.warns(UserWarning, match="recorded offline"):
+            offline = mj.start_run(name="while-down")  # the server is down at start
+        for i in range(30):
+            mj.log(acc=i / 30, step=i)
+        mj.log(kind="offline")
+        mj.end_run()
 
         server.start()  # same port, same store
         first = mj.sync()
-        assert first.ok and first.replayed_runs == [run.run_id]
+        assert first.ok and len(first.replayed_runs) == 2 and run.run_id in first.replayed_runs
         assert "nothing spooled" in str(mj.sync())  # idempotent: second sync has nothing to do
         client = run.client
         history = client.get_metric_history(run.run_id, "loss")
@@ -58,6 +64,11 @@ def test_server_killed_mid_run_every_metric_once_after_sync(
         assert got.info.status == "FINISHED"
         assert got.data.params == {"model": "rf"}
         assert [a.path for a in client.list_artifacts(run.run_id, "model")] == ["model/model.txt"]
+        (created,) = client.search_runs([run.experiment_id], filter_string="attributes.run_name = 'while-down'")
+        assert created.info.run_id in first.replayed_runs and created.info.status == "FINISHED"
+        assert created.data.params == {"kind": "offline"} and created.data.tags["mlops.offline"] == "true"
+        assert sorted(m.step for m in client.get_metric_history(created.info.run_id, "acc")) == list(range(30))
+        assert offline.run_id.startswith("offline-")
     finally:
         server.kill()
 

@@ -366,9 +366,17 @@ def test_autolog_lands_in_our_run(project: Path) -> None:
     assert mlflow.active_run() is None
 
 
-def test_unreachable_server_at_start_is_a_clear_error(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreachable_server_at_start_gives_an_offline_run(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.integration.servers import free_port
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{free_port()}")
-    with pytest.raises(TrackingError, match="unreachable"):
-        mj.start_run()
+    with pytest.warns(UserWarning, match="recorded offline"):
+        run = mj.start_run(name="away")
+    assert run.run_id.startswith("offline-") and run.spooling
+    mj.log(acc=0.5)
+    with pytest.raises(TrackingError, match="offline"):
+        mj.compare()
+    mj.end_run()
+    result = mj.sync()
+    assert result.pending_runs == [run.run_id] and not result.ok  # kept until the server is back
+    assert run.spool.path.exists()
