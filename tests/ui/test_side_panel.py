@@ -40,6 +40,10 @@ for lr, acc in [(0.1, 0.81), (0.2, 0.87)]:
         for step in range(3):
             mj.log(acc=acc - 0.1 * (2 - step), loss=1 - acc, step=step)"""
 
+VALIDATE_CELL = """import pandas as pd
+report = mj.validate(pd.DataFrame({"price": [1, 5, 2000]}), rules="price between 0 and 1000",
+                     warn_only=True, name="prices")"""
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -63,6 +67,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         [
             "print(__import__('mlops_jupyter').session.notebook_path)",
             TRACK_CELL,
+            VALIDATE_CELL,
         ],
         path=proj / "train.ipynb",
     )
@@ -87,7 +92,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             str(VENV_BIN / "jupyter"), "lab", "--no-browser", "--allow-root",
             f"--IdentityProvider.token={TOKEN}", "--ServerApp.ip=127.0.0.1", f"--port={port}",
             f"--ServerApp.root_dir={proj}", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            "--ServerApp.open_browser=False",
+            "--ServerApp.open_browser=False", "--LabApp.expose_app_in_browser=True",
         ],
         cwd=proj, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -120,6 +125,8 @@ def page(lab: dict[str, Any]) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):  # no stale screenshot from an earlier session
+        old.unlink()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         context = browser.new_context(viewport={"width": 1500, "height": 950})
@@ -132,11 +139,25 @@ def page(lab: dict[str, Any]) -> Iterator[Any]:
             browser.close()
 
 
+def run_command(page: Any, command: str) -> None:
+    """Execute a JupyterLab command (the app is exposed as window.jupyterapp)."""
+    page.evaluate("cmd => window.jupyterapp.commands.execute(cmd)", command)
+
+
 def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
-def test_panel_tracks_compares_and_exports(lab: dict[str, Any], page: Any) -> None:
+@pytest.fixture
+def failure_shot(page: Any, request: pytest.FixtureRequest) -> Iterator[None]:
+    """A screenshot of the page as it was when a test failed."""
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        shot(page, f"failed-{request.node.name}")
+
+
+def test_panel_tracks_compares_and_exports(lab: dict[str, Any], page: Any, failure_shot: None) -> None:
     proj: Path = lab["proj"]
     # Given JupyterLab with the notebook open and its kernel ready
     page.goto(f"{lab['url']}/lab/tree/train.ipynb?token={TOKEN}")
@@ -149,8 +170,7 @@ def test_panel_tracks_compares_and_exports(lab: dict[str, Any], page: Any) -> No
     panel.locator(".mlops-empty").wait_for()
     shot(page, "01-panel-empty")
     # And runs every cell of the notebook
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    run_command(page, "notebook:run-all-cells")
     # Then the kernel was told its notebook by the frontend (absolute path)
     page.locator(".jp-OutputArea-output", has_text=str(proj / "train.ipynb")).wait_for(timeout=120_000)
     # And both runs appear in the panel with their metrics (refresh after the cell ran)
@@ -183,7 +203,8 @@ def test_panel_tracks_compares_and_exports(lab: dict[str, Any], page: Any) -> No
     shot(page, "04-details")
     # Data and Checks say plainly what is (not) configured
     assert panel.locator(".mlops-section-data").inner_text().strip() != ""
-    assert "No checks recorded" in panel.locator(".mlops-section-checks").inner_text()
+    # the failed validation of the last cell is the notebook's latest check
+    panel.locator(".mlops-check-failed", has_text="validation: prices").wait_for()
     assert panel.locator(".mlops-open-ui").count() == 1
     # When the user exports the notebook as a job
     panel.locator("button.mlops-export").click()
@@ -195,8 +216,7 @@ def test_panel_tracks_compares_and_exports(lab: dict[str, Any], page: Any) -> No
     assert len(job_dirs) == 1
     assert files and all((job_dirs[0] / f).exists() for f in files)
     # When the kernel restarts, the panel tells the new kernel its notebook again
-    page.locator(".lm-MenuBar-itemLabel", has_text="Edit").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Clear Outputs of All Cells").first.click()
+    run_command(page, "notebook:clear-all-cell-outputs")
     assert page.locator(".jp-OutputArea-output", has_text=str(proj / "train.ipynb")).count() == 0
     page.locator(".lm-MenuBar-itemLabel", has_text="Kernel").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Restart Kernel…").first.click()
