@@ -2,7 +2,9 @@ import { Notification } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
 import { plotComparison, plotHistory, purge } from './chart';
-import { ApiError, postAPI, requestAPI } from './request';
+import { errorText, fill, fmtNumber, fmtShortTime, fmtTime, h } from './dom';
+import { postAPI, requestAPI } from './request';
+import { renderChecks, renderData } from './sections';
 import {
   IChecks,
   IDatasets,
@@ -12,73 +14,6 @@ import {
   IRunDetails,
   IRunPage
 } from './types';
-
-type Attrs = Record<string, string | ((ev: Event) => void) | boolean | undefined>;
-
-/** Tiny DOM builder: h('div', {class: 'x', onclick: f}, child, 'text'). */
-export function h(tag: string, attrs: Attrs = {}, ...children: (Node | string | null)[]): HTMLElement {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === false) {
-      continue;
-    }
-    if (typeof value === 'function') {
-      el.addEventListener(key.replace(/^on/, ''), value);
-    } else if (value === true) {
-      el.setAttribute(key, '');
-    } else {
-      el.setAttribute(key, value);
-    }
-  }
-  for (const child of children) {
-    if (child !== null) {
-      el.append(child);
-    }
-  }
-  return el;
-}
-
-/** Replace the children of ``el``, skipping nulls. */
-function fill(el: HTMLElement, ...children: (Node | string | null)[]): void {
-  el.replaceChildren(...children.filter((c): c is Node | string => c !== null));
-}
-
-function fmtNumber(value: number | null | undefined): string {
-  if (value === null || value === undefined) {
-    return '–';
-  }
-  if (Number.isInteger(value)) {
-    return String(value);
-  }
-  return Math.abs(value) >= 1000 || Math.abs(value) < 0.001
-    ? value.toExponential(3)
-    : value.toFixed(4);
-}
-
-function fmtTime(ms: number | null | undefined): string {
-  if (!ms) {
-    return '–';
-  }
-  return new Date(ms).toLocaleString();
-}
-
-function fmtShortTime(ms: number | null | undefined): string {
-  if (!ms) {
-    return '–';
-  }
-  const d = new Date(ms);
-  const today = new Date();
-  return d.toDateString() === today.toDateString()
-    ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
-    : d.toLocaleDateString();
-}
-
-function errorText(error: unknown): string {
-  if (error instanceof ApiError) {
-    return error.hint ? `${error.message} (${error.hint})` : error.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
 
 const MAX_METRIC_COLUMNS = 6;
 
@@ -309,7 +244,7 @@ export class MlopsPanel extends Widget {
       })
     );
     if (this.runs.length === 0) {
-      fill(this.runsEl, 
+      fill(this.runsEl,
         h('div', { class: 'mlops-toolbar' }, statusSelect),
         h('p', { class: 'mlops-muted mlops-empty' }, 'No runs of this notebook yet. Track one with %mlops_track start.')
       );
@@ -368,7 +303,7 @@ export class MlopsPanel extends Widget {
     const more = this.nextToken
       ? h('button', { class: 'jp-Button mlops-button mlops-more', onclick: () => void this.loadRuns(true).then(() => this.renderRuns()) }, 'Load more')
       : null;
-    fill(this.runsEl, 
+    fill(this.runsEl,
       h('div', { class: 'mlops-toolbar' }, statusSelect, h('span', { class: 'mlops-muted' }, `${this.runs.length} run(s)`)),
       h('div', { class: 'mlops-table-wrap' }, h('table', { class: 'mlops-table mlops-runs-table' }, h('thead', {}, head), h('tbody', {}, ...rows))),
       more
@@ -380,7 +315,7 @@ export class MlopsPanel extends Widget {
     purge(this.compareEl);
     const chosen = this.runs.filter(r => this.selected.has(r.run_id));
     if (chosen.length < 2) {
-      fill(this.compareEl, 
+      fill(this.compareEl,
         this.runs.length > 1 ? h('p', { class: 'mlops-muted mlops-hint' }, 'Select two or more runs to compare them.') : ''
       );
       return;
@@ -414,7 +349,7 @@ export class MlopsPanel extends Widget {
         visibleTags[k] = v.length > 200 ? v.slice(0, 200) + '…' : v;
       }
     }
-    fill(this.detailsEl, 
+    fill(this.detailsEl,
       h(
         'div',
         { class: 'mlops-details-card', 'data-run-id': run.run_id },
@@ -436,72 +371,11 @@ export class MlopsPanel extends Widget {
   }
 
   private renderData(): void {
-    const d = this.data;
-    if (!d) {
-      fill(this.dataEl, h('p', { class: 'mlops-muted' }, 'Dataset status not loaded.'));
-      return;
-    }
-    if (!d.available) {
-      fill(this.dataEl, h('p', { class: 'mlops-muted mlops-unavailable' }, `Not available: ${d.reason}`));
-      return;
-    }
-    if (!d.configured || !d.status) {
-      fill(this.dataEl, 
-        h('p', { class: 'mlops-muted mlops-unconfigured' }, `Not configured: ${d.reason ?? ''}`),
-        d.hint ? h('p', { class: 'mlops-muted' }, d.hint) : null
-      );
-      return;
-    }
-    const rows = d.status.rows;
-    if (rows.length === 0) {
-      fill(this.dataEl, h('p', { class: 'mlops-muted' }, 'No dataset pinned yet. Pin one with %mlops_data pin PATH.'));
-      return;
-    }
-    fill(this.dataEl, 
-      h(
-        'table',
-        { class: 'mlops-table mlops-data-table' },
-        h('tbody', {}, ...rows.map(r =>
-          h(
-            'tr',
-            { class: 'mlops-data-row' },
-            h('td', {}, r.path),
-            h('td', {}, h('span', { class: `mlops-badge mlops-state-${r.state.replace(/\W+/g, '-')}` }, r.state)),
-            h('td', { class: 'mlops-warning' }, (r.flags || []).join(', '))
-          )
-        ))
-      )
-    );
+    renderData(this.dataEl, this.data);
   }
 
   private renderChecks(): void {
-    const c = this.checks;
-    if (!this.notebook) {
-      fill(this.checksEl, h('p', { class: 'mlops-muted' }, 'No notebook is active.'));
-      return;
-    }
-    if (!c) {
-      fill(this.checksEl, h('p', { class: 'mlops-muted' }, 'Checks not loaded.'));
-      return;
-    }
-    const missing = [!c.validation ? 'validation' : null, !c.drift ? 'drift' : null].filter(Boolean);
-    const note = missing.length ? h('p', { class: 'mlops-muted' }, `Not available in this installation: ${missing.join(', ')}.`) : null;
-    if (c.checks.length === 0) {
-      fill(this.checksEl, h('p', { class: 'mlops-muted' }, 'No checks recorded for this notebook yet (%%validate, %drift).'), note);
-      return;
-    }
-    fill(this.checksEl, 
-      h('ul', { class: 'mlops-check-list' }, ...c.checks.map(e =>
-        h(
-          'li',
-          { class: `mlops-check mlops-check-${e.ok ? 'ok' : 'failed'}` },
-          h('span', { class: `mlops-badge mlops-status-${e.ok ? 'finished' : 'failed'}` }, e.ok ? 'pass' : 'fail'),
-          ` ${e.kind}: ${e.name} `,
-          h('span', { class: 'mlops-muted' }, fmtTime(e.time * 1000))
-        )
-      )),
-      note
-    );
+    renderChecks(this.checksEl, this.notebook, this.checks);
   }
 
   private renderActions(): void {
@@ -528,7 +402,7 @@ export class MlopsPanel extends Widget {
           ...this.lastExport.notes.map(n => h('p', { class: 'mlops-muted' }, n))
         )
       : null;
-    fill(this.actionsEl, 
+    fill(this.actionsEl,
       h('div', { class: 'mlops-toolbar' }, exportBtn),
       canExport ? null : h('p', { class: 'mlops-muted' }, `Export not available: ${this.health?.features?.export?.reason ?? ''}`),
       result,
