@@ -425,3 +425,39 @@ async def test_datasets_of_a_dvc_project_lists_pins_and_states(
     assert data["available"] is True and data["configured"] is True
     rows = {r["path"]: r for r in data["status"]["rows"]}
     assert rows["train.csv"]["state"] != "clean"
+
+
+async def test_blocking_work_runs_in_the_thread_pool(
+    jp_fetch: Any, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the service behind the route records where it runs
+    import threading
+
+    from mlops_jupyter.server import services
+
+    seen: list[str] = []
+    real = services.experiments
+
+    def spy(root_dir: str) -> dict[str, Any]:
+        seen.append(threading.current_thread().name)
+        return real(root_dir)
+
+    monkeypatch.setattr(services, "experiments", spy)
+    # When the route is called
+    await get_json(jp_fetch, "experiments")
+    # Then it ran in the extension's executor, not on the event loop's thread
+    assert len(seen) == 1 and seen[0].startswith("mlops-jupyter")
+    assert seen[0] != threading.main_thread().name
+
+
+def test_loading_the_server_extension_imports_no_heavy_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mlops_jupyter.server, mlops_jupyter.server.handlers; "
+        "heavy = [m for m in ('mlflow', 'dvc', 'scipy', 'plotly', 'sqlalchemy') if m in sys.modules]; "
+        "print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
