@@ -15,8 +15,9 @@ from typing import Any
 
 from .._util import json_safe
 from ..errors import GateFailed
+from .gates import close
 from .notebook import NotebookInfo
-from .runner import JobResult, close, run_job
+from .runner import JobResult, run_job
 
 
 @dataclass
