@@ -88,7 +88,7 @@ def _metric_rows(report: Any) -> list[tuple[Any, ...]]:
 
 def rehearsal_text(report: Any) -> str:
     """Plain text of a :class:`~mlops_jupyter.export.rehearse.RehearsalReport`."""
-    verdict = "reproduced" if report.reproduced else "NOT reproduced"
+    verdict = "reproduced" if report.reproduced else ("NOT reproduced" if report.compared else "not compared")
     lines = [f"rehearsal of {report.notebook}: {verdict} (source run {report.source_run_id or 'none'})"]
     if report.metrics:
         lines.append(text_table(["metric", "source", "job", "rel_tol", "verdict"], _metric_rows(report)))
@@ -106,7 +106,12 @@ def rehearsal_text(report: Any) -> str:
 
 
 def rehearsal_html(report: Any, framed: bool = True) -> str:
-    head = badge("reproduced", "mlops-ok") if report.reproduced else badge("not reproduced", "mlops-fail")
+    if report.reproduced:
+        head = badge("reproduced", "mlops-ok")
+    elif report.compared:
+        head = badge("not reproduced", "mlops-fail")
+    else:
+        head = badge("not compared", "mlops-warn")
     body = f"<p>{head} source run <code>{escape(str(report.source_run_id or 'none'))}</code></p>"
     if report.metrics:
         rows = [(*r[:4], badge(r[4], "mlops-ok" if r[4] == "ok" else "mlops-fail")) for r in _metric_rows(report)]

@@ -36,9 +36,15 @@ class RehearsalReport:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def compared(self) -> bool:
+        """True when there was a source run with metrics to compare against."""
+        return bool(self.source_run_id) and any("note" not in m for m in self.metrics)
+
+    @property
     def reproduced(self) -> bool:
-        """True when the job ran and every source metric was matched within tolerance."""
-        return self.job is not None and self.job.exit_code == 0 and all(m["ok"] for m in self.metrics)
+        """True when the job ran and matched every metric of the source run within tolerance."""
+        return (self.compared and self.job is not None and self.job.exit_code == 0
+                and all(m["ok"] for m in self.metrics))
 
     @property
     def ok(self) -> bool:
@@ -47,7 +53,7 @@ class RehearsalReport:
     def to_dict(self) -> dict[str, Any]:
         return json_safe({
             "notebook": self.notebook, "job_dir": str(self.job_dir), "source_run_id": self.source_run_id,
-            "ok": self.ok, "reproduced": self.reproduced, "strict": self.strict,
+            "ok": self.ok, "reproduced": self.reproduced, "compared": self.compared, "strict": self.strict,
             "metrics": self.metrics, "out_of_order": self.out_of_order, "history": self.history_flag,
             "packages": self.packages, "notes": self.notes,
             "job": self.job.to_dict() if self.job is not None else None,
@@ -121,6 +127,8 @@ def _report(spec: dict[str, Any], job_dir: Path, job: JobResult, info: NotebookI
 def _mismatch_hint(report: RehearsalReport) -> str:
     bad = [m["metric"] for m in report.metrics if not m["ok"]]
     bits = []
+    if not report.compared:
+        bits.append("no source run to compare with: track the notebook's run first (mj.start_run / %mlops_track)")
     if bad:
         bits.append("metrics differ: " + ", ".join(bad[:5]))
     if report.out_of_order:

@@ -207,3 +207,16 @@ def test_sys_exit_0_stops_the_script_like_papermill(job_project: Path) -> None:
     res = mj.export_notebook(job_project / "nb.ipynb", mode="script")
     assert mj.run_job(res.job_dir).exit_code == 0
     assert (job_project / "a.txt").exists() and not (job_project / "b.txt").exists()
+
+
+def test_rehearsal_without_source_run_is_not_compared(job_project: Path) -> None:
+    make_notebook(["x = 1"], job_project / "nb.ipynb")
+    report = mj.rehearse(job_project / "nb.ipynb", mode="script")
+    assert report.job is not None and report.job.exit_code == 0
+    assert not report.compared and not report.reproduced and report.ok
+    assert "not compared" in str(report)
+    from mlops_jupyter.errors import GateFailed
+
+    with pytest.raises(GateFailed) as err:
+        mj.rehearse(job_project / "nb.ipynb", mode="script", strict=True)
+    assert "no source run" in (err.value.hint or "")
