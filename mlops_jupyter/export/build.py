@@ -117,7 +117,7 @@ def build_job(
         run_id = source_run
         run_name, metrics = run_metrics(prof, source_run)
     elif source_run is not False and nb_path is not None:
-        run_id, run_name, metrics = find_source_run(prof, nb_path.name)
+        run_id, run_name, metrics = find_source_run(prof, nb_path, nb_rel)
 
     rel_tol = float(tolerance if tolerance is not None else cfg.get("rel_tol", DEFAULT_REL_TOL))
     abs_tol = float(cfg.get("abs_tol", DEFAULT_ABS_TOL))

@@ -174,8 +174,19 @@ def detect_gates(info: NotebookInfo) -> dict[str, list[dict[str, Any]]]:
     return {"validation": validation, "drift": drift}
 
 
-def find_source_run(profile: Any, notebook_name: str) -> tuple[str | None, str | None, dict[str, float]]:
-    """The newest finished run of ``notebook_name`` in the profile's store: id, name, metrics.
+NOTEBOOK_TAGS = ("mlops.notebook.path", "mlops.notebook", "mlflow.source.name")
+
+
+def same_notebook(value: str, absolute: str, rel: str) -> bool:
+    """Does a run's notebook tag name this notebook? Absolute paths must match exactly;
+    relative ones (as a Jupyter server names them) must end with the project-relative path."""
+    if value.startswith("/"):
+        return value == absolute
+    return value == rel or value.endswith("/" + rel)
+
+
+def find_source_run(profile: Any, notebook: Path, rel: str) -> tuple[str | None, str | None, dict[str, float]]:
+    """The newest finished run of ``notebook`` in the profile's store: id, name, metrics.
 
     Looks only when the store exists (an absent SQLite file means no runs, and not
     importing mlflow keeps export fast).
@@ -200,7 +211,8 @@ def find_source_run(profile: Any, notebook_name: str) -> tuple[str | None, str |
         tags = run.data.tags
         if tags.get("mlops.job_id"):
             continue  # runs made by jobs are not the notebook's own source run
-        if any(isinstance(v, str) and (v == notebook_name or v.endswith("/" + notebook_name)) for v in tags.values()):
+        absolute = str(notebook.resolve())
+        if any(same_notebook(str(tags[k]), absolute, rel) for k in NOTEBOOK_TAGS if k in tags):
             return run.info.run_id, run.info.run_name, dict(run.data.metrics)
     return None, None, {}
 

@@ -184,3 +184,14 @@ def test_old_rehearsal_folders_are_pruned(tmp_path: Path) -> None:
     (tmp_path / "other.1").mkdir()
     _prune(tmp_path, "nb.", keep=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nb.3", "nb.4", "other.1"]
+
+
+@pytest.mark.parametrize(
+    ("value", "same"),
+    [("/w/proj/train.ipynb", True), ("/w/other/train.ipynb", False), ("train.ipynb", True),
+     ("proj/train.ipynb", True), ("proj/xtrain.ipynb", False), ("/w/proj/train.ipynb.bak", False)],
+)
+def test_source_run_matches_only_this_notebook(value: str, same: bool) -> None:
+    from mlops_jupyter.export.spec import same_notebook
+
+    assert same_notebook(value, "/w/proj/train.ipynb", "train.ipynb") is same
