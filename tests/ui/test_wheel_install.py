@@ -47,7 +47,9 @@ def test_wheel_install_lists_extension_enabled(tmp_path: Path) -> None:
     # When it is installed into its own prefix
     prefix = tmp_path / "prefix"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--prefix", str(prefix), str(wheel)],
+        # --ignore-installed: never uninstall the venv's own (editable) mlops_jupyter
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--ignore-installed", "-q",
+         "--prefix", str(prefix), str(wheel)],
         check=True, timeout=300,
     )
     site = next(prefix.glob("lib/python*/site-packages"))
@@ -82,3 +84,7 @@ def test_wheel_install_lists_extension_enabled(tmp_path: Path) -> None:
     enabled, location = server.stdout.splitlines()[-2:]
     assert enabled == "{'mlops_jupyter': True}"
     assert location.startswith(str(site))
+    # And the development install of the venv is still there
+    still = subprocess.run([sys.executable, "-c", "import mlops_jupyter; print(mlops_jupyter.__file__)"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert still.stdout.strip() == str(REPO / "mlops_jupyter" / "__init__.py")
