@@ -147,7 +147,9 @@ class PostgresServer:
     def stop(self) -> None:
         """Stop the cluster immediately."""
         if self.started:
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")  # type: ignore[operator]
+            full = [*(["runuser", "-u", self.user, "--"] if self.as_root else []),
+                    str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"]  # type: ignore[operator]
+            subprocess.run(full, capture_output=True, text=True, timeout=60, check=False)
             self.started = False
 
 
