@@ -170,6 +170,9 @@ def _user() -> str:
 def _autolog_on(handle: RunHandle) -> None:
     import mlflow
 
+    # set_tracking_uri also exports MLFLOW_TRACKING_URI, which would then override every
+    # profile of this process: remember the previous value and restore it at the end.
+    handle.autolog_prev_uri = os.environ.get("MLFLOW_TRACKING_URI")
     mlflow.set_tracking_uri(handle.uri)
     mlflow.start_run(run_id=handle.run_id)  # autolog writes to MLflow's fluent active run
     mlflow.autolog(silent=True)
@@ -185,6 +188,8 @@ def _autolog_off(handle: RunHandle, status: str) -> None:
             mlflow.end_run(status=status)
     except Exception:
         pass
+    # None unsets MLFLOW_TRACKING_URI again: profiles decide the store from here on
+    mlflow.set_tracking_uri(handle.autolog_prev_uri)  # type: ignore[arg-type]
 
 
 def end_run(status: str = "FINISHED", capture: bool = True) -> RunHandle:

@@ -113,6 +113,7 @@ class RunHandle:
         self.points = 0
         self.captured: dict[str, Any] = {}
         self.warned_spool = False
+        self.autolog_prev_uri: str | None = None  # MLFLOW_TRACKING_URI before --autolog
         self.spool = Spool(state_dir, run_id, uri)
         self.writer = Writer(run_id, client, self.spool, interval=interval, on_spool=self._spooling)
         self._lock = threading.Lock()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 import textwrap
@@ -364,6 +365,9 @@ def test_autolog_lands_in_our_run(project: Path) -> None:
     import mlflow
 
     assert mlflow.active_run() is None
+    # autolog's global URI does not outlive the run: profiles decide the store again
+    assert "MLFLOW_TRACKING_URI" not in os.environ
+    assert mj.session.profile().sources["tracking_uri"] == "embedded default"
 
 
 def test_unreachable_server_at_start_gives_an_offline_run(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
