@@ -25,7 +25,7 @@ def show_runs(run_dir: Path) -> None:
             artifacts = [a.path for a in client.list_artifacts(run.info.run_id)]
             print(
                 f"  {run.info.run_id}  {exp.name}/{run.info.run_name}  {run.info.status}\n"
-                f"      notebook: {tags.get('mlops.notebook', '?')}  git: {tags.get('mlflow.source.git.commit', tags.get('mlops.git.commit', '?'))[:12]}"
+                f"      notebook: {Path(tags['mlops.notebook.path']).name if 'mlops.notebook.path' in tags else '-'}  git: {tags.get('mlflow.source.git.commit', '-')[:12]}"
                 f"  metrics: {', '.join(sorted(run.data.metrics)) or '-'}\n"
                 f"      artifacts: {', '.join(artifacts) or '-'}"
             )
