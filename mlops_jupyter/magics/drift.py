@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import keyword
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from ._common import resolve_data
 
 
 def _is_name(text: str) -> bool:
@@ -105,12 +106,7 @@ class DriftMagics(Magics):
         return result
 
     def _resolve(self, ref: str) -> Any:
-        ns = self.shell.user_ns if self.shell is not None else {}
-        if ref in ns:
-            return ns[ref]
-        if Path(ref).suffix and Path(ref).exists():
-            return ref
-        raise UsageError(f"'{ref}' is neither a variable nor an existing CSV/Parquet file")
+        return resolve_data(self.shell, ref)
 
 
 def export_drift(line: str, cell: str | None = None) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import keyword
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -19,6 +18,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from ..errors import MlopsUsageError
 from ..release.options import add_options, promote_kwargs
+from ._common import resolve_data
 
 
 def _with_promote_options(func: Any) -> Any:
@@ -71,12 +71,7 @@ class ReleaseMagics(Magics):
         return decision
 
     def _resolve(self, ref: str) -> Any:
-        ns = self.shell.user_ns if self.shell is not None else {}
-        if ref in ns:
-            return ns[ref]
-        if Path(ref).suffix and Path(ref).exists():
-            return ref
-        raise UsageError(f"'{ref}' is neither a variable nor an existing CSV/Parquet file")
+        return resolve_data(self.shell, ref)
 
 
 def export_promote(line: str, cell: str | None = None) -> str:

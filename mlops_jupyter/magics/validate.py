@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from ._common import resolve_data
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -87,16 +88,7 @@ class ValidateMagics(Magics):
             raise
 
     def _data(self, target: str) -> Any:
-        text = target.strip()
-        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-            return text[1:-1]
-        ns = self.shell.user_ns if self.shell is not None else {}
-        if _IDENT.match(text):
-            if text in ns:
-                return ns[text]
-            if not Path(text).exists():
-                raise UsageError(f"no variable or file named '{text}'")
-        return text
+        return resolve_data(self.shell, target)
 
 
 # -- export to scripts ------------------------------------------------------------

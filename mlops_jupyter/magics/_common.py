@@ -1,0 +1,24 @@
+"""What several magics share: turning a name on the magic line into the data it means."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from IPython.core.error import UsageError
+
+
+def resolve_data(shell: Any, ref: str) -> Any:
+    """A variable of the user's namespace, else an existing file path (CSV/Parquet/...).
+
+    A quoted name is always a path. Anything else is a ``UsageError`` that says so.
+    """
+    text = ref.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    ns = shell.user_ns if shell is not None else {}
+    if text in ns:
+        return ns[text]
+    if Path(text).exists():
+        return text
+    raise UsageError(f"no variable or file named '{text}'")
