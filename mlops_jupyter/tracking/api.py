@@ -92,6 +92,7 @@ def start_run(
     }
     if nb_path:
         base_tags["mlops.notebook.path"] = nb_path
+    base_tags.update(_run_context_tags())
     if description:
         base_tags["mlflow.note.content"] = description
     git = context.git_info(cfg.root)
@@ -158,6 +159,27 @@ def _offline_run(uri: str, exp_name: str, name: str | None, tags: dict[str, str]
         stacklevel=3,
     )
     return handle
+
+
+def _run_context_tags() -> dict[str, str]:
+    """Tags from MLflow's ``MLFLOW_RUN_CONTEXT`` (a JSON object), as its fluent API applies them.
+
+    The job runner passes the job id, digest and source run this way, so the runs a job
+    makes carry them from their first moment.
+    """
+    import json
+
+    raw = os.environ.get("MLFLOW_RUN_CONTEXT")
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        warnings.warn("MLFLOW_RUN_CONTEXT is not a JSON object; ignored", stacklevel=3)
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): str(v) for k, v in data.items()}
 
 
 def _user() -> str:

@@ -384,3 +384,16 @@ def test_unreachable_server_at_start_gives_an_offline_run(project: Path, monkeyp
     result = mj.sync()
     assert result.pending_runs == [run.run_id] and not result.ok  # kept until the server is back
     assert run.spool.path.exists()
+
+
+def test_run_context_env_tags_land_on_the_run(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the job runner passes its job id this way; the run must carry it from the start
+    monkeypatch.setenv("MLFLOW_RUN_CONTEXT", json.dumps({"mlops.job_id": "job-123", "mlops.job_digest": "sha256:x"}))
+    run = mj.start_run()
+    tags = _run(run).data.tags
+    assert tags["mlops.job_id"] == "job-123" and tags["mlops.job_digest"] == "sha256:x"
+    mj.end_run()
+    monkeypatch.setenv("MLFLOW_RUN_CONTEXT", "not json")
+    with pytest.warns(UserWarning, match="MLFLOW_RUN_CONTEXT"):
+        run = mj.start_run()
+    assert "mlops.job_id" not in _run(run).data.tags
