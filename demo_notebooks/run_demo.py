@@ -75,8 +75,15 @@ def execute(nb_path: Path, cwd: Path, timeout: int = 600) -> object:
     env_name = "JPY_SESSION_NAME"
     os.environ[env_name] = str(nb_path)  # the kernel learns its notebook as in JupyterLab
     try:
-        NotebookClient(nb, kernel_name="python3", timeout=timeout,
-                       resources={"metadata": {"path": str(cwd)}}).execute()
+        for attempt in range(3):
+            try:
+                NotebookClient(nb, kernel_name="python3", timeout=timeout,
+                               resources={"metadata": {"path": str(cwd)}}).execute()
+                break
+            except RuntimeError as exc:
+                # the kernel lost its TCP port to another process before running anything
+                if "Kernel died before replying to kernel_info" not in str(exc) or attempt == 2:
+                    raise
     finally:
         os.environ.pop(env_name, None)
     nbformat.write(nb, nb_path)

@@ -27,11 +27,19 @@ def make_notebook(cells: list[str | tuple[str, list[str]]], path: Path | None = 
 
 def execute(nb: Any, cwd: Path, timeout: int = 300, allow_errors: bool = False) -> Any:
     """Execute ``nb`` in a fresh python3 kernel with ``cwd``; raises CellExecutionError."""
-    client = NotebookClient(
-        nb, kernel_name="python3", timeout=timeout, allow_errors=allow_errors,
-        resources={"metadata": {"path": str(cwd)}},
-    )
-    client.execute()
+    for attempt in range(3):
+        client = NotebookClient(
+            nb, kernel_name="python3", timeout=timeout, allow_errors=allow_errors,
+            resources={"metadata": {"path": str(cwd)}},
+        )
+        try:
+            client.execute()
+            return nb
+        except RuntimeError as exc:
+            # a free TCP port taken by another process before the kernel bound it: the
+            # kernel died before running anything, so starting again is safe
+            if "Kernel died before replying to kernel_info" not in str(exc) or attempt == 2:
+                raise
     return nb
 
 

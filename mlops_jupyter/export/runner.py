@@ -198,17 +198,31 @@ def _environ(extra: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
+KERNEL_START_ATTEMPTS = 3
+
+
 def _execute_notebook(code: Path, executed: Path, params: dict[str, Any], kernel: str, cwd: Path,
                       timeout: float | None) -> str | None:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    attempts = KERNEL_START_ATTEMPTS
     try:
-        papermill.execute_notebook(
-            str(code), str(executed), parameters=params, kernel_name=kernel, cwd=str(cwd),
-            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            execution_timeout=timeout,
-        )
+        while True:
+            try:
+                papermill.execute_notebook(
+                    str(code), str(executed), parameters=params, kernel_name=kernel, cwd=str(cwd),
+                    progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                    execution_timeout=timeout,
+                )
+                break
+            except RuntimeError as exc:
+                # jupyter_client picks free TCP ports and another process can take one before
+                # the kernel binds it; the kernel then dies before running any cell, so a new
+                # start is safe.
+                attempts -= 1
+                if "Kernel died before replying to kernel_info" not in str(exc) or attempts <= 0:
+                    raise
     except PapermillExecutionError as exc:
         return f"cell {exc.exec_count or exc.cell_index}: {exc.ename}: {str(exc.evalue)[:300]}"
     except TimeoutError as exc:
