@@ -157,3 +157,35 @@ def test_object_columns_keep_types_and_handle_unhashable_values() -> None:
     lists = pd.Series([[1, 2], [3], {"b": {1, 2}}], dtype=object)
     assert mj.fingerprint(lists) == mj.fingerprint(lists.copy())
     assert mj.fingerprint(lists) != mj.fingerprint(pd.Series([[1, 2], [4], {"b": {1, 2}}], dtype=object))
+
+
+def test_nan_payloads_and_signs_do_not_change_the_digest() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from mlops_jupyter.data import fingerprint
+
+    base = np.array([1.0, np.nan, 3.0, np.nan])
+    odd = base.copy()
+    bits = odd.view(np.uint64)
+    bits[1] = 0xFFF8000000000000  # -nan
+    bits[3] = 0x7FF8000000000001  # a NaN with a payload
+    assert np.isnan(odd).sum() == 2 and not np.array_equal(base.view(np.uint64), odd.view(np.uint64))
+    assert fingerprint(pd.DataFrame({"x": base})) == fingerprint(pd.DataFrame({"x": odd}))
+    assert fingerprint(pd.DataFrame({"x": base})) != fingerprint(pd.DataFrame({"x": np.nan_to_num(base)}))
+
+
+def test_threaded_and_sequential_column_hashing_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from mlops_jupyter.data import fingerprint
+    from mlops_jupyter.data import frame as frame_mod
+
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({f"c{i}": rng.normal(size=50_000) for i in range(30)})
+    df["s"] = pd.array([f"v{i % 97}" for i in range(50_000)], dtype="str")
+    monkeypatch.setattr(frame_mod, "PARALLEL_MIN_CELLS", 1)
+    threaded = fingerprint(df)
+    monkeypatch.setattr(frame_mod, "PARALLEL_MIN_CELLS", 10**12)
+    assert fingerprint(df) == threaded
