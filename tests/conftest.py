@@ -63,6 +63,26 @@ def git_project(project: Path) -> Path:
     return project
 
 
+DVC = str(Path(sys.executable).with_name("dvc"))
+
+
+def make_dvc_project(root: Path, toml: str | None = None, default_remote: bool = False) -> Path:
+    """Turn a git repo into a DVC repo with a local-folder remote 'local' next to it,
+    ``.mlops/`` ignored, an empty ``data/`` and, if given, ``mlops.toml``; committed."""
+    remote = root.parent / "remote"
+    remote.mkdir()
+    subprocess.run([DVC, "init", "-q"], cwd=root, check=True, capture_output=True)
+    subprocess.run([DVC, "remote", "add", *(["-d"] if default_remote else []), "local", str(remote)],
+                   cwd=root, check=True, capture_output=True)
+    if toml is not None:
+        (root / "mlops.toml").write_text(toml)
+    (root / ".gitignore").write_text(".mlops/\n")
+    (root / "data").mkdir()
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "dvc init")
+    return root
+
+
 @pytest.fixture
 def ip(project: Path) -> Iterator[object]:
     """A real IPython shell with ``%load_ext mlops_jupyter`` done, in ``project``."""

@@ -13,6 +13,7 @@ import pytest
 import mlops_jupyter as mj
 from mlops_jupyter.data import DataNotSavedWarning
 from mlops_jupyter.session import session
+from tests.conftest import make_dvc_project
 
 DVC = str(Path(sys.executable).with_name("dvc"))
 TOML = 'experiment = "data-runs"\n[env.dev]\ndvc_remote = "local"\n'
@@ -24,17 +25,8 @@ def sh(root: Path, *cmd: str) -> str:
 
 @pytest.fixture
 def dvc_project(git_project: Path) -> Path:
-    root = git_project
-    remote = root.parent / "remote"
-    remote.mkdir()
-    sh(root, DVC, "init", "-q")
-    sh(root, DVC, "remote", "add", "local", str(remote))
-    (root / "mlops.toml").write_text(TOML)
-    (root / ".gitignore").write_text(".mlops/\n")
-    sh(root, "git", "add", "-A")
-    sh(root, "git", "commit", "-q", "-m", "dvc init")
-    (root / "data").mkdir()
-    return root
+    """git + DVC repo with a local-folder remote 'local'."""
+    return make_dvc_project(git_project, TOML)
 
 
 def _inputs(run_id: str) -> dict[str, list[dict[str, str]]]:

@@ -17,6 +17,7 @@ from mlops_jupyter.data.objects import read_dir_listing
 from mlops_jupyter.data.repo import DataRepo
 from mlops_jupyter.errors import DataError, DataIntegrityError, ReadOnlyEnvironment
 from mlops_jupyter.session import session
+from tests.conftest import make_dvc_project
 
 DVC = str(Path(sys.executable).with_name("dvc"))
 TOML = 'experiment = "t"\n[env.dev]\ndvc_remote = "local"\n[env.prod]\ninteractive = "read-only"\ndvc_remote = "local"\n'
@@ -28,18 +29,8 @@ def sh(root: Path, *cmd: str) -> str:
 
 @pytest.fixture
 def dvc_project(git_project: Path) -> Path:
-    """git + DVC repo with a local-folder remote 'local' and mlops.toml naming it."""
-    root = git_project
-    remote = root.parent / "remote"
-    remote.mkdir()
-    sh(root, DVC, "init", "-q")
-    sh(root, DVC, "remote", "add", "local", str(remote))
-    (root / "mlops.toml").write_text(TOML)
-    (root / ".gitignore").write_text(".mlops/\n")
-    sh(root, "git", "add", "-A")
-    sh(root, "git", "commit", "-q", "-m", "dvc init")
-    (root / "data").mkdir()
-    return root
+    """git + DVC repo with a local-folder remote 'local'."""
+    return make_dvc_project(git_project, TOML)
 
 
 def write_csv(root: Path, rows: list[tuple[int, str]], name: str = "data/t.csv") -> Path:

@@ -14,6 +14,7 @@ from IPython.core.error import UsageError
 
 from mlops_jupyter.cli import main as cli_main
 from mlops_jupyter.magics.data import SCRIPT_EXPORTS, DataMagics
+from tests.conftest import make_dvc_project
 
 DVC = str(Path(sys.executable).with_name("dvc"))
 
@@ -24,15 +25,8 @@ def sh(root: Path, *cmd: str) -> str:
 
 @pytest.fixture
 def dvc_project(git_project: Path) -> Path:
-    root = git_project
-    remote = root.parent / "remote"
-    remote.mkdir()
-    sh(root, DVC, "init", "-q")
-    sh(root, DVC, "remote", "add", "-d", "local", str(remote))
-    (root / ".gitignore").write_text(".mlops/\n")
-    (root / "data").mkdir()
-    sh(root, "git", "add", "-A")
-    sh(root, "git", "commit", "-q", "-m", "dvc init")
+    """git + DVC repo with a default local-folder remote and one small CSV (not pinned)."""
+    root = make_dvc_project(git_project, default_remote=True)
     pd.DataFrame({"x": [1, 2], "y": ["a", "b"]}).to_csv(root / "data" / "t.csv", index=False)
     return root
 
