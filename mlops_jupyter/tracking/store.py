@@ -8,9 +8,11 @@ that is down costs seconds, not minutes (the events then go to the spool).
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -86,6 +88,20 @@ def _prepared() -> set[str]:
     return session.state.setdefault("tracking.prepared_stores", set())  # type: ignore[no-any-return]
 
 
+@contextlib.contextmanager
+def _quiet_schema_logs() -> Iterator[None]:
+    """Keep MLflow's and alembic's INFO lines about creating tables out of the user's cell."""
+    loggers = [logging.getLogger(name) for name in ("mlflow.store.db.utils", "alembic.runtime.migration")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
 def get_client(uri: str) -> Any:
     """An ``MlflowClient`` for ``uri`` whose store is ready (schema created once, under a lock)."""
     from filelock import FileLock
@@ -100,7 +116,7 @@ def get_client(uri: str) -> Any:
         _prepared().add(uri)
         return MlflowClient(tracking_uri=uri)
     db.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(db) + ".lock", timeout=LOCK_TIMEOUT):
+    with FileLock(str(db) + ".lock", timeout=LOCK_TIMEOUT), _quiet_schema_logs():
         # MLflow creates/migrates the schema when it first builds the store object: do it
         # here, one process at a time (alone, 8 processes on a fresh file all crash).
         client = MlflowClient(tracking_uri=uri)

@@ -397,3 +397,17 @@ def test_run_context_env_tags_land_on_the_run(project: Path, monkeypatch: pytest
     with pytest.warns(UserWarning, match="MLFLOW_RUN_CONTEXT"):
         run = mj.start_run()
     assert "mlops.job_id" not in _run(run).data.tags
+
+
+def test_first_run_on_a_fresh_store_prints_no_schema_chatter(tmp_path: Path) -> None:
+    # MLflow logs "Creating initial MLflow database tables..." at INFO, which a kernel shows
+    # as red stderr under the user's cell: the schema is created quietly
+    from tests.notebooks import execute, make_notebook
+
+    fresh = tmp_path / "fresh"  # not the pre-migrated template store the other tests use
+    fresh.mkdir()
+    nb = execute(make_notebook(["import mlops_jupyter as mj\nwith mj.track(name='x'):\n    mj.log(a=1.0)"]),
+                 cwd=fresh)
+    streams = "".join(o.get("text", "") for o in nb.cells[0].outputs if o.get("output_type") == "stream")
+    assert "database tables" not in streams and "alembic" not in streams, streams
+    assert (fresh / ".mlops" / "mlflow.db").exists()
