@@ -1,30 +1,62 @@
-"""A live plotly chart of a run's metrics, updated from the background writer (throttled)."""
+"""A live plotly chart of a run's metrics, updated from the background writer (throttled).
+
+The chart is a plotly figure shown under a display id and redrawn with ``update_display``
+(JupyterLab renders ``application/vnd.plotly.v1+json`` with plotly's own extension). No
+widget: a FigureWidget would ship plotly.js (megabytes) per chart into the widget state of
+every saved or executed notebook, and its updates die with the frontend connection.
+"""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+import uuid
 from typing import Any
 
 MAX_POINTS_PER_SERIES = 5000
 MAX_SERIES = 12
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 
 class LiveChart:
-    """One line per metric (x = step). ``on_points`` is called by the writer thread."""
+    """One line per metric (x = step). ``on_points`` is called by the writer thread.
 
-    def __init__(self, title: str, min_interval: float = 1.0, widget: bool = True) -> None:
+    With ``live=True`` the chart is displayed by :meth:`show` and each redraw updates that
+    display in place; with ``live=False`` only :attr:`figure` is kept up to date.
+    """
+
+    def __init__(self, title: str, min_interval: float = 1.0, live: bool = True) -> None:
         import plotly.graph_objects as go
 
         self.min_interval = min_interval
+        self.live = live
+        self.display_id = f"mlops-chart-{uuid.uuid4().hex}"
         self.series: dict[str, tuple[list[int], list[float]]] = {}
         self._lock = threading.Lock()
         self._last = float("-inf")
         self._dirty = False
         self.redraws = 0
         self._timer: threading.Timer | None = None
-        layout = {"title": title, "height": 300, "margin": {"l": 40, "r": 10, "t": 30, "b": 30}, "xaxis": {"title": "step"}}
-        self.figure: Any = go.FigureWidget(layout=layout) if widget else go.Figure(layout=layout)
+        layout = {"title": title, "height": 300, "margin": {"l": 40, "r": 10, "t": 30, "b": 30},
+                  "xaxis": {"title": "step"}}
+        self.figure: Any = go.Figure(layout=layout)
+
+    def bundle(self) -> dict[str, Any]:
+        """The mime bundle of the chart as it is now (plotly JSON + a text fallback)."""
+        import plotly.io as pio
+
+        points = sum(len(t.x or ()) for t in self.figure.data)
+        return {
+            PLOTLY_MIME: json.loads(pio.to_json(self.figure, validate=False)),
+            "text/plain": f"<live chart: {len(self.figure.data)} metric(s), {points} point(s)>",
+        }
+
+    def show(self) -> None:
+        """Display the chart under its display id (call once, from the cell)."""
+        from IPython.display import display
+
+        display(self.bundle(), raw=True, display_id=self.display_id)
 
     def on_points(self, points: list[tuple[str, float, int, int]]) -> None:
         """New points were stored: remember them, redraw at most every ``min_interval`` s."""
@@ -53,7 +85,7 @@ class LiveChart:
         self.redraw()
 
     def redraw(self) -> None:
-        """Push the series to the figure (also called once when the run ends)."""
+        """Push the series to the figure and the display (also called when the run ends)."""
         with self._lock:
             if not self._dirty:
                 return
@@ -70,3 +102,7 @@ class LiveChart:
                 else:
                     trace.x, trace.y = xs, ys
         self.redraws += 1
+        if self.live:
+            from IPython.display import update_display
+
+            update_display(self.bundle(), raw=True, display_id=self.display_id)

@@ -111,8 +111,8 @@ class TrackingMagics(Magics):
             chart = LiveChart(f"metrics of {handle.run_name}")
             handle.writer.listeners.append(chart.on_points)
             handle.on_end.append(lambda _h: chart.redraw())
-            display(chart.figure)
-        except Exception as exc:  # widgets unavailable: the card is enough
+            chart.show()
+        except Exception as exc:  # plotly unavailable: the card is enough
             print(f"(live chart unavailable: {exc})")
         return None
 

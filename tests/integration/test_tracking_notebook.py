@@ -60,3 +60,27 @@ def test_notebook_run_captures_context_and_shutdown_ends_open_run(
     assert open_run.info.status == "FINISHED"
     assert open_run.data.tags["mlops.end_reason"] == "process exit with the run open"
     assert len(client.get_metric_history(open_run.info.run_id, "x")) == 300
+
+
+def test_live_chart_updates_in_place_without_widget_state(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    use_store_template(project, tmp_path_factory.getbasetemp())
+    nb = make_notebook(
+        [
+            "%load_ext mlops_jupyter",
+            "%mlops_track start --name chart",
+            "import mlops_jupyter as mj\nfor i in range(20):\n    mj.log(loss=1 / (i + 1), step=i)",
+            "%mlops_track end",
+        ]
+    )
+    nb = execute(nb, project)
+    charts = [o for o in nb.cells[1].outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
+    assert len(charts) == 1
+    figure = charts[0]["data"]["application/vnd.plotly.v1+json"]
+    # the display of the start cell was updated in place by `end` with every point
+    (loss,) = [t for t in figure["data"] if t["name"] == "loss"]
+    assert loss["y"] == [1 / (i + 1) for i in range(20)]
+    # no widget state: the executed notebook stays small
+    assert "widgets" not in nb.metadata
+    assert len(json.dumps(nb)) < 200_000

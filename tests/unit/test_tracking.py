@@ -332,7 +332,7 @@ def test_run_view_card(project: Path) -> None:
 def test_live_chart_throttles_redraws() -> None:
     from mlops_jupyter.display.runchart import LiveChart
 
-    chart = LiveChart("t", min_interval=3600, widget=False)
+    chart = LiveChart("t", min_interval=3600, live=False)
     chart.on_points([("loss", 1.0, 0, 0)])  # first batch draws at once
     for i in range(1, 50):
         chart.on_points([("loss", 1.0 / i, 0, i), ("acc", 0.5, 0, i)])

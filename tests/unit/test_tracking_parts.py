@@ -106,7 +106,7 @@ def test_live_chart_draws_trailing_points_after_the_throttle_interval() -> None:
 
     from mlops_jupyter.display.runchart import LiveChart
 
-    chart = LiveChart("t", min_interval=0.3, widget=False)
+    chart = LiveChart("t", min_interval=0.3, live=False)
     chart.on_points([("loss", 1.0, 0, 0)])
     chart.on_points([("loss", 0.5, 0, 1)])  # throttled
     assert chart.redraws == 1
