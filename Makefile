@@ -22,7 +22,9 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/jupyter server extension enable --sys-prefix mlops_jupyter >/dev/null 2>&1 || true
 	touch $(STAMP)
 
+# a venv whose editable install went missing is repaired, not trusted because of its stamp
 install: $(STAMP)
+	@$(PY) -c "import mlops_jupyter" 2>/dev/null || { rm -f $(STAMP); $(MAKE) --no-print-directory $(STAMP); }
 
 system-deps:
 	bash .ci/system-deps.sh
@@ -46,7 +48,7 @@ labextension: install
 	cd labextension && PATH=$(abspath $(VENV))/bin:$$PATH jlpm install && PATH=$(abspath $(VENV))/bin:$$PATH jlpm build
 
 lab: install
-	$(PY) demo_notebooks/run_demo.py --prepare-only
+	$(PY) demo_notebooks/run_demo.py --prepare-only --keep
 	cd demo_notebooks/_run && ../../$(VENV)/bin/jupyter lab --no-browser $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 bench: install

@@ -94,9 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--prepare-only", action="store_true", help="set up the project, run nothing")
     parser.add_argument("--only", help="run only notebooks whose name contains this")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep an existing demo project (and the user's edits in it)")
     args = parser.parse_args(argv)
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
-    run_dir = prepare()
+    # --keep: an existing demo project may hold the user's work, so it is left as it is
+    run_dir = RUN_DIR if args.keep and (RUN_DIR / ".dvc").exists() else prepare()
     print(f"demo project: {run_dir}")
     if args.prepare_only:
         return 0
