@@ -78,6 +78,7 @@ def execute(nb_path: Path, cwd: Path, timeout: int = 600) -> object:
         for attempt in range(3):
             try:
                 NotebookClient(nb, kernel_name="python3", timeout=timeout,
+                               extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP notice
                                resources={"metadata": {"path": str(cwd)}}).execute()
                 break
             except RuntimeError as exc:
