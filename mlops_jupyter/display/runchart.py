@@ -1,9 +1,14 @@
 """A live plotly chart of a run's metrics, updated from the background writer (throttled).
 
-The chart is a plotly figure shown under a display id and redrawn with ``update_display``
-(JupyterLab renders ``application/vnd.plotly.v1+json`` with plotly's own extension). No
-widget: a FigureWidget would ship plotly.js (megabytes) per chart into the widget state of
-every saved or executed notebook, and its updates die with the frontend connection.
+Two ways to draw, chosen by the caller:
+
+- ``widget=True`` (an interactive kernel with a live frontend): a plotly ``FigureWidget``;
+  its comm messages reach the frontend from any thread and any later cell.
+- ``widget=False`` (headless runs: jobs, CI): a plain figure shown under a display id and
+  redrawn with ``update_display``. Executed notebooks and run snapshots keep the final
+  figure (kilobytes) instead of a widget state that embeds plotly.js (megabytes); JupyterLab
+  does not apply display updates to a cell whose execution has finished, so this mode is
+  not used there.
 """
 
 from __future__ import annotations
@@ -26,11 +31,12 @@ class LiveChart:
     display in place; with ``live=False`` only :attr:`figure` is kept up to date.
     """
 
-    def __init__(self, title: str, min_interval: float = 1.0, live: bool = True) -> None:
+    def __init__(self, title: str, min_interval: float = 1.0, live: bool = True, widget: bool = False) -> None:
         import plotly.graph_objects as go
 
         self.min_interval = min_interval
         self.live = live
+        self.widget = widget
         self.display_id = f"mlops-chart-{uuid.uuid4().hex}"
         self.series: dict[str, tuple[list[int], list[float]]] = {}
         self._lock = threading.Lock()
@@ -40,7 +46,7 @@ class LiveChart:
         self._timer: threading.Timer | None = None
         layout = {"title": title, "height": 300, "margin": {"l": 40, "r": 10, "t": 30, "b": 30},
                   "xaxis": {"title": "step"}}
-        self.figure: Any = go.Figure(layout=layout)
+        self.figure: Any = go.FigureWidget(layout=layout) if widget else go.Figure(layout=layout)
 
     def bundle(self) -> dict[str, Any]:
         """The mime bundle of the chart as it is now (plotly JSON + a text fallback)."""
@@ -56,7 +62,10 @@ class LiveChart:
         """Display the chart under its display id (call once, from the cell)."""
         from IPython.display import display
 
-        display(self.bundle(), raw=True, display_id=self.display_id)
+        if self.widget:
+            display(self.figure)
+        else:
+            display(self.bundle(), raw=True, display_id=self.display_id)
 
     def on_points(self, points: list[tuple[str, float, int, int]]) -> None:
         """New points were stored: remember them, redraw at most every ``min_interval`` s."""
@@ -84,10 +93,11 @@ class LiveChart:
         self._timer = None
         self.redraw()
 
-    def redraw(self) -> None:
-        """Push the series to the figure and the display (also called when the run ends)."""
+    def redraw(self, force: bool = False) -> None:
+        """Push the series to the figure and the display; ``force`` sends the display update
+        even when nothing changed (the run's end does, from the cell's own thread)."""
         with self._lock:
-            if not self._dirty:
+            if not self._dirty and not force:
                 return
             data = {k: (list(x), list(y)) for k, (x, y) in self.series.items()}
             self._dirty = False
@@ -102,7 +112,7 @@ class LiveChart:
                 else:
                     trace.x, trace.y = xs, ys
         self.redraws += 1
-        if self.live:
+        if self.live and not self.widget:
             from IPython.display import update_display
 
             update_display(self.bundle(), raw=True, display_id=self.display_id)

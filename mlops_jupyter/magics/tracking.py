@@ -108,9 +108,9 @@ class TrackingMagics(Magics):
         try:
             from ..display.runchart import LiveChart
 
-            chart = LiveChart(f"metrics of {handle.run_name}")
+            chart = LiveChart(f"metrics of {handle.run_name}", widget=not session.headless)
             handle.writer.listeners.append(chart.on_points)
-            handle.on_end.append(lambda _h: chart.redraw())
+            handle.on_end.append(lambda _h: chart.redraw(force=True))
             chart.show()
         except Exception as exc:  # plotly unavailable: the card is enough
             print(f"(live chart unavailable: {exc})")

@@ -62,9 +62,11 @@ def test_notebook_run_captures_context_and_shutdown_ends_open_run(
     assert len(client.get_metric_history(open_run.info.run_id, "x")) == 300
 
 
-def test_live_chart_updates_in_place_without_widget_state(
-    project: Path, tmp_path_factory: pytest.TempPathFactory
+def test_headless_live_chart_updates_in_place_without_widget_state(
+    project: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # a job run (headless): the chart is a plain figure updated in place, not a widget
+    monkeypatch.setenv("MLOPS_HEADLESS", "1")
     use_store_template(project, tmp_path_factory.getbasetemp())
     nb = make_notebook(
         [

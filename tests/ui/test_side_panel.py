@@ -45,6 +45,14 @@ report = mj.validate(pd.DataFrame({"price": [1, 5, 2000]}), rules="price between
                      warn_only=True, name="prices")"""
 
 
+LIVE_CELLS = [
+    "%load_ext mlops_jupyter",
+    "%mlops_track start --name live",
+    "import time\nimport mlops_jupyter as mj\nfor i in range(5):\n    mj.log(loss=1 / (i + 1), step=i)\n    time.sleep(0.4)",
+    "%mlops_track end",
+]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -71,6 +79,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         ],
         path=proj / "train.ipynb",
     )
+    make_notebook(LIVE_CELLS, path=proj / "live.ipynb")
     # no "get notified about Jupyter news?" toast over the panel's buttons
     labconfig = base / "config" / "labconfig"
     labconfig.mkdir(parents=True)
@@ -227,6 +236,33 @@ def test_panel_tracks_compares_and_exports(lab: dict[str, Any], page: Any, failu
     page.keyboard.press("Shift+Enter")
     page.locator(".jp-OutputArea-output", has_text=str(proj / "train.ipynb")).wait_for(timeout=60_000)
     shot(page, "06-after-restart")
+
+
+def test_live_chart_renders_and_fills_in_lab(lab: dict[str, Any], page: Any, failure_shot: None) -> None:
+    # Given a notebook that starts a run, logs five points over two seconds and ends it
+    page.goto(f"{lab['url']}/lab/tree/live.ipynb?token={TOKEN}")
+    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)", has_text="%mlops_track start --name live")
+    panel.locator(".jp-Notebook .jp-Cell").first.wait_for()
+    panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=90_000)
+    # When every cell runs
+    page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget && window.jupyterapp.shell.currentWidget.title.label === 'live.ipynb'"
+    )
+    run_command(page, "notebook:run-all-cells")
+    # Then the start cell shows the run card and a live plotly chart (a FigureWidget in an
+    # interactive kernel) that fills in from later cells as the run logs
+    start_cell = panel.locator(".jp-Notebook .jp-Cell").nth(1)
+    start_cell.locator(".mlops-card").wait_for(timeout=120_000)
+    start_cell.locator(".js-plotly-plot").wait_for(timeout=120_000)
+    page.wait_for_function(
+        """() => {
+            const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
+            const plot = nb && nb.querySelectorAll('.jp-Cell')[1].querySelector('.js-plotly-plot');
+            return !!plot && Array.isArray(plot.data) && plot.data.length === 1 && plot.data[0].y.length === 5;
+        }""",
+        timeout=120_000,
+    )
+    shot(page, "07-live-chart")
 
 
 def test_labextension_list_shows_it_enabled() -> None:
