@@ -87,7 +87,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         '{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}'
     )
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLOPS_", "MLFLOW_TRACKING", "JPY_"))}
+    # a user's JupyterLab: no CI=true (it would make the kernel headless), no overrides
+    env = {k: v for k, v in os.environ.items()
+           if k != "CI" and not k.startswith(("MLOPS_", "MLFLOW_TRACKING", "JPY_"))}
     env.update(
         JUPYTER_RUNTIME_DIR=str(base / "runtime"),
         JUPYTER_CONFIG_DIR=str(base / "config"),
