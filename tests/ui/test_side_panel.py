@@ -155,6 +155,24 @@ def run_command(page: Any, command: str) -> None:
     page.evaluate("cmd => window.jupyterapp.commands.execute(cmd)", command)
 
 
+def wait_kernel_ready(page: Any, label: str, timeout: int = 120_000) -> None:
+    """Wait until the current notebook's kernel is connected and idle.
+
+    The toolbar's execution indicator reads "idle" before a kernel exists, and a
+    run-all issued then is dropped without a trace, so ask the session itself.
+    """
+    page.wait_for_function(
+        """label => {
+            const w = window.jupyterapp.shell.currentWidget;
+            if (!w || w.title.label !== label || !w.sessionContext) return false;
+            const k = w.sessionContext.session && w.sessionContext.session.kernel;
+            return w.sessionContext.isReady && !!k && k.connectionStatus === 'connected' && k.status === 'idle';
+        }""",
+        arg=label,
+        timeout=timeout,
+    )
+
+
 def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
@@ -173,7 +191,7 @@ def test_panel_tracks_compares_and_exports(lab: dict[str, Any], page: Any, failu
     # Given JupyterLab with the notebook open and its kernel ready
     page.goto(f"{lab['url']}/lab/tree/train.ipynb?token={TOKEN}")
     page.wait_for_selector(".jp-Notebook .jp-Cell")
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    wait_kernel_ready(page, "train.ipynb")
     # When the user opens the side panel
     page.click("li.lm-TabBar-tab[data-id='mlops-jupyter-panel']")
     panel = page.locator("#mlops-jupyter-panel")
@@ -229,11 +247,18 @@ def test_panel_tracks_compares_and_exports(lab: dict[str, Any], page: Any, failu
     # When the kernel restarts, the panel tells the new kernel its notebook again
     run_command(page, "notebook:clear-all-cell-outputs")
     assert page.locator(".jp-OutputArea-output", has_text=str(proj / "train.ipynb")).count() == 0
+    page.evaluate("""() => {
+        window.__mlopsRestarted = false;
+        const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+        kernel.statusChanged.connect((_, status) => {
+            if (status === 'restarting' || status === 'autorestarting') window.__mlopsRestarted = true;
+        });
+    }""")
     page.locator(".lm-MenuBar-itemLabel", has_text="Kernel").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Restart Kernel…").first.click()
     page.locator(".jp-Dialog-button.jp-mod-accept").click()
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-    page.wait_for_timeout(1000)
+    page.wait_for_function("() => window.__mlopsRestarted === true")
+    wait_kernel_ready(page, "train.ipynb")
     page.locator(".jp-Notebook .jp-Cell").first.locator(".jp-InputArea-editor").click()
     page.keyboard.press("Shift+Enter")
     page.locator(".jp-OutputArea-output", has_text=str(proj / "train.ipynb")).wait_for(timeout=60_000)
@@ -245,11 +270,8 @@ def test_live_chart_renders_and_fills_in_lab(lab: dict[str, Any], page: Any, fai
     page.goto(f"{lab['url']}/lab/tree/live.ipynb?token={TOKEN}")
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)", has_text="%mlops_track start --name live")
     panel.locator(".jp-Notebook .jp-Cell").first.wait_for()
-    panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=90_000)
+    wait_kernel_ready(page, "live.ipynb")
     # When every cell runs
-    page.wait_for_function(
-        "() => window.jupyterapp.shell.currentWidget && window.jupyterapp.shell.currentWidget.title.label === 'live.ipynb'"
-    )
     run_command(page, "notebook:run-all-cells")
     # Then the start cell shows the run card and a live plotly chart (a FigureWidget in an
     # interactive kernel) that fills in from later cells as the run logs
