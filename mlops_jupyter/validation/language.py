@@ -1,10 +1,10 @@
 """The rule language: one rule per line, read aloud, parsed without ``eval``.
 
-Tokens are names (``price``, ``champion.accuracy``, or any text in backquotes), numbers,
-strings (raw: backslashes are kept for regexes, ``\\"`` is a quote), operators and
-punctuation. ``#`` starts a comment outside strings. The grammar is in docs/validation.md;
-this module turns text into :class:`Rule` objects whose expressions are small trees of
-:class:`Expr` nodes (column names, numbers, strings, arithmetic) evaluated by the engine.
+The grammar is in docs/validation.md. :mod:`.grammar` splits a line into tokens and parses
+its expressions (small trees of :class:`Expr` nodes evaluated by the engine); this module
+parses the rule phrases (``rows …``, ``columns …``, ``x is unique``, ``mean of x …``,
+comparisons, sets, patterns) into :class:`Rule` objects. ``Expr``, ``Token``,
+``tokenize`` and ``quote_name`` stay importable from here.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import RuleError
+from .grammar import Expr, ExprParser, Token, quote_name, tokenize
 
 CMP_OPS = ("<=", ">=", "==", "!=", "<", ">")
 TYPE_NAMES = ("integer", "float", "numeric", "string", "boolean", "datetime", "category", "object")
@@ -24,101 +25,6 @@ RULE_STARTS = (
     "rows", "columns", "no duplicate rows", "(a, b) is unique", "type of", *AGGREGATES, "length of",
     "<column or expression>",
 )
-
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#.*)
-  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-  | (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
-  | (?P<bq>`[^`]+`)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
-  | (?P<op><=|>=|==|!=|<|>|\+|-|\*|/|%|\(|\)|\{|\}|\[|\]|,)
-    """,
-    re.VERBOSE,
-)
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str  # num | str | name | col (backquoted) | op
-    text: str
-    value: Any
-
-
-def tokenize(text: str, line: int = 1) -> list[Token]:
-    """Split one rule line into tokens; raise :class:`RuleError` on stray characters."""
-    out: list[Token] = []
-    pos = 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None:
-            raise RuleError(
-                f"line {line}: unexpected character {text[pos]!r} in '{text.strip()}'",
-                hint="names with spaces or symbols go in backquotes: `my col`",
-            )
-        pos = m.end()
-        kind = m.lastgroup or ""
-        raw = m.group()
-        if kind in ("ws", "comment"):
-            continue
-        if kind == "num":
-            out.append(Token("num", raw, float(raw) if any(c in raw for c in ".eE") else int(raw)))
-        elif kind == "str":
-            quote = raw[0]
-            out.append(Token("str", raw, raw[1:-1].replace("\\" + quote, quote)))
-        elif kind == "bq":
-            out.append(Token("col", raw, raw[1:-1]))
-        else:
-            out.append(Token(kind, raw, raw))
-    return out
-
-
-# -- expressions --------------------------------------------------------------------
-@dataclass(frozen=True)
-class Expr:
-    """A node of a row expression: ``num``, ``str``, ``col``, ``len``, ``neg`` or ``bin``."""
-
-    kind: str
-    value: Any = None
-    left: Expr | None = None
-    right: Expr | None = None
-
-    def columns(self) -> list[str]:
-        """Column (or metric) names this expression reads, in order, without repeats."""
-        out: list[str] = []
-        for node in (self.left, self.right):
-            if node is not None:
-                out += [c for c in node.columns() if c not in out]
-        if self.kind in ("col", "len") and self.value not in out:
-            out.insert(0, self.value)
-        return out
-
-    def text(self) -> str:
-        if self.kind == "num":
-            return repr(self.value)
-        if self.kind == "str":
-            return '"' + str(self.value).replace('"', '\\"') + '"'
-        if self.kind == "col":
-            return quote_name(self.value)
-        if self.kind == "len":
-            return f"length of {quote_name(self.value)}"
-        if self.kind == "neg":
-            assert self.left is not None
-            return f"-{self.left.text()}"
-        assert self.left is not None and self.right is not None
-        return f"({self.left.text()} {self.value} {self.right.text()})"
-
-
-_KEYWORDS = {"and", "or", "is", "not", "in", "of", "between", "strictly", "matches", "does",
-             "match", "mostly", "parses", "as", "length", "rows", "columns", "unique", "null"}
-
-
-def quote_name(name: str) -> str:
-    """A column name as rule text: bare when it is a plain name, else in backquotes."""
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and name not in _KEYWORDS:
-        return name
-    return f"`{name}`"
 
 
 # -- rules --------------------------------------------------------------------------
@@ -151,143 +57,8 @@ class Rule:
                              "not_future", "unique", "compound_unique", "monotonic", "duplicates")
 
 
-class _Parser:
-    def __init__(self, tokens: list[Token], text: str, line: int) -> None:
-        self.toks = tokens
-        self.i = 0
-        self.text = text.strip()
-        self.line = line
-
-    # token helpers
-    def peek(self, k: int = 0) -> Token | None:
-        j = self.i + k
-        return self.toks[j] if j < len(self.toks) else None
-
-    def at(self, *words: str) -> bool:
-        for k, w in enumerate(words):
-            t = self.peek(k)
-            if t is None or t.kind not in ("name", "op") or t.text.lower() != w:
-                return False
-        return True
-
-    def eat(self, *words: str) -> bool:
-        if self.at(*words):
-            self.i += len(words)
-            return True
-        return False
-
-    def need(self, *words: str) -> None:
-        if not self.eat(*words):
-            self.fail(f"expected '{' '.join(words)}'")
-
-    def done(self) -> bool:
-        return self.i >= len(self.toks)
-
-    def fail(self, why: str, hint: str | None = None) -> RuleError:
-        where = self.peek()
-        near = f" near '{where.text}'" if where is not None else " at end of rule"
-        raise RuleError(f"line {self.line}: {why}{near} in '{self.text}'", hint=hint)
-
-    def number(self) -> float:
-        neg = self.eat("-")
-        t = self.peek()
-        if t is None or t.kind != "num":
-            self.fail("expected a number")
-        assert t is not None
-        self.i += 1
-        return -t.value if neg else t.value
-
-    def column_name(self) -> str:
-        t = self.peek()
-        if t is None or t.kind not in ("name", "col"):
-            self.fail("expected a column name")
-        assert t is not None
-        if t.kind == "name" and t.text.lower() in _KEYWORDS:
-            self.fail(f"'{t.text}' is a keyword, not a column name", hint=f"write `{t.text}` in backquotes")
-        self.i += 1
-        return str(t.value)
-
-    # expressions
-    def expr(self) -> Expr:
-        node = self.term()
-        while self.peek() is not None and self.at_op("+", "-"):
-            op = self.toks[self.i].text
-            self.i += 1
-            node = Expr("bin", op, node, self.term())
-        return node
-
-    def at_op(self, *ops: str) -> bool:
-        t = self.peek()
-        return t is not None and t.kind == "op" and t.text in ops
-
-    def term(self) -> Expr:
-        node = self.unary()
-        while self.at_op("*", "/", "%"):
-            op = self.toks[self.i].text
-            self.i += 1
-            node = Expr("bin", op, node, self.unary())
-        return node
-
-    def unary(self) -> Expr:
-        if self.at_op("-"):
-            self.i += 1
-            inner = self.unary()
-            if inner.kind == "num":
-                return Expr("num", -inner.value)
-            return Expr("neg", left=inner)
-        return self.atom()
-
-    def atom(self) -> Expr:
-        t = self.peek()
-        if t is None:
-            self.fail("expected a value")
-        assert t is not None
-        if t.kind == "num":
-            self.i += 1
-            return Expr("num", t.value)
-        if t.kind == "str":
-            self.i += 1
-            return Expr("str", t.value)
-        if self.at_op("("):
-            self.i += 1
-            inner = self.expr()
-            self.need(")")
-            return inner
-        if self.at("length", "of"):
-            self.i += 2
-            return Expr("len", self.column_name())
-        if t.kind == "name" and t.text.lower() in ("inf", "nan"):
-            self.fail(f"'{t.text}' is not allowed as a bound", hint="use a finite number")
-        return Expr("col", self.column_name())
-
-    def value_list(self) -> list[Any]:
-        close = "}" if self.eat("{") else ("]" if self.eat("[") else None)
-        if close is None:
-            self.fail("expected a set like {\"a\", \"b\"}")
-        values: list[Any] = []
-        while not self.eat(close or "}"):
-            t = self.peek()
-            if t is not None and t.kind == "name" and t.text.lower() in ("null", "none"):
-                self.i += 1
-                values.append(None)
-            else:
-                neg = self.eat("-")
-                t = self.peek()
-                if t is None or t.kind not in ("num", "str"):
-                    self.fail("set members must be numbers or strings")
-                assert t is not None
-                self.i += 1
-                values.append(-t.value if neg else t.value)
-            if not self.eat(","):
-                self.need(close or "}")
-                break
-        return values
-
-    def name_list(self) -> list[str]:
-        names = [self.column_name()]
-        while self.eat(","):
-            names.append(self.column_name())
-        return names
+class _Parser(ExprParser):
+    """The rule phrases on top of the expression grammar: one :class:`Rule` per line."""
 
     def comparison_tail(self, rule: Rule) -> Rule:
         """``OP expr`` or ``[strictly] between expr and expr`` after a subject."""
@@ -501,3 +272,18 @@ def parse_rules(text: str | list[str], first_line: int = 1) -> list[Rule]:
         if rule is not None:
             rules.append(rule)
     return rules
+
+
+__all__ = [
+    "AGGREGATES",
+    "CMP_OPS",
+    "RULE_STARTS",
+    "TYPE_NAMES",
+    "Expr",
+    "Rule",
+    "Token",
+    "parse_rule",
+    "parse_rules",
+    "quote_name",
+    "tokenize",
+]
