@@ -39,6 +39,7 @@ TOP_LEVEL_KEYS = {
     "release": dict,
     "export": dict,
     "tracking": dict,
+    "webhook": dict,
 }
 PROFILE_KEYS = {
     "tracking_uri": str,

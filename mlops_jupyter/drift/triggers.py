@@ -11,8 +11,6 @@ from typing import Any
 from ..errors import DriftDetected, MlopsError, MlopsUsageError, NoActiveRun
 
 ACTIONS = ("raise", "tag", "webhook", "run")
-WEBHOOK_TIMEOUT_S = 5.0
-WEBHOOK_RETRIES = 2
 _METRIC_BAD = re.compile(r"[^A-Za-z0-9_\-. /]")
 
 OnDrift = str | tuple[str, str] | Callable[[Any], Any] | list[Any] | None
@@ -100,8 +98,17 @@ def record(result: Any) -> None:
 
 
 def fire(result: Any, actions: list[tuple[str, Any]], fail: bool) -> list[str]:
-    """Run the actions when ``result.drifted``; ``raise``/``fail`` go last."""
+    """Run the actions when ``result.drifted``; ``raise``/``fail`` go last.
+
+    Webhooks are delivered with the ``[webhook]`` settings of the project config, which are
+    checked first, drift or not, so a bad table is reported before any action runs.
+    """
     done: list[str] = []
+    hook_settings = None
+    if any(a == "webhook" for a, _ in actions):
+        from ..webhook import webhook_settings
+
+        hook_settings = webhook_settings()
     if not result.drifted:
         return done
     summary = result.summary()
@@ -110,10 +117,9 @@ def fire(result: Any, actions: list[tuple[str, Any]], fail: bool) -> list[str]:
             _tag(result)
             done.append("tagged the active run")
         elif action == "webhook":
-            from ..webhook import post_json
+            from ..webhook import deliver
 
-            res = post_json(arg, {"event": "drift", **summary}, timeout=WEBHOOK_TIMEOUT_S,
-                            retries=WEBHOOK_RETRIES, backoff=0.2)
+            res = deliver(arg, {"event": "drift", **summary}, hook_settings)
             done.append(f"webhook {arg}: HTTP {res.status}")
         elif action == "run":
             done.append(_run_job(arg))

@@ -14,7 +14,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import GateFailed, MlopsError, MlopsUsageError, TrackingError
 from ..session import session
@@ -32,6 +32,9 @@ from .gates import (
     resolve_config,
     skipped,
 )
+
+if TYPE_CHECKING:
+    from ..webhook import WebhookSettings
 
 PROMOTION_RUN_TAG = "mlops.kind"
 MAX_TAG_JSON = 4500
@@ -96,6 +99,12 @@ def promote(
         reference=reference, drift_method=drift_method, drift_threshold=drift_threshold,
         max_drift_share=max_drift_share, metrics=metrics, ab=ab, webhook=webhook, model_path=model_path,
     )
+    hook_settings: WebhookSettings | None = None
+    if cfg.webhook:
+        # A bad [webhook] table is a usage error before anything is registered or moved.
+        from ..webhook import webhook_settings
+
+        hook_settings = webhook_settings(config)
     if eval_data is None and section.get("eval"):
         eval_data = section["eval"]
     wanted = cfg.wanted()
@@ -141,8 +150,8 @@ def promote(
         registry.move_alias(c, model, alias, cand.version)
         decision.promoted = True
         _confirm_record(c, decision, cand)
-        if cfg.webhook:
-            _notify(decision, cfg.webhook)
+        if cfg.webhook and hook_settings is not None:
+            _notify(decision, cfg.webhook, hook_settings)
     return _finish(decision, raise_on_fail)
 
 
@@ -331,11 +340,11 @@ def _record_check(decision: Decision) -> None:
         warnings.warn(f"could not write the check history: {exc}", stacklevel=3)
 
 
-def _notify(decision: Decision, url: str) -> None:
-    from ..webhook import WebhookError, post_json
+def _notify(decision: Decision, url: str, settings: WebhookSettings) -> None:
+    from ..webhook import WebhookError, deliver
 
     try:
-        res = post_json(url, {"event": "promotion", **decision.to_dict()})
+        res = deliver(url, {"event": "promotion", **decision.to_dict()}, settings)
         decision.webhook = {"url": url, "ok": True, "status": res.status, "attempts": res.attempts}
     except WebhookError as exc:
         decision.webhook = {"url": url, "ok": False, "error": exc.message}

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import pytest
 
 import mlops_jupyter as mj
-from mlops_jupyter.errors import GateFailed, MlopsUsageError, ReadOnlyEnvironment
+from mlops_jupyter.errors import ConfigError, GateFailed, MlopsUsageError, ReadOnlyEnvironment
 from mlops_jupyter.session import session
 
 pytestmark = pytest.mark.slow
@@ -330,6 +330,41 @@ def test_webhook_on_promotion(reg: Zoo) -> None:
         d = mj.promote(model, reg.runs["strong"], eval_data=reg.eval, target="target", ab=True,
                        webhook=f"http://127.0.0.1:{server.server_port}/gone")
     assert d.promoted and d.webhook is not None and d.webhook["ok"] is False
+
+
+class _Hook500(http.server.BaseHTTPRequestHandler):
+    hits: ClassVar[int] = 0
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).hits += 1
+        self.send_response(500)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_webhook_settings_come_from_the_webhook_table(reg: Zoo) -> None:
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Hook500)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/hook"
+    try:
+        # retries = 0: one attempt on a 500, and the failure is reported (not silent)
+        (Path.cwd() / "mlops.toml").write_text("[webhook]\nretries = 0\nbackoff = 0\n")
+        with pytest.warns(UserWarning, match=r"failed after 1 attempt\(s\): HTTP 500"):
+            d = mj.promote(_name(), reg.runs["strong"], eval_data=reg.eval, target="target", ab=True, webhook=url)
+        assert d.promoted and d.webhook is not None and d.webhook["ok"] is False and _Hook500.hits == 1
+        # a bad table is refused before anything is registered or moved
+        (Path.cwd() / "mlops.toml").write_text("[webhook]\ntimeout = 0\n")
+        model = _name()
+        with pytest.raises(ConfigError, match=r"'timeout' in \[webhook\] .* got 0$"):
+            mj.promote(model, reg.runs["strong"], eval_data=reg.eval, target="target", ab=True, webhook=url)
+        assert _client(reg).search_registered_models(filter_string=f"name = '{model}'") == []
+        assert _Hook500.hits == 1
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_candidate_forms_and_errors(reg: Zoo) -> None:

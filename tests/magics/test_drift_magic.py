@@ -17,7 +17,7 @@ import pytest
 from IPython.core.error import UsageError
 
 from mlops_jupyter.drift import DriftReport, DriftTimeline, triggers
-from mlops_jupyter.errors import DriftDetected, MlopsError, NoActiveRun
+from mlops_jupyter.errors import ConfigError, DriftDetected, MlopsError, NoActiveRun
 from mlops_jupyter.magics.drift import SCRIPT_EXPORTS, DriftMagics
 from mlops_jupyter.webhook import WebhookError
 
@@ -136,13 +136,12 @@ class _Receiver(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, type[_Receiver]]]:
+def receiver(project: Path) -> Iterator[tuple[str, type[_Receiver]]]:
     handler = type("Receiver", (_Receiver,), {"bodies": [], "mode": "ok"})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setattr(triggers, "WEBHOOK_TIMEOUT_S", 0.3)
-    monkeypatch.setattr(triggers, "WEBHOOK_RETRIES", 1)
+    (project / "mlops.toml").write_text("[webhook]\ntimeout = 0.3\nretries = 1\nbackoff = 0.05\n")
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/hook", handler
     finally:
@@ -167,6 +166,28 @@ def test_webhook_failure_is_reported_never_silent(frames: Any, receiver: Any, mo
     with pytest.raises(WebhookError, match="500" if mode == "500" else "timed out"):
         frames.run_line_magic("drift", f"ref cur --on-drift webhook {url}")
     assert len(handler.bodies) == 2  # first try + one retry
+
+
+def test_webhook_retries_zero_from_config_makes_one_attempt(frames: Any, receiver: Any, project: Path) -> None:
+    url, handler = receiver
+    handler.mode = "500"
+    (project / "mlops.toml").write_text("[webhook]\nretries = 0\nbackoff = 0\n")
+    with pytest.raises(WebhookError, match=r"failed after 1 attempt\(s\): HTTP 500"):
+        frames.run_line_magic("drift", f"ref cur --on-drift webhook {url}")
+    assert len(handler.bodies) == 1
+
+
+def test_bad_webhook_table_is_a_config_error_before_any_action(frames: Any, receiver: Any, project: Path) -> None:
+    url, handler = receiver
+    (project / "mlops.toml").write_text("[webhook]\ntimeout = -1\n")
+    for other in ("cur", "same"):  # reported whether or not the data drifted
+        with pytest.raises(ConfigError, match=r"'timeout' in \[webhook\] .* got -1$"):
+            frames.run_line_magic("drift", f"ref {other} --on-drift webhook {url}")
+    (project / "mlops.toml").write_text("[webhook]\nretrys = 0\n")
+    with pytest.raises(ConfigError, match="unknown key 'retrys'") as info:
+        frames.run_line_magic("drift", f"ref cur --on-drift webhook {url}")
+    assert info.value.hint == "did you mean 'retries'?"
+    assert handler.bodies == []
 
 
 class _FakeRun:
