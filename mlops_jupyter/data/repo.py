@@ -62,14 +62,26 @@ def start_dir() -> Path:
 
 @dataclass(frozen=True)
 class DataRepo:
-    """A git repository with DVC initialised at its top level."""
+    """A DVC repository inside a git repository.
+
+    ``root`` is where ``.dvc/`` lives: the git top level, or a project folder inside it
+    (``dvc init --subdir``, a project in a monorepo). Paths the data topic hands around
+    are relative to ``root``; :meth:`git_path` turns them into the top-level-relative
+    paths some git commands print or expect.
+    """
 
     root: Path
+    git_root: Path | None = None  # None: the same as root
 
     # -- discovery ----------------------------------------------------------------
     @classmethod
     def find(cls, start: Path | None = None, init: bool = False) -> DataRepo:
-        """The git + DVC repository containing ``start``; ``init=True`` creates what is missing."""
+        """The git + DVC repository containing ``start``; ``init=True`` creates what is missing.
+
+        The nearest folder between ``start`` and the git top level that holds ``.dvc/``
+        is the DVC root. ``init=True`` initialises DVC at the project root (the folder of
+        ``mlops.toml``) when that is a folder inside the git repository, else at its top.
+        """
         here = (start or start_dir()).resolve()
         proc = run_cmd(["git", "rev-parse", "--show-toplevel"], here, check=False)
         if proc.returncode != 0:
@@ -79,17 +91,35 @@ class DataRepo:
                     hint=f"run `git init && dvc init` in {here} (or pin with --init)",
                 )
             run_cmd(["git", "init", "-q"], here, what="git init")
-            root = here
+            top = here
         else:
-            root = Path(proc.stdout.strip()).resolve()
-        if not (root / ".dvc").is_dir():
+            top = Path(proc.stdout.strip()).resolve()
+        root = next((f for f in (here, *here.parents) if (f / ".dvc").is_dir() and f.is_relative_to(top)), None)
+        if root is None:
             if not init:
                 raise DataError(
-                    f"{root} is a git repository but not a DVC repository",
-                    hint=f"run `dvc init` in {root} (or pin with --init)",
+                    f"{top} is a git repository but not a DVC repository",
+                    hint=f"run `dvc init` in {top} (or `dvc init --subdir` in a project folder inside it), "
+                         "or pin with --init",
                 )
-            run_cmd([dvc_executable(), "init", "-q"], root, what="dvc init")
-        return cls(root)
+            root = _init_dvc(here, top)
+        return cls(root, None if root == top else top)
+
+    @property
+    def prefix(self) -> str:
+        """The DVC root relative to the git top level (POSIX, "" when they are the same)."""
+        return self.root.relative_to(self.git_root).as_posix() if self.git_root else ""
+
+    def git_path(self, rel: str) -> str:
+        """``rel`` (relative to the DVC root) as a path relative to the git top level."""
+        return f"{self.prefix}/{rel}" if self.prefix else rel
+
+    def from_git_path(self, path: str) -> str | None:
+        """A top-level-relative path git printed, relative to the DVC root (None: outside it)."""
+        if not self.prefix:
+            return path
+        head = self.prefix + "/"
+        return path[len(head):] if path.startswith(head) else None
 
     # -- paths --------------------------------------------------------------------
     def resolve(self, path: str | os.PathLike[str], must_exist: bool = True) -> Path:
@@ -138,7 +168,7 @@ class DataRepo:
 
     def show_at(self, rev: str, rel: str) -> str | None:
         """Text of ``rel`` at git revision ``rev``, or None if it does not exist there."""
-        proc = run_cmd(["git", "show", f"{rev}:{rel}"], self.root, check=False)
+        proc = run_cmd(["git", "show", f"{rev}:{self.git_path(rel)}"], self.root, check=False)
         if proc.returncode != 0:
             if run_cmd(["git", "rev-parse", "--verify", "-q", f"{rev}^{{commit}}"], self.root, check=False).returncode:
                 raise DataError(f"unknown git revision '{rev}'", hint="use a commit, tag or branch of this repository")
@@ -167,17 +197,20 @@ class DataRepo:
         q = ("-c", "core.quotepath=off")
         tracked = set(self.git(*q, "ls-files", "-z", "--", *rels).split("\0"))
         entries = self.git(*q, "status", "--porcelain", "-z", "--untracked-files=all", "--", *rels).split("\0")
-        dirty = {e[3:] for e in entries if len(e) > 3} | {e for e in entries if e in rels}
+        # status and log print top-level-relative paths; ls-files prints cwd-relative ones
+        dirty = {self.from_git_path(e[3:]) for e in entries if len(e) > 3}
+        dirty |= {self.from_git_path(e) for e in entries if self.from_git_path(e) in rels}
         wanted = {r for r in rels if r in tracked and r not in dirty}
         out: dict[str, str | None] = dict.fromkeys(rels)
         if wanted:
             log = self.git(*q, "log", "--no-renames", "--format=commit %H", "--name-only", "--", *sorted(wanted))
             commit = None
             for line in log.splitlines():
+                name = self.from_git_path(line)
                 if line.startswith("commit "):
                     commit = line[7:].strip()
-                elif line in wanted and out.get(line) is None:
-                    out[line] = commit
+                elif name in wanted and out.get(name) is None:
+                    out[name] = commit
         return out
 
     # -- DVC config and remotes ------------------------------------------------------
@@ -230,6 +263,18 @@ class DataRepo:
 
     def dvc(self, *args: str, check: bool = True, what: str | None = None) -> subprocess.CompletedProcess[str]:
         return run_cmd([dvc_executable(), *args], self.root, check=check, what=what)
+
+
+def _init_dvc(here: Path, top: Path) -> Path:
+    """``dvc init`` at the project root inside ``top`` (``--subdir``), else at ``top``."""
+    try:
+        project = session.config().root.resolve()
+    except Exception:  # a broken config is reported by whoever reads it first
+        project = top
+    where = project if project != top and project.is_relative_to(top) and here.is_relative_to(project) else top
+    subdir = ["--subdir"] if where != top else []
+    run_cmd([dvc_executable(), "init", "-q", *subdir], where, what="dvc init")
+    return where
 
 
 def parse_dvc_file(text: str, where: str) -> dict[str, Any]:

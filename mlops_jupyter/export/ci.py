@@ -27,7 +27,10 @@ PARAM_ENV_PREFIX = "MLOPS_PARAM_"
 RUN_INSTALL = 'python -m pip install -r "$MLOPS_JOB_DIR/' + LOCK_FILE + '"'
 RUN_PULL = "dvc pull"
 RUN_JOB = 'mlops-jupyter run "$MLOPS_JOB_DIR" --params-from-env'
+RUN_CD = 'cd "$MLOPS_PROJECT_DIR"'  # GitLab, for a project in a folder of the repository
 _CRON = re.compile(r"^[0-9A-Za-z*/,\-]+( [0-9A-Za-z*/,\-]+){4}$")
+# folders that reach CI files: no quotes, $, braces, backslashes or control characters
+_SAFE_PATH = re.compile(r"[\w./ +@-]+")
 
 
 def check_schedule(cron: str | None) -> str | None:
@@ -49,8 +52,34 @@ def _param_description(name: str, meta: dict[str, Any]) -> str:
     return f"{meta['type']} parameter {name}; empty = the job's default"
 
 
-def github_workflow(spec: dict[str, Any], job_rel: str) -> dict[str, Any]:
-    """The GitHub Actions workflow (``workflow_dispatch`` inputs, optional ``schedule``)."""
+def _safe_path(path: str, what: str) -> str:
+    if not _SAFE_PATH.fullmatch(path):
+        raise ExportError(f"{what} {path!r} cannot be written into a CI file safely",
+                          hint="use letters, digits, '.', '_', '-', '/' and spaces in folder names")
+    return path
+
+
+def project_prefix(root: Path) -> str:
+    """The project folder relative to the top of its git repository ("" at the top or outside git)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "rev-parse", "--show-prefix"], cwd=root, capture_output=True, text=True,
+                             timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.strip().rstrip("/") if out.returncode == 0 else ""
+
+
+def _in_project(prefix: str, path: str) -> str:
+    return f"{prefix}/{path}" if prefix else path
+
+
+def github_workflow(spec: dict[str, Any], job_rel: str, prefix: str = "") -> dict[str, Any]:
+    """The GitHub Actions workflow (``workflow_dispatch`` inputs, optional ``schedule``).
+
+    ``prefix``: the project's folder in the repository; its steps run there.
+    """
     name = spec["name"]
     inputs = {
         p: {"description": _param_description(p, meta), "required": False, "default": "", "type": "string"}
@@ -66,15 +95,16 @@ def github_workflow(spec: dict[str, Any], job_rel: str) -> dict[str, Any]:
     }
     for p in spec["parameters"]:
         env[PARAM_ENV_PREFIX + p] = "${{ inputs." + p + " }}"
+    job: dict[str, Any] = {"runs-on": "ubuntu-latest", "timeout-minutes": 120, "env": env}
+    if prefix:
+        job["defaults"] = {"run": {"working-directory": prefix}}
     return {
         "name": f"mlops job {name}",
         "on": on,
         "permissions": {"contents": "read"},
         "jobs": {
             "run": {
-                "runs-on": "ubuntu-latest",
-                "timeout-minutes": 120,
-                "env": env,
+                **job,
                 "steps": [
                     {"uses": "actions/checkout@v4"},
                     {"uses": "actions/setup-python@v5",
@@ -85,15 +115,19 @@ def github_workflow(spec: dict[str, Any], job_rel: str) -> dict[str, Any]:
                     {"name": "Keep the executed notebook and reports",
                      "if": "always()",
                      "uses": "actions/upload-artifact@v4",
-                     "with": {"name": f"mlops-job-{name}", "path": f"{_posix(job_rel)}/{OUT_DIR}/"}},
+                     "with": {"name": f"mlops-job-{name}",
+                              "path": _in_project(prefix, f"{_posix(job_rel)}/{OUT_DIR}/")}},
                 ],
             }
         },
     }
 
 
-def gitlab_ci(spec: dict[str, Any], job_rel: str) -> dict[str, Any]:
-    """A ``.gitlab-ci.yml`` with one job; parameters are pipeline variables."""
+def gitlab_ci(spec: dict[str, Any], job_rel: str, prefix: str = "") -> dict[str, Any]:
+    """A ``.gitlab-ci.yml`` with one job; parameters are pipeline variables.
+
+    ``prefix``: the project's folder in the repository; the script changes into it.
+    """
     name = spec["name"]
     variables: dict[str, Any] = {
         PARAM_ENV_PREFIX + p: {"value": "", "description": _param_description(p, meta)}
@@ -107,9 +141,10 @@ def gitlab_ci(spec: dict[str, Any], job_rel: str) -> dict[str, Any]:
                 "MLOPS_JOB_DIR": _posix(job_rel),
                 "MLOPS_ENV": spec["profile"],
                 "MLOPS_HEADLESS": "1",
+                **({"MLOPS_PROJECT_DIR": prefix} if prefix else {}),
             },
-            "script": [RUN_INSTALL, RUN_PULL, RUN_JOB],
-            "artifacts": {"when": "always", "paths": [f"{_posix(job_rel)}/{OUT_DIR}/"]},
+            "script": [*([RUN_CD] if prefix else []), RUN_INSTALL, RUN_PULL, RUN_JOB],
+            "artifacts": {"when": "always", "paths": [_in_project(prefix, f"{_posix(job_rel)}/{OUT_DIR}/")]},
             "rules": [
                 {"if": '$CI_PIPELINE_SOURCE == "web"'},
                 {"if": '$CI_PIPELINE_SOURCE == "schedule"'},
@@ -141,10 +176,16 @@ def ci_files(spec: dict[str, Any], job_dir: Path, root: Path, target: str) -> di
     except ValueError:
         job_rel = _posix(str(job_dir))
     files = {DVC_FILE: dump_yaml(dvc_stage(spec, job_dir, root))}
+    if target in ("github", "gitlab"):
+        job_rel = _safe_path(job_rel, "the job folder")
+        prefix = project_prefix(root)
+        prefix = _safe_path(prefix, "the project folder") if prefix else ""
     if target == "github":
-        files[GITHUB_FILE] = "# copy to .github/workflows/ of the repository\n" + dump_yaml(github_workflow(spec, job_rel))
+        files[GITHUB_FILE] = ("# copy to .github/workflows/ of the repository\n"
+                              + dump_yaml(github_workflow(spec, job_rel, prefix)))
     elif target == "gitlab":
-        files[GITLAB_FILE] = "# include from .gitlab-ci.yml (include: local: ...)\n" + dump_yaml(gitlab_ci(spec, job_rel))
+        files[GITLAB_FILE] = ("# include from .gitlab-ci.yml (include: local: ...)\n"
+                              + dump_yaml(gitlab_ci(spec, job_rel, prefix)))
     elif target != "generic":
         raise ExportError(f"unknown target {target!r}", hint="use github, gitlab or generic")
     return files

@@ -49,3 +49,57 @@ def test_pinned_data_is_fetched_and_verified(job_project: Path, tmp_path: Path) 
     with pytest.raises(DataIntegrityError, match="does not match its pin") as err:
         mj.run_job(res.job_dir)
     assert err.value.exit_code == 1
+
+
+def test_project_in_a_monorepo_folder_exports_and_runs(job_project: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    from mlops_jupyter.export.ci import RUN_CD, RUN_INSTALL, RUN_JOB, RUN_PULL
+
+    # Given a project in ml/churn of a bigger repository, DVC initialised with --subdir
+    sub = job_project / "ml" / "churn"
+    (sub / "data").mkdir(parents=True)
+    (sub / "mlops.toml").write_text((job_project / "mlops.toml").read_text())
+    monkeypatch.chdir(sub)
+    _dvc(sub, "init", "-q", "--subdir")
+    _dvc(sub, "remote", "add", "-d", "local", str(tmp_path / "remote"))
+    (sub / "data" / "train.csv").write_text("a,b\n1,2\n3,4\n")
+    pin = mj.pin("data/train.csv", push=True, message="pin train")
+    make_notebook(["%load_ext mlops_jupyter", "%mlops_data load data/train.csv --as df",
+                   "open('seen.txt', 'w').write(str(len(df)))"], sub / "nb.ipynb")
+    # When it is exported for GitHub and for GitLab
+    gh = mj.export_notebook(sub / "nb.ipynb", mode="script", target="github")
+    gl = mj.export_notebook(sub / "nb.ipynb", mode="script", target="gitlab", out=sub / "jobs" / "nb-gitlab")
+    # Then the job records the pinned data relative to the project, at the pinning commit
+    [dep] = gh.spec["data"]
+    assert dep["path"] == "data/train.csv" and dep["md5"] == pin.md5 and pin.committed
+    # And the CI steps run in the project's folder, where `dvc pull` finds the --subdir repo
+    wf = yaml.safe_load((gh.job_dir / "github-workflow.yml").read_text())["jobs"]["run"]
+    assert wf["defaults"] == {"run": {"working-directory": "ml/churn"}}
+    assert wf["env"]["MLOPS_JOB_DIR"] == "jobs/nb"
+    assert wf["steps"][-1]["with"]["path"] == "ml/churn/jobs/nb/out/"  # artifact paths start at the top
+    job = yaml.safe_load((gl.job_dir / "gitlab-ci.yml").read_text())["mlops-job-nb"]
+    assert job["variables"]["MLOPS_PROJECT_DIR"] == "ml/churn"
+    assert job["script"] == [RUN_CD, RUN_INSTALL, RUN_PULL, RUN_JOB]
+    assert job["artifacts"]["paths"] == ["ml/churn/jobs/nb-gitlab/out/"]
+    # And the job runs: the missing data is pulled from the remote and verified
+    (sub / "data" / "train.csv").unlink()
+    result = mj.run_job(gh.job_dir)
+    assert result.exit_code == 0, str(result)
+    assert result.data == [{"path": "data/train.csv", "md5": pin.md5, "status": "verified", "fetched": True}]
+    assert (sub / "seen.txt").read_text() == "2"
+
+
+def test_folder_names_that_would_inject_into_ci_files_are_refused(job_project: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlops_jupyter.errors import ExportError
+
+    sub = job_project / "${{ secrets.TOKEN }}"
+    sub.mkdir()
+    (sub / "mlops.toml").write_text((job_project / "mlops.toml").read_text())
+    monkeypatch.chdir(sub)
+    make_notebook(["x = 1"], sub / "nb.ipynb")
+    with pytest.raises(ExportError, match="cannot be written into a CI file safely"):
+        mj.export_notebook(sub / "nb.ipynb", target="github")
+    assert mj.export_notebook(sub / "nb.ipynb", target="generic").job_dir.is_dir()  # no CI file, no risk

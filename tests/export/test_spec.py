@@ -56,6 +56,7 @@ def test_workflow_yaml_keeps_on_key_and_survives_round_trip(job_project: Path) -
     assert yaml.safe_load(yaml.safe_dump(wf)) == wf
     assert set(wf["on"]["workflow_dispatch"]["inputs"]) == {"alpha", "epochs", "label", "flag", "missing", "big"}
     assert wf["on"]["schedule"] == [{"cron": "0 3 * * 1"}]
+    assert "defaults" not in wf["jobs"]["run"]  # a project at the top of its repository runs there
     spec = yaml.safe_load((res.job_dir / "job.yaml").read_text())
     assert yaml.safe_load(yaml.safe_dump(spec))["parameters"]["label"]["default"] == HOSTILE
 
