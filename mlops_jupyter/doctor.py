@@ -82,14 +82,23 @@ def run_doctor() -> DoctorReport:
     root = cfg.root
     if shutil.which("git") is None:
         report.checks.append(Check("git", "fail", "git is not installed", "apt-get install git"))
-    elif _git(root, "rev-parse", "--show-toplevel").returncode != 0:
+    top = None
+    if shutil.which("git") is None:
+        report.checks.append(Check("git", "fail", "git is not installed", "apt-get install git"))
+    elif (proc := _git(root, "rev-parse", "--show-toplevel")).returncode != 0:
         report.checks.append(Check("git", "warn", f"{root} is not a git repository", f"git init {root}"))
     else:
+        top = Path(proc.stdout.strip()).resolve()
         dirty = bool(_git(root, "status", "--porcelain").stdout.strip())
         report.checks.append(Check("git", "ok", "repository" + (" (uncommitted changes)" if dirty else "")))
-    if (root / ".dvc").is_dir():
-        report.checks.append(Check("dvc", "ok", "DVC repository"))
+    here = root.resolve()
+    # the DVC root: the project folder or a folder above it, up to the git top level
+    dvc_root = next((f for f in (here, *here.parents) if (f / ".dvc").is_dir()
+                     and (f == here or (top is not None and f.is_relative_to(top)))), None)
+    if dvc_root is not None:
+        report.checks.append(Check("dvc", "ok", "DVC repository" + ("" if dvc_root == here else f" at {dvc_root}")))
     else:
-        report.checks.append(Check("dvc", "warn", "no DVC repository", f"cd {root} && dvc init"))
+        subdir = " --subdir" if top is not None and top != here else ""
+        report.checks.append(Check("dvc", "warn", "no DVC repository", f"cd {root} && dvc init{subdir}"))
     report.checks.append(_check_store(profile.tracking_uri))
     return report

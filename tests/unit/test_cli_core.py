@@ -48,6 +48,21 @@ def test_doctor_reports_and_exit_code(git_project: Path, capsys: pytest.CaptureF
     assert by_name["tracking store"]["status"] == "ok"
 
 
+def test_doctor_finds_dvc_of_a_project_in_a_repository_folder(git_project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    sub = git_project / "ml" / "churn"
+    sub.mkdir(parents=True)
+    (sub / "mlops.toml").write_text('experiment = "churn"\n')
+    monkeypatch.chdir(sub)
+    main(["doctor", "--json"])
+    dvc = {c["name"]: c for c in json.loads(capsys.readouterr().out)["checks"]}["dvc"]
+    assert dvc["status"] == "warn" and dvc["fix"].endswith("dvc init --subdir")
+    (git_project / ".dvc").mkdir()  # DVC at the top of the repository serves the folder too
+    main(["doctor", "--json"])
+    dvc = {c["name"]: c for c in json.loads(capsys.readouterr().out)["checks"]}["dvc"]
+    assert dvc["status"] == "ok" and dvc["detail"].endswith(str(git_project.resolve()))
+
+
 def test_doctor_fails_on_unreachable_server(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "mlops.toml").write_text('[env.dev]\ntracking_uri = "http://127.0.0.1:9"\n')
     assert main(["doctor"]) == 2
