@@ -45,7 +45,7 @@ class LiveChart:
         self.redraws = 0
         self._timer: threading.Timer | None = None
         layout = {"title": title, "height": 300, "margin": {"l": 40, "r": 10, "t": 30, "b": 30},
-                  "xaxis": {"title": "step"}}
+                  "xaxis": {"title": "step"}, "showlegend": True}  # one metric is named too
         self.figure: Any = go.FigureWidget(layout=layout) if widget else go.Figure(layout=layout)
 
     def bundle(self) -> dict[str, Any]:

@@ -282,7 +282,8 @@ def test_live_chart_renders_and_fills_in_lab(lab: dict[str, Any], page: Any, fai
         """() => {
             const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
             const plot = nb && nb.querySelectorAll('.jp-Cell')[1].querySelector('.js-plotly-plot');
-            return !!plot && Array.isArray(plot.data) && plot.data.length === 1 && plot.data[0].y.length === 5;
+            return !!plot && Array.isArray(plot.data) && plot.data.length === 1 && plot.data[0].y.length === 5
+                && plot.data[0].name === 'loss' && !!plot.querySelector('.legend');
         }""",
         timeout=120_000,
     )
