@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..errors import DataError
+from ..session import session
 from .hashing import digest_path
 from .objects import object_ids, remote_has
-from .pins import CLEAN, MISSING, MODIFIED, NOT_COMMITTED, NOT_PUSHED, state_cache
+from .pins import (
+    CLEAN,
+    MISSING,
+    MODIFIED,
+    NOT_COMMITTED,
+    NOT_PUSHED,
+    DatasetPin,
+    push_pins,
+    state_cache,
+)
 from .repo import DataRepo, parse_dvc_file
 from .runs import last_runs
 
@@ -36,11 +47,29 @@ class DataStatus:
     root: str
     remote: str | None
     rows: list[StatusRow]
+    query: dict[str, Any] = field(default_factory=dict, repr=False)  # data_status() arguments, for refresh()
 
     @property
     def ok(self) -> bool:
         """True when every pin is clean (present, unmodified, committed, pushed)."""
         return all(r.state == CLEAN for r in self.rows)
+
+    def paths_with(self, flag: str) -> list[str]:
+        """Repository-relative paths of the rows flagged ``flag`` (e.g. ``"not pushed"``)."""
+        return [r.path for r in self.rows if flag in r.flags]
+
+    def refresh(self) -> DataStatus:
+        """The status computed again with the same arguments (a new object)."""
+        return data_status(**self.query)
+
+    def widget(self) -> Any:
+        """The interactive panel of this status (ipywidgets): the table, a filter, fix-it buttons.
+
+        Notebooks show it by themselves in interactive kernels; call this to get the panel
+        elsewhere (or to keep a handle on it)."""
+        from ..display.data import status_widget
+
+        return status_widget(self)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -65,6 +94,12 @@ class DataStatus:
         from ..display.data import status_html
 
         return status_html(self)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any] | None:
+        # the widget in interactive kernels; None lets IPython use _repr_html_ / __repr__
+        from ..display.data import status_bundle
+
+        return status_bundle(self)
 
 
 def _dvc_files(repo: DataRepo) -> list[str]:
@@ -112,4 +147,32 @@ def data_status(paths: list[str] | None = None, remote: str | None = None, check
             files=info.get("nfiles") or 1, revision=commits.get(dvc_rel),
             remote=name, last_runs=runs.get(rel, []),
         ))
-    return DataStatus(root=str(repo.root), remote=name, rows=rows)
+    query = {"paths": list(paths) if paths else None, "remote": remote, "check_remote": check_remote}
+    return DataStatus(root=str(repo.root), remote=name, rows=rows, query=query)
+
+
+def push_pinned(paths: Sequence[str | os.PathLike[str]], remote: str | None = None) -> list[DatasetPin]:
+    """Push the pinned version of each path (what its ``.dvc`` file says) to the DVC remote.
+
+    The working tree is not looked at: a modified or missing file still gets its pinned
+    objects pushed, from the local cache, re-hashed first and checked on the remote after
+    (the same verified path as ``mj.pin(..., push=True)``). Paths resolve like ``mj.pin``'s.
+    """
+    session.require_write("push data")
+    if not paths:
+        raise DataError("nothing to push", hint="give at least one pinned file or folder")
+    repo = DataRepo.find()
+    name = repo.remote_name(remote)
+    pins = []
+    for p in paths:
+        full = repo.resolve(p, must_exist=False)
+        dvcf = repo.dvc_file(full)
+        if not dvcf.is_file():
+            raise DataError(f"{p} is not pinned", hint=f"pin it first: %mlops_data pin {p}")
+        info = parse_dvc_file(dvcf.read_text(encoding="utf-8"), repo.rel(dvcf))
+        pins.append(DatasetPin(
+            path=repo.rel(full), md5=info["md5"], size=info.get("size") or 0, files=info.get("nfiles") or 1,
+            revision=None, remote=name, state=NOT_PUSHED, dvc_file=repo.rel(dvcf),
+        ))
+    push_pins(repo, pins, name)
+    return pins

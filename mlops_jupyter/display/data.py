@@ -66,15 +66,60 @@ def status_text(s: Any) -> str:
     return head + text_table(_STATUS_HEAD, _status_rows(s))
 
 
-def status_html(s: Any) -> str:
-    """HTML status table with a badge per state."""
+def status_html(s: Any, attention_only: bool = False) -> str:
+    """HTML status table with a badge per state (``attention_only``: the rows that are not clean)."""
     if not s.rows:
         return card("data status", f"no pinned datasets in {s.root}")
+    title = f"data status (remote: {s.remote or 'none'})"
     rows = []
     for r, text_row in zip(s.rows[:500], _status_rows(s), strict=True):
+        if attention_only and not r.flags:
+            continue
         badges = " ".join(_state_badge(f) for f in r.flags) or _state_badge("clean")
         rows.append([text_row[0], badges, *text_row[2:]])
-    return card(f"data status (remote: {s.remote or 'none'})", table(_STATUS_HEAD, rows, raw_html_cols={1}))
+    if not rows:
+        return card(title, f"every pin is clean ({len(s.rows)} in {s.root})")
+    return card(title, table(_STATUS_HEAD, rows, raw_html_cols={1}))
+
+
+def widgets_wanted() -> bool:
+    """True in an interactive ipykernel (not headless) where ipywidgets can be imported."""
+    import sys
+
+    from ..session import session
+
+    if session.headless or "IPython" not in sys.modules:
+        return False
+    from IPython import get_ipython
+
+    if getattr(get_ipython(), "kernel", None) is None:  # a terminal IPython has no widget front-end
+        return False
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def status_widget(s: Any) -> Any:
+    """The interactive status panel (see :mod:`mlops_jupyter.display.data_widget`)."""
+    try:
+        from .data_widget import DataStatusPanel
+    except ImportError:
+        from ..errors import DependencyMissing
+
+        raise DependencyMissing("the data status panel needs ipywidgets", hint="pip install ipywidgets") from None
+    return DataStatusPanel(s)
+
+
+def status_bundle(s: Any) -> dict[str, Any] | None:
+    """The mime bundle of a status: the panel plus its HTML and text fallbacks, or None (no widget here)."""
+    if not widgets_wanted():
+        return None
+    bundle: dict[str, Any] = status_widget(s)._repr_mimebundle_()
+    bundle["text/html"] = status_html(s)  # front-ends without a widget manager (nbviewer, GitHub)
+    bundle["text/plain"] = status_text(s)
+    return bundle
 
 
 def _diff_lines(d: Any) -> list[str]:
