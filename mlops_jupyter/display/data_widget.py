@@ -65,6 +65,10 @@ def _remote_blocker(status: Any) -> str | None:
     return None
 
 
+def _fit() -> widgets.Layout:
+    return widgets.Layout(width="auto")  # the default button width cuts "Push 12 not-pushed"
+
+
 class DataStatusPanel(widgets.VBox):
     """A ``DataStatus`` as a panel: toolbar (filter, actions), summary, result line, table.
 
@@ -81,11 +85,11 @@ class DataStatusPanel(widgets.VBox):
             tooltips=["every pinned dataset", "only pins that are not clean"],
         )
         self.filter.observe(self._on_filter, names="value")
-        self.push_button = widgets.Button(icon="upload", button_style="primary")
+        self.push_button = widgets.Button(icon="upload", button_style="primary", layout=_fit())
         self.push_button.on_click(lambda _b: self._act("pushing", self._push))
-        self.repin_button = widgets.Button(icon="thumb-tack", button_style="warning")
+        self.repin_button = widgets.Button(icon="thumb-tack", button_style="warning", layout=_fit())
         self.repin_button.on_click(lambda _b: self._act("re-pinning", self._repin))
-        self.refresh_button = widgets.Button(description="Refresh", icon="refresh",
+        self.refresh_button = widgets.Button(description="Refresh", icon="refresh", layout=_fit(),
                                              tooltip="compute the status again")
         self.refresh_button.on_click(lambda _b: self._act("refreshing", lambda: "refreshed"))
         self.summary = widgets.HTML()
@@ -130,7 +134,8 @@ class DataStatusPanel(widgets.VBox):
                 counts[f] = counts.get(f, 0) + 1
         attention = sum(1 for r in s.rows if r.flags)
         parts = ", ".join(f"{n} {escape(k)}" for k, n in counts.items())
-        head = f"{len(s.rows)} pin(s), {attention} need attention" if attention else f"{len(s.rows)} pin(s), all clean"
+        verb = "needs" if attention == 1 else "need"
+        head = f"{len(s.rows)} pin(s), {attention} {verb} attention" if attention else f"{len(s.rows)} pin(s), all clean"
         return f'<span style="font-size:12px">{escape(head)}{": " + parts if attention else ""}</span>'
 
     def _render_table(self) -> None:
