@@ -214,6 +214,8 @@ def _execute_notebook(code: Path, executed: Path, params: dict[str, Any], kernel
                     str(code), str(executed), parameters=params, kernel_name=kernel, cwd=str(cwd),
                     progress_bar=False, log_output=False, request_save_on_cell_execute=False,
                     execution_timeout=timeout,
+                    # the job's output is its report, not the kernel's TCP-transport notice
+                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
                 )
                 break
             except RuntimeError as exc:

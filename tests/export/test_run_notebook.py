@@ -74,6 +74,7 @@ def test_gate_failure_exits_1_via_cli(train_job: tuple[Path, object]) -> None:
         cwd=root, capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "IPKernelApp" not in proc.stderr  # no kernel log noise in the job's output
     report = json.loads(proc.stdout)
     [gate] = [g for g in report["gates"] if g["kind"] == "metric"]
     assert gate["ok"] is False and gate["name"] == "score >= 0.8" and gate["detail"] == "0.2"
