@@ -99,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep an existing demo project (and the user's edits in it)")
     args = parser.parse_args(argv)
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+    # nobody watches these kernels live: the run charts are saved as plain figures, which
+    # render when the notebooks are opened (a widget's saved state would embed plotly.js, ~5 MB)
+    os.environ.setdefault("MLOPS_LIVE_CHART", "static")
     # --keep: an existing demo project may hold the user's work, so it is left as it is
     run_dir = RUN_DIR if args.keep and (RUN_DIR / ".dvc").exists() else prepare()
     print(f"demo project: {run_dir}")

@@ -9,6 +9,9 @@ Two ways to draw, chosen by the caller:
   figure (kilobytes) instead of a widget state that embeds plotly.js (megabytes); JupyterLab
   does not apply display updates to a cell whose execution has finished, so this mode is
   not used there.
+
+Which one (or none) is chosen by :func:`chart_mode`: ``live_chart`` in the ``[tracking]``
+table, or ``MLOPS_LIVE_CHART``.
 """
 
 from __future__ import annotations
@@ -19,9 +22,36 @@ import time
 import uuid
 from typing import Any
 
+LIVE_CHART_MODES = ("auto", "widget", "static", "off")
+TRACKING_KEYS = {"live_chart"}
 MAX_POINTS_PER_SERIES = 5000
 MAX_SERIES = 12
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+
+def chart_mode(headless: bool) -> str:
+    """``widget``, ``static`` or ``off`` for a run started now.
+
+    ``MLOPS_LIVE_CHART`` wins over ``live_chart`` in ``[tracking]``; ``auto`` (the default)
+    is a widget in interactive kernels and a static figure in headless runs. ``static`` suits
+    notebooks executed by nbclient for reading later: widget state would embed plotly.js
+    (megabytes) in every saved notebook and its snapshot.
+    """
+    import os
+
+    from ..config import check_keys
+    from ..errors import ConfigError
+    from ..session import session
+
+    section = session.config().section("tracking")
+    check_keys("[tracking]", section, TRACKING_KEYS)
+    env = os.environ.get("MLOPS_LIVE_CHART", "").strip().lower()
+    mode, where = (env, "MLOPS_LIVE_CHART") if env else (str(section.get("live_chart", "auto")), "[tracking] live_chart")
+    if mode not in LIVE_CHART_MODES:
+        raise ConfigError(f"{where} is {mode!r}", hint=f"use one of: {', '.join(LIVE_CHART_MODES)}")
+    if mode == "auto":
+        return "static" if headless else "widget"
+    return mode
 
 
 class LiveChart:

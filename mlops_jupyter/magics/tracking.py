@@ -61,8 +61,9 @@ class TrackingMagics(Magics):
         if args.action is None:
             raise UsageError(f"%mlops_track needs an action: {' | '.join(ACTIONS)} (see %mlops_track?)")
         if args.action == "start":
+            mode = self._chart_mode()  # a bad setting is refused before the run starts
             handle = tracking.start_run(**_start_kwargs(args))
-            return self._show_start(handle)
+            return self._show_start(handle, mode)
         if args.action == "log":
             if not args.values:
                 raise UsageError("%mlops_track log needs name=value pairs, e.g. %mlops_track log acc=0.91")
@@ -96,7 +97,15 @@ class TrackingMagics(Magics):
     def _in_kernel(self) -> bool:
         return getattr(self.shell, "kernel", None) is not None
 
-    def _show_start(self, handle: Any) -> Any:
+    def _chart_mode(self) -> str:
+        """How the run's live chart is drawn (``off`` outside a kernel)."""
+        if not self._in_kernel():
+            return "off"
+        from ..display.runchart import chart_mode
+
+        return chart_mode(session.headless)
+
+    def _show_start(self, handle: Any, mode: str) -> Any:
         from ..display.tracking import RunView
 
         view = RunView.of(handle)
@@ -105,10 +114,12 @@ class TrackingMagics(Magics):
         from IPython.display import display
 
         display(view)
+        if mode == "off":
+            return None
         try:
             from ..display.runchart import LiveChart
 
-            chart = LiveChart(f"metrics of {handle.run_name}", widget=not session.headless)
+            chart = LiveChart(f"metrics of {handle.run_name}", widget=mode == "widget")
             handle.writer.listeners.append(chart.on_points)
             handle.on_end.append(lambda _h: chart.redraw(force=True))
             chart.show()
@@ -124,8 +135,9 @@ class TrackingMagics(Magics):
         last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
         assert last is None or isinstance(last, ast.Expr)
         ns = self.shell.user_ns if self.shell is not None else {}
+        mode = self._chart_mode()
         with tracking.track(**_start_kwargs(args)) as handle:
-            self._show_start(handle) if self._in_kernel() else print(repr(handle))
+            self._show_start(handle, mode) if self._in_kernel() else print(repr(handle))
             exec(compile(ast.Module(body=tree.body, type_ignores=[]), "<mlops_track cell>", "exec"), ns)
             value = eval(compile(ast.Expression(last.value), "<mlops_track cell>", "eval"), ns) if last else None
         return value

@@ -86,3 +86,50 @@ def test_headless_live_chart_updates_in_place_without_widget_state(
     # no widget state: the executed notebook stays small
     assert "widgets" not in nb.metadata
     assert len(json.dumps(nb)) < 200_000
+
+
+CHART_CELLS = [
+    "%load_ext mlops_jupyter",
+    "%mlops_track start --name chart",
+    "import mlops_jupyter as mj\nfor i in range(3):\n    mj.log(loss=1 / (i + 1), step=i)",
+    "%mlops_track end",
+]
+PLOTLY = "application/vnd.plotly.v1+json"
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+def _mimes(cell: object) -> set[str]:
+    return {m for o in cell.outputs for m in o.get("data", {})}  # type: ignore[attr-defined]
+
+
+def test_live_chart_setting_in_an_interactive_kernel(
+    project: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an interactive kernel (no MLOPS_HEADLESS, no CI): a widget by default
+    for var in ("MLOPS_HEADLESS", "CI", "MLOPS_LIVE_CHART"):
+        monkeypatch.delenv(var, raising=False)
+    use_store_template(project, tmp_path_factory.getbasetemp())
+    nb = execute(make_notebook(CHART_CELLS), project)
+    assert WIDGET in _mimes(nb.cells[1])
+    # MLOPS_LIVE_CHART=static (what `make demo` sets): the final figure, no widget state
+    monkeypatch.setenv("MLOPS_LIVE_CHART", "static")
+    nb = execute(make_notebook(CHART_CELLS), project)
+    assert WIDGET not in _mimes(nb.cells[1]) and PLOTLY in _mimes(nb.cells[1])
+    [fig] = [o["data"][PLOTLY] for o in nb.cells[1].outputs if PLOTLY in o.get("data", {})]
+    assert [t["y"] for t in fig["data"]] == [[1.0, 0.5, 1 / 3]]
+    assert "widgets" not in nb.metadata
+    # [tracking] live_chart = "off" in the project: the run card only
+    monkeypatch.delenv("MLOPS_LIVE_CHART")
+    (project / "mlops.toml").write_text('[tracking]\nlive_chart = "off"\n')
+    nb = execute(make_notebook(CHART_CELLS), project)
+    assert not _mimes(nb.cells[1]) & {WIDGET, PLOTLY} and "text/html" in _mimes(nb.cells[1])
+    # a wrong value is a one-line config error before any run starts
+    (project / "mlops.toml").write_text('[tracking]\nlive_chart = "sometimes"\n')
+    nb = execute(make_notebook(CHART_CELLS[:2]), project, allow_errors=True)
+    [err] = [o for o in nb.cells[1].outputs if o["output_type"] == "error"]
+    assert err["ename"] == "ConfigError" and "live_chart is 'sometimes'" in err["evalue"]
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{project / '.mlops' / 'mlflow.db'}")
+    runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    assert len(runs) == 3  # the three runs above; none for the refused start
