@@ -176,3 +176,29 @@ def push_pinned(paths: Sequence[str | os.PathLike[str]], remote: str | None = No
         ))
     push_pins(repo, pins, name)
     return pins
+
+
+def commit_pinned(paths: Sequence[str | os.PathLike[str]], message: str) -> str:
+    """Commit the ``.dvc`` files of ``paths`` (and the ``.gitignore`` next to each) to git.
+
+    Exactly those files go into the commit (other staged work is left alone), so a clone can
+    load these versions. Returns the new commit's hash.
+    """
+    session.require_write("commit data pins")
+    if not paths:
+        raise DataError("nothing to commit", hint="give at least one pinned file or folder")
+    if not message or not message.strip():
+        raise DataError("a commit needs a message", hint='e.g. "data: add March orders"')
+    repo = DataRepo.find()
+    rels: list[str] = []
+    for p in paths:
+        full = repo.resolve(p, must_exist=False)
+        dvcf = repo.dvc_file(full)
+        if not dvcf.is_file():
+            raise DataError(f"{p} is not pinned", hint=f"pin it first: %mlops_data pin {p}")
+        rels += [repo.rel(x) for x in (dvcf, full.parent / ".gitignore") if x.exists()]
+    repo.git("add", "--", *rels)
+    if not repo.git("diff", "--cached", "--name-only", "--", *rels):
+        raise DataError("nothing to commit: the pins are already committed")
+    repo.git("commit", "-q", "-m", message.strip(), "--", *rels)
+    return repo.git("rev-parse", "HEAD")

@@ -16,7 +16,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..data.pins import MODIFIED, NOT_PUSHED
+from ..data.pins import MODIFIED, NOT_COMMITTED, NOT_PUSHED
 from ..errors import MlopsError
 from ..session import session
 from .data import status_html, status_text
@@ -89,6 +89,9 @@ class DataStatusPanel(widgets.VBox):
         self.push_button.on_click(lambda _b: self._act("pushing", self._push))
         self.repin_button = widgets.Button(icon="thumb-tack", button_style="warning", layout=_fit())
         self.repin_button.on_click(lambda _b: self._act("re-pinning", self._repin))
+        self.commit_message = widgets.Text(placeholder="commit message (optional)", layout=widgets.Layout(width="220px"))
+        self.commit_button = widgets.Button(icon="check", button_style="success", layout=_fit())
+        self.commit_button.on_click(lambda _b: self._act("committing", self._commit))
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh", layout=_fit(),
                                              tooltip="compute the status again")
         self.refresh_button.on_click(lambda _b: self._act("refreshing", lambda: "refreshed"))
@@ -118,12 +121,23 @@ class DataStatusPanel(widgets.VBox):
             b.disabled = why is not None
             b.tooltip = why or f"pin the current content of {_names(modified)} (not committed: commit the .dvc files after)"
             actions["repin"] = b
+        not_committed = [p for p in s.paths_with(NOT_COMMITTED) if p not in modified]
+        if not_committed:
+            b = self.commit_button
+            b.description = f"Commit {len(not_committed)} not-committed"
+            why = _write_blocker("commit data pins")
+            b.disabled = self.commit_message.disabled = why is not None
+            b.tooltip = why or f"git commit the .dvc files of {_names(not_committed)} (only those files)"
+            actions["commit"] = b
         self.refresh_button.disabled = False
         actions["refresh"] = self.refresh_button
         self.actions = actions
         self.summary.value = self._summary_html()
         self._render_table()
-        toolbar = widgets.HBox(children=[self.filter, *actions.values()])
+        buttons: list[widgets.Widget] = []
+        for key, b in actions.items():
+            buttons += [self.commit_message, b] if key == "commit" else [b]
+        toolbar = widgets.HBox(children=[self.filter, *buttons], layout=widgets.Layout(flex_flow="row wrap"))
         self.children = [toolbar, self.summary, self.message, self.output, self.table]
 
     def _summary_html(self) -> str:
@@ -183,6 +197,16 @@ class DataStatusPanel(widgets.VBox):
         pin([str(Path(s.root) / p) for p in paths])
         return (f"re-pinned {len(paths)}: {_names(paths)}; commit the .dvc file(s) with git "
                 f"(or %mlops_data pin PATH -m MESSAGE) so a clone can load them")
+
+    def _commit(self) -> str:
+        from ..data.status import commit_pinned
+
+        s = self.status
+        paths = [p for p in s.paths_with(NOT_COMMITTED) if p not in s.paths_with(MODIFIED)]
+        message = self.commit_message.value.strip() or f"data: pin {_names(paths, limit=3)}"
+        commit = commit_pinned([str(Path(s.root) / p) for p in paths], message)
+        self.commit_message.value = ""
+        return f"committed {len(paths)} pin(s) as {commit[:10]}: {_names(paths)}"
 
     # -- display ----------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from mlops_jupyter.session import session
-from tests.conftest import make_dvc_project
+from tests.conftest import git, make_dvc_project
 from tests.notebooks import execute, make_notebook
 
 TOML = 'experiment = "t"\n[env.dev]\ndvc_remote = "local"\n[env.prod]\ninteractive = "read-only"\ndvc_remote = "local"\n'
@@ -83,11 +83,20 @@ def test_panel_push_and_repin_fix_the_table(ip: Any, three_pins: Path) -> None:
     assert pinned_md5(root, "data/modified.csv") == new_md5
     assert "✓ re-pinned 1: data/modified.csv" in panel.message.value
     assert states(panel)["data/modified.csv"] == "not committed, not pushed"
-    assert {k: b.description for k, b in panel.actions.items()} == {"push": "Push 1 not-pushed", "refresh": "Refresh"}
+    assert {k: b.description for k, b in panel.actions.items()} == {
+        "push": "Push 1 not-pushed", "commit": "Commit 1 not-committed", "refresh": "Refresh"}
 
     panel.actions["push"].click()
     assert on_remote(root, new_md5)
-    ip.run_line_magic("mlops_data", 'pin data/modified.csv -m "v3"')  # the commit stays the user's
+    # commit from the panel: exactly the .dvc file, with the user's message
+    (root / "notes.txt").write_text("staged, not part of the pin\n")
+    git(root, "add", "notes.txt")
+    panel.commit_message.value = "data: modified v3"
+    panel.actions["commit"].click()
+    assert "✓ committed 1 pin(s) as " in panel.message.value and panel.commit_message.value == ""
+    assert git(root, "log", "-1", "--format=%s") == "data: modified v3"
+    assert git(root, "show", "--name-only", "--format=", "HEAD").splitlines() == ["data/modified.csv.dvc"]
+    assert git(root, "diff", "--cached", "--name-only") == "notes.txt"  # other staged work left alone
     panel.actions["refresh"].click()
     assert set(states(panel).values()) == {"clean"} and panel.status.ok
     assert "all clean" in panel.summary.value and set(panel.actions) == {"refresh"}
@@ -99,7 +108,13 @@ def test_read_only_profile_disables_the_actions(ip: Any, three_pins: Path) -> No
     root = three_pins
     ip.run_line_magic("mlops_env", "prod")
     panel = ip.run_line_magic("mlops_data", "status").widget()
-    for key in ("push", "repin"):
+    (root / "data/new.csv").write_text("x\n4\n")
+    ip.run_line_magic("mlops_env", "dev")
+    ip.run_line_magic("mlops_data", "pin data/new.csv")  # not committed
+    ip.run_line_magic("mlops_env", "prod")
+    panel = ip.run_line_magic("mlops_data", "status").widget()
+    assert panel.commit_message.disabled
+    for key in ("push", "repin", "commit"):
         button = panel.actions[key]
         assert button.disabled
         assert "read-only from interactive kernels" in button.tooltip and "%mlops_env dev" in button.tooltip
@@ -162,3 +177,15 @@ def test_kernel_shows_the_widget_and_headless_gets_html(git_project: Path) -> No
     assert WIDGET_MIME in data
     assert "mlops-badge" in data["text/html"] and data["text/plain"].startswith("data status of ")
     assert session.headless  # this process never became interactive
+
+
+def test_commit_pinned_errors_are_one_line(ip: Any, three_pins: Path) -> None:
+    from mlops_jupyter.data.status import commit_pinned
+    from mlops_jupyter.errors import DataError
+
+    with pytest.raises(DataError, match="needs a message"):
+        commit_pinned(["data/clean.csv"], "  ")
+    with pytest.raises(DataError, match="is not pinned"):
+        commit_pinned(["data/nope.csv"], "m")
+    with pytest.raises(DataError, match="already committed"):
+        commit_pinned(["data/clean.csv"], "m")
