@@ -195,8 +195,8 @@ class DataStatusPanel(widgets.VBox):
         s = self.status
         paths = s.paths_with(MODIFIED)
         pin([str(Path(s.root) / p) for p in paths])
-        return (f"re-pinned {len(paths)}: {_names(paths)}; commit the .dvc file(s) with git "
-                f"(or %mlops_data pin PATH -m MESSAGE) so a clone can load them")
+        return (f"re-pinned {len(paths)}: {_names(paths)}; commit the .dvc file(s) (the Commit button) "
+                f"so a clone can load them")
 
     def _commit(self) -> str:
         from ..data.status import commit_pinned
