@@ -10,8 +10,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,15 +18,8 @@ import pytest
 
 from tests.conftest import make_dvc_project
 from tests.notebooks import make_notebook
-from tests.ui.test_side_panel import (
-    ARTIFACTS,
-    CHROMIUM,
-    FLAGS,
-    VENV_BIN,
-    _free_port,
-    run_command,
-    wait_kernel_ready,
-)
+from tests.ui.labserver import running_lab
+from tests.ui.test_side_panel import ARTIFACTS, CHROMIUM, FLAGS, run_command, wait_kernel_ready
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -51,44 +42,8 @@ def lab(git_project: Path, tmp_path: Path) -> Iterator[dict[str, Any]]:
     (proj / "data/modified.csv").write_text("x\n2\n")
     subprocess.run([sys.executable, "-c", SETUP], cwd=proj, check=True, capture_output=True)
     make_notebook(["%load_ext mlops_jupyter", "%mlops_data status"], path=proj / "status.ipynb")
-    labconfig = tmp_path / "config" / "labconfig"
-    labconfig.mkdir(parents=True)
-    (labconfig / "page_config.json").write_text(
-        '{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}')
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k != "CI" and not k.startswith(("MLOPS_", "MLFLOW_TRACKING", "JPY_"))}
-    env.update(JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
-               IPYTHONDIR=str(tmp_path / "ipython"), PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}")
-    log = (tmp_path / "lab.log").open("w")
-    proc = subprocess.Popen(
-        [str(VENV_BIN / "jupyter"), "lab", "--no-browser", "--allow-root", f"--IdentityProvider.token={TOKEN}",
-         "--ServerApp.ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={proj}",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.expose_app_in_browser=True"],
-        cwd=proj, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                pytest.fail("JupyterLab did not start:\n" + (tmp_path / "lab.log").read_text()[-3000:])
-            time.sleep(0.5)
+    with running_lab(proj, tmp_path, TOKEN) as url:
         yield {"url": url, "proj": proj}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def test_status_panel_push_and_repin_from_the_browser(lab: dict[str, Any]) -> None:

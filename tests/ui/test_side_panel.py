@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.notebooks import make_notebook
+from tests.ui.labserver import VENV_BIN, running_lab
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -31,7 +28,6 @@ FLAGS = [
 ]
 TOKEN = "mlops-ui-test-token"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "ui"
-VENV_BIN = Path(sys.executable).parent
 
 TRACK_CELL = """import mlops_jupyter as mj
 for lr, acc in [(0.1, 0.81), (0.2, 0.87)]:
@@ -51,12 +47,6 @@ LIVE_CELLS = [
     "import time\nimport mlops_jupyter as mj\nfor i in range(5):\n    mj.log(loss=1 / (i + 1), step=i)\n    time.sleep(0.4)",
     "%mlops_track end",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -80,55 +70,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         path=proj / "train.ipynb",
     )
     make_notebook(LIVE_CELLS, path=proj / "live.ipynb")
-    # no "get notified about Jupyter news?" toast over the panel's buttons
-    labconfig = base / "config" / "labconfig"
-    labconfig.mkdir(parents=True)
-    (labconfig / "page_config.json").write_text(
-        '{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}'
-    )
-    port = _free_port()
-    # a user's JupyterLab: no CI=true (it would make the kernel headless), no overrides
-    env = {k: v for k, v in os.environ.items()
-           if k != "CI" and not k.startswith(("MLOPS_", "MLFLOW_TRACKING", "JPY_"))}
-    env.update(
-        JUPYTER_RUNTIME_DIR=str(base / "runtime"),
-        JUPYTER_CONFIG_DIR=str(base / "config"),
-        IPYTHONDIR=str(base / "ipython"),
-        PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
-        MLFLOW_ENABLE_ASYNC_LOGGING="false",
-    )
-    log = (base / "lab.log").open("w")
-    proc = subprocess.Popen(
-        [
-            str(VENV_BIN / "jupyter"), "lab", "--no-browser", "--allow-root",
-            f"--IdentityProvider.token={TOKEN}", "--ServerApp.ip=127.0.0.1", f"--port={port}",
-            f"--ServerApp.root_dir={proj}", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            "--ServerApp.open_browser=False", "--LabApp.expose_app_in_browser=True",
-        ],
-        cwd=proj, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                pytest.fail("JupyterLab did not start:\n" + (base / "lab.log").read_text()[-3000:])
-            time.sleep(0.5)
+    with running_lab(proj, base, TOKEN, {"MLFLOW_ENABLE_ASYNC_LOGGING": "false"}) as url:
         yield {"url": url, "proj": proj, "log": base / "lab.log"}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")
