@@ -32,6 +32,8 @@ _API: dict[str, str] = {
     "fingerprint": "mlops_jupyter.data",
     "data_status": "mlops_jupyter.data",
     "data_diff": "mlops_jupyter.data",
+    "push_pinned": "mlops_jupyter.data",
+    "commit_pinned": "mlops_jupyter.data",
     # validation (principle 5)
     "validate": "mlops_jupyter.validation",
     "infer_suite": "mlops_jupyter.validation",

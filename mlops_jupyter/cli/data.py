@@ -1,4 +1,4 @@
-"""``mlops-jupyter data status|pin|load|diff`` and ``mlops-jupyter fingerprint``."""
+"""``mlops-jupyter data status|pin|load|diff|push|commit`` and ``mlops-jupyter fingerprint``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 def register(sub: Any) -> None:
     """Add the data commands to the ``mlops-jupyter`` parser."""
-    d = sub.add_parser("data", help="dataset versions on DVC: status, pin, load, diff")
+    d = sub.add_parser("data", help="dataset versions on DVC: status, pin, load, diff, push, commit")
     dsub = d.add_subparsers(dest="data_command", metavar="ACTION", parser_class=type(d))
     d.set_defaults(func=lambda args: (d.print_help(), 2)[1])
 
@@ -30,6 +30,16 @@ def register(sub: Any) -> None:
     p.add_argument("--init", action="store_true", help="run git init / dvc init where missing")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_pin)
+
+    pu = dsub.add_parser("push", help="push pinned versions to the DVC remote (verified)")
+    pu.add_argument("paths", nargs="*", help="pinned paths (default: every pin not on the remote yet)")
+    pu.add_argument("--remote", help="DVC remote (default: the profile's dvc_remote)")
+    pu.set_defaults(func=cmd_push)
+
+    co = dsub.add_parser("commit", help="git commit the .dvc files of pins (only those files)")
+    co.add_argument("paths", nargs="*", help="pinned paths (default: every uncommitted, unmodified pin)")
+    co.add_argument("-m", "--message", required=True, help="commit message")
+    co.set_defaults(func=cmd_commit)
 
     lo = dsub.add_parser("load", help="verify a pinned revision and copy it out")
     lo.add_argument("path", help="pinned file or folder")
@@ -68,6 +78,26 @@ def cmd_pin(args: argparse.Namespace) -> int:
         print(json.dumps([p.to_dict() for p in pins], indent=2))
     else:
         print("\n\n".join(str(p) for p in pins))
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from ..data import push_pinned
+
+    pins = push_pinned(args.paths or None, remote=args.remote)
+    if pins:
+        print(f"pushed {len(pins)} pin(s) to remote '{pins[0].remote}' (verified there):")
+        print("\n".join(f"  {p.path}  {p.md5[:12]}" for p in pins))
+    else:
+        print("nothing to push: every pin is on the remote")
+    return 0
+
+
+def cmd_commit(args: argparse.Namespace) -> int:
+    from ..data import commit_pinned
+
+    commit = commit_pinned(args.paths or None, args.message)
+    print(f"committed the pins as {commit}" if commit else "nothing to commit: every pin is committed")
     return 0
 
 

@@ -15,7 +15,7 @@ from .diff import DataDiff, data_diff
 from .loading import load
 from .pins import DatasetPin, pin
 from .runs import DataNotSavedWarning
-from .status import DataStatus, StatusRow, data_status
+from .status import DataStatus, StatusRow, commit_pinned, data_status, push_pinned
 
 
 def fingerprint(obj: Any) -> str:
@@ -65,5 +65,5 @@ def _cache_for(path: Any) -> tuple[Any, Any]:
 
 __all__ = [
     "DataDiff", "DataNotSavedWarning", "DataStatus", "DatasetPin", "StatusRow",
-    "data_diff", "data_status", "fingerprint", "load", "pin",
+    "commit_pinned", "data_diff", "data_status", "fingerprint", "load", "pin", "push_pinned",
 ]

@@ -151,18 +151,28 @@ def data_status(paths: list[str] | None = None, remote: str | None = None, check
     return DataStatus(root=str(repo.root), remote=name, rows=rows, query=query)
 
 
-def push_pinned(paths: Sequence[str | os.PathLike[str]], remote: str | None = None) -> list[DatasetPin]:
+def push_pinned(paths: Sequence[str | os.PathLike[str]] | None = None, remote: str | None = None) -> list[DatasetPin]:
     """Push the pinned version of each path (what its ``.dvc`` file says) to the DVC remote.
 
-    The working tree is not looked at: a modified or missing file still gets its pinned
-    objects pushed, from the local cache, re-hashed first and checked on the remote after
-    (the same verified path as ``mj.pin(..., push=True)``). Paths resolve like ``mj.pin``'s.
+    ``paths=None``: every pin that is not on the remote yet (an empty list when there is
+    none). The working tree is not looked at: a modified or missing file still gets its
+    pinned objects pushed, from the local cache, re-hashed first and checked on the remote
+    after (the same verified path as ``mj.pin(..., push=True)``). Paths resolve like
+    ``mj.pin``'s.
     """
     session.require_write("push data")
+    if paths is None:
+        st = data_status(remote=remote)
+        paths = [os.path.join(st.root, p) for p in st.paths_with(NOT_PUSHED)]
+        if not paths:
+            return []
     if not paths:
         raise DataError("nothing to push", hint="give at least one pinned file or folder")
     repo = DataRepo.find()
     name = repo.remote_name(remote)
+    if not name:
+        raise DataError("no DVC remote to push to",
+                        hint="set dvc_remote in the profile (mlops.toml) or run `dvc remote add -d NAME URL`")
     pins = []
     for p in paths:
         full = repo.resolve(p, must_exist=False)
@@ -178,17 +188,25 @@ def push_pinned(paths: Sequence[str | os.PathLike[str]], remote: str | None = No
     return pins
 
 
-def commit_pinned(paths: Sequence[str | os.PathLike[str]], message: str) -> str:
+def commit_pinned(paths: Sequence[str | os.PathLike[str]] | None, message: str) -> str | None:
     """Commit the ``.dvc`` files of ``paths`` (and the ``.gitignore`` next to each) to git.
 
-    Exactly those files go into the commit (other staged work is left alone), so a clone can
-    load these versions. Returns the new commit's hash.
+    ``paths=None``: every pin that is not committed and whose data is unchanged since it
+    was pinned (None is returned when there is none). Exactly those files go into the
+    commit (other staged work is left alone), so a clone can load these versions. Returns
+    the new commit's hash.
     """
     session.require_write("commit data pins")
-    if not paths:
-        raise DataError("nothing to commit", hint="give at least one pinned file or folder")
     if not message or not message.strip():
         raise DataError("a commit needs a message", hint='e.g. "data: add March orders"')
+    if paths is None:
+        st = data_status(check_remote=False)
+        modified = set(st.paths_with(MODIFIED))
+        paths = [os.path.join(st.root, p) for p in st.paths_with(NOT_COMMITTED) if p not in modified]
+        if not paths:
+            return None
+    if not paths:
+        raise DataError("nothing to commit", hint="give at least one pinned file or folder")
     repo = DataRepo.find()
     rels: list[str] = []
     for p in paths:

@@ -206,7 +206,7 @@ class DataStatusPanel(widgets.VBox):
         message = self.commit_message.value.strip() or f"data: pin {_names(paths, limit=3)}"
         commit = commit_pinned([str(Path(s.root) / p) for p in paths], message)
         self.commit_message.value = ""
-        return f"committed {len(paths)} pin(s) as {commit[:10]}: {_names(paths)}"
+        return f"committed {len(paths)} pin(s) as {(commit or '')[:10]}: {_names(paths)}"
 
     # -- display ----------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:

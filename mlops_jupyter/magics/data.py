@@ -1,7 +1,8 @@
-"""``%mlops_data pin|status|load|diff``: dataset versions on DVC from a cell.
+"""``%mlops_data pin|status|load|diff|push|commit``: dataset versions on DVC from a cell.
 
 Each action is a thin twin of the Python API (``mj.pin``, ``mj.data_status``, ``mj.load``,
-``mj.data_diff``); :data:`SCRIPT_EXPORTS` turns a magic line into that call for exported jobs.
+``mj.data_diff``, ``mj.push_pinned``, ``mj.commit_pinned``); :data:`SCRIPT_EXPORTS` turns a
+magic line into that call for exported jobs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-ACTIONS = ("pin", "status", "load", "diff")
+ACTIONS = ("pin", "status", "load", "diff", "push", "commit")
 
 
 @magics_class
@@ -21,10 +22,11 @@ class DataMagics(Magics):
     """Dataset versions: pin files with DVC, load pinned revisions verified, status, diff."""
 
     @magic_arguments()
-    @argument("action", choices=ACTIONS, help="pin | status | load | diff")
-    @argument("paths", nargs="*", help="files or folders (pin: one or more; load/diff: one; status: optional filter)")
+    @argument("action", choices=ACTIONS, help="pin | status | load | diff | push | commit")
+    @argument("paths", nargs="*", help="files or folders (pin: one or more; load/diff: one; status: optional "
+              "filter; push/commit: default every pin that needs it)")
     @argument("--push", action="store_true", help="pin: push the data to the DVC remote after pinning")
-    @argument("-m", "--message", help="pin: commit the .dvc files to git with this message")
+    @argument("-m", "--message", help="pin, commit: commit the .dvc files to git with this message")
     @argument("--remote", help="DVC remote (default: the profile's dvc_remote, else DVC's default remote)")
     @argument("--init", action="store_true", help="pin: run `git init` / `dvc init` where missing")
     @argument("--rev", action="append", default=[], help="load: git revision to read; diff: A then optional B")
@@ -37,7 +39,8 @@ class DataMagics(Magics):
 
         Examples: ``%mlops_data pin data/train.csv --push -m "new data"``,
         ``%mlops_data load data/train.csv --rev v1 --as df``, ``%mlops_data status``,
-        ``%mlops_data diff data/train.csv --rev v1``.
+        ``%mlops_data diff data/train.csv --rev v1``, ``%mlops_data push`` (every pin not on the
+        remote yet), ``%mlops_data commit -m "data v2"`` (every pin not committed yet).
         """
         args = _parse(line)
         import mlops_jupyter as mj
@@ -46,6 +49,16 @@ class DataMagics(Magics):
             return mj.pin(_pin_target(args.paths), push=args.push, message=args.message, remote=args.remote, init=args.init)
         if args.action == "status":
             return mj.data_status(args.paths or None, remote=args.remote)
+        if args.action == "push":
+            pins = mj.push_pinned(args.paths or None, remote=args.remote)
+            names = ", ".join(p.path for p in pins)
+            print(f"pushed {len(pins)} pin(s) to remote '{pins[0].remote}' (verified there): {names}" if pins
+                  else "nothing to push: every pin is on the remote")
+            return None
+        if args.action == "commit":
+            commit = mj.commit_pinned(args.paths or None, args.message)
+            print(f"committed the pins as {commit[:10]}" if commit else "nothing to commit: every pin is committed")
+            return None
         if args.action == "load":
             value = mj.load(args.paths[0], rev=_one_rev(args.rev), remote=args.remote, as_frame=False if args.as_path else None)
             if args.as_name:
@@ -79,14 +92,18 @@ def _parse(line: str) -> Any:
         raise UsageError("%mlops_data load takes at most one --rev")
     if args.action == "diff" and not 1 <= len(args.rev) <= 2:
         raise UsageError("%mlops_data diff needs --rev A [--rev B]")
+    if args.action == "commit" and not args.message:
+        raise UsageError('%mlops_data commit needs -m MESSAGE, e.g. -m "data: March orders"')
     if args.as_name and not args.as_name.isidentifier():
         raise UsageError(f"--as {args.as_name!r} is not a valid variable name")
     wrong = [opt for opt, on, allowed in (
-        ("--push", args.push, "pin"), ("-m", args.message, "pin"), ("--init", args.init, "pin"),
+        ("--push", args.push, "pin"), ("--init", args.init, "pin"),
         ("--as", args.as_name, "load"), ("--path", args.as_path, "load"), ("--key", args.key, "diff"),
     ) if on and args.action != allowed]
     if args.rev and args.action not in ("load", "diff"):
         wrong.append("--rev")
+    if args.message and args.action not in ("pin", "commit"):
+        wrong.append("-m")
     if wrong:
         raise UsageError(f"%mlops_data {args.action} does not take {', '.join(wrong)}")
     return args
@@ -119,6 +136,10 @@ def export_mlops_data(line: str, cell: str | None = None) -> str:
         return f"mj.pin({target!r}{_kwargs(push=args.push, message=args.message, remote=args.remote, init=args.init)})"
     if args.action == "status":
         return f"print(mj.data_status({(args.paths or None)!r}{_kwargs(remote=args.remote)}))"
+    if args.action == "push":
+        return f"mj.push_pinned({(args.paths or None)!r}{_kwargs(remote=args.remote)})"
+    if args.action == "commit":
+        return f"mj.commit_pinned({(args.paths or None)!r}, {args.message!r})"
     if args.action == "load":
         call = (f"mj.load({args.paths[0]!r}{_kwargs(rev=_one_rev(args.rev), remote=args.remote)}"
                 f"{', as_frame=False' if args.as_path else ''})")

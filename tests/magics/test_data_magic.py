@@ -42,6 +42,10 @@ def dvc_project(git_project: Path) -> Path:
     ("diff data/t.csv --rev A --rev B --key id",
      "print(mj.data_diff('data/t.csv', 'A', rev_b='B', key='id'))"),
     ("load \"it's here.csv\" --as df", "df = mj.load(\"it's here.csv\")"),
+    ("push", "mj.push_pinned(None)"),
+    ("push data/t.csv --remote s3", "mj.push_pinned(['data/t.csv'], remote='s3')"),
+    ('commit -m "data v2"', "mj.commit_pinned(None, 'data v2')"),
+    ('commit a.csv -m "m"', "mj.commit_pinned(['a.csv'], 'm')"),
 ])
 def test_script_export(line: str, expected: str) -> None:
     src = SCRIPT_EXPORTS["mlops_data"](line, None)
@@ -59,7 +63,7 @@ def test_script_export_uses_the_magic_parser() -> None:
 
 @pytest.mark.parametrize("line", [
     "", "pin", "load", "load a b", "diff a", "diff a --rev 1 --rev 2 --rev 3", "load a --as 1x",
-    "status --push", "pin a --rev x",
+    "status --push", "pin a --rev x", "commit", "push -m x", "commit --push -m x",
 ])
 def test_bad_arguments_are_usage_errors(ip: Any, line: str) -> None:
     with pytest.raises(UsageError):
@@ -79,6 +83,32 @@ def test_magic_pin_load_status_diff(ip: Any, dvc_project: Path, capsys: pytest.C
     assert [r.state for r in st.rows] == ["not pushed"]
     d = ip.run_line_magic("mlops_data", f"diff data/t.csv --rev {rev1} --rev HEAD")
     assert d.rows_added == 1 and d.rows_removed == 0
+
+
+def test_magic_push_and_commit_every_pin_that_needs_it(ip: Any, dvc_project: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    # Given two pins, neither committed nor pushed, and unrelated staged work
+    (dvc_project / "data" / "u.csv").write_text("x\n1\n")
+    ip.run_line_magic("mlops_data", "pin data/t.csv data/u.csv")
+    (dvc_project / "notes.txt").write_text("mine\n")
+    sh(dvc_project, "git", "add", "notes.txt")
+    assert {r.state for r in ip.run_line_magic("mlops_data", "status").rows} == {"not committed"}
+    # When they are committed and pushed with no paths named
+    ip.run_line_magic("mlops_data", 'commit -m "data: t and u"')
+    ip.run_line_magic("mlops_data", "push")
+    out = capsys.readouterr().out
+    assert "committed the pins as " in out and "pushed 2 pin(s) to remote 'local'" in out
+    # Then exactly the .dvc files went into the commit, and every pin is clean
+    assert sh(dvc_project, "git", "log", "-1", "--format=%s") == "data: t and u"
+    assert sh(dvc_project, "git", "show", "--name-only", "--format=", "HEAD").splitlines() == [
+        "data/.gitignore", "data/t.csv.dvc", "data/u.csv.dvc"]
+    assert sh(dvc_project, "git", "diff", "--cached", "--name-only") == "notes.txt"
+    assert ip.run_line_magic("mlops_data", "status").ok
+    # And a second time there is nothing to do
+    ip.run_line_magic("mlops_data", 'commit -m "again"')
+    ip.run_line_magic("mlops_data", "push")
+    out = capsys.readouterr().out
+    assert "nothing to commit" in out and "nothing to push" in out
 
 
 def test_errors_render_as_one_line(ip: Any, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -108,6 +138,14 @@ def test_cli(dvc_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.startswith("xxh3_128:")
     assert cli_main(["fingerprint", "data/t.csv"]) == 0
     assert len(capsys.readouterr().out.split()[0]) == 32
+    (dvc_project / "data" / "t.csv").write_text("x,y\n1,a\n2,b\n")
+    (dvc_project / "data" / "u.csv").write_text("x\n1\n")
+    assert cli_main(["data", "pin", "data/u.csv"]) == 0
+    capsys.readouterr()
+    assert cli_main(["data", "commit", "-m", "u"]) == 0 and cli_main(["data", "push"]) == 0
+    out = capsys.readouterr().out
+    assert "committed the pins as " in out and "pushed 1 pin(s)" in out and "data/u.csv" in out
+    assert cli_main(["data", "status", "--check"]) == 0
     assert cli_main(["data", "load", "nope.csv"]) == 2
     assert "nope.csv is not pinned" in capsys.readouterr().err
 
