@@ -126,20 +126,23 @@ class RunsView:
         return card(f"runs of {self.experiment}", table(["run", "name", "status", "started", "metrics"], self._rows()))
 
 
+_BEST_COL = "best other run"
+
+
 def compare_text(result: Any) -> str:
     """Plain-text comparison (terminals, CLI)."""
     cur = result.current
     if result.best is None:
         return f"run {cur['run_name']} ({cur['run_id'][:8]}): no other finished run with '{result.metric}' to compare with"
-    verdict = "best so far" if result.ok else "worse than the best run"
+    verdict = "the best so far, ahead of" if result.ok else "worse than the best run,"
     lines = [
         f"{result.metric} ({result.mode}): run {cur['run_name']} is {verdict} "
-        f"(best: {result.best['run_name']} {result.best['run_id'][:8]})",
-        text_table(["metric", "this run", "best run"], result.metrics),
+        f"{result.best['run_name']} ({result.best['run_id'][:8]})",
+        text_table(["metric", "this run", _BEST_COL], result.metrics),
     ]
     if result.params:
         lines.append("params that differ:")
-        lines.append(text_table(["param", "this run", "best run"], result.params))
+        lines.append(text_table(["param", "this run", _BEST_COL], result.params))
     return "\n".join(lines)
 
 
@@ -150,12 +153,13 @@ def compare_html(result: Any) -> str:
         return card("mlops compare", f"<div>{escape(compare_text(result))}</div>")
     verdict = badge("best so far", "mlops-ok") if result.ok else badge("worse than best", "mlops-warn")
     head = (
-        f"<div>{verdict} on <b>{escape(result.metric)}</b> ({result.mode}); best run "
+        f"<div>{verdict} on <b>{escape(result.metric)}</b> ({result.mode}); compared with "
+        f"{'the previous best' if result.ok else 'the best'} run "
         f"<b>{escape(str(result.best['run_name']))}</b> <span class='mlops-muted-text'>{escape(result.best['run_id'])}</span></div>"
     )
-    body = table(["metric", f"this run ({cur['run_name']})", "best run"], result.metrics)
+    body = table(["metric", f"this run ({cur['run_name']})", _BEST_COL], result.metrics)
     if result.params:
-        body += "<div>params that differ</div>" + table(["param", "this run", "best run"], result.params)
+        body += "<div>params that differ</div>" + table(["param", "this run", _BEST_COL], result.params)
     return card("mlops compare", head + body)
 
 
@@ -167,6 +171,6 @@ def compare_figure(result: Any) -> Any:
     fig = go.Figure()
     fig.add_bar(name=f"this run ({result.current['run_name']})", x=names, y=[c for _, c, _ in result.metrics])
     if result.best is not None:
-        fig.add_bar(name=f"best ({result.best['run_name']})", x=names, y=[b for _, _, b in result.metrics])
+        fig.add_bar(name=f"best other run ({result.best['run_name']})", x=names, y=[b for _, _, b in result.metrics])
     fig.update_layout(barmode="group", height=320, margin={"l": 40, "r": 10, "t": 30, "b": 40}, title=f"compare on {result.metric}")
     return fig

@@ -232,10 +232,16 @@ def test_compare_with_best_run(project: Path) -> None:
     assert result.best["run_name"] == "b" and not result.ok  # c (0.85) < b (0.9)
     assert ("acc", 0.85, 0.9) in result.metrics
     assert result.params == [("depth", "4", "5")]
-    assert "worse than the best run" in str(result) and "mlops-card" in result._repr_html_()
+    assert "acc (max): run c is worse than the best run, b (" in str(result) and "mlops-card" in result._repr_html_()
     fig = result.figure()
     assert len(fig.data) == 2
-    assert mj.compare(metric="acc", mode="min").best["run_name"] == "a"
+    lowest = mj.compare(metric="acc", mode="min")
+    assert lowest.best["run_name"] == "a" and not lowest.ok
+    with mj.track(name="d"):
+        mj.log(acc=0.95)
+    best = mj.compare()
+    assert best.ok and "acc (max): run d is the best so far, ahead of b (" in str(best)
+    assert "the previous best" in best._repr_html_()
 
 
 def test_orphan_run_of_a_dead_process_is_closed_as_killed(project: Path) -> None:
