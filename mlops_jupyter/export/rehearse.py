@@ -64,6 +64,9 @@ class RehearsalReport:
 
         return rehearsal_text(self)
 
+    def __repr__(self) -> str:  # terminals and IPython's text/plain: the readable report
+        return str(self)
+
     def _repr_html_(self) -> str:
         from ..display.export import rehearsal_html
 

@@ -78,6 +78,9 @@ class JobResult:
 
         return job_text(self)
 
+    def __repr__(self) -> str:  # terminals and IPython's text/plain: the readable report
+        return str(self)
+
     def _repr_html_(self) -> str:
         from ..display.export import job_html
 

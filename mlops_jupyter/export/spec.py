@@ -359,6 +359,9 @@ class ExportResult:
 
         return export_text(self)
 
+    def __repr__(self) -> str:  # terminals and IPython's text/plain: the readable report
+        return str(self)
+
     def _repr_html_(self) -> str:
         from ..display.export import export_html
 

@@ -41,6 +41,9 @@ def test_pinned_data_is_fetched_and_verified(job_project: Path, tmp_path: Path) 
     result = mj.run_job(res.job_dir)
     assert result.exit_code == 0, str(result)
     assert result.data == [{"path": "data/train.csv", "md5": pin.md5, "status": "verified", "fetched": True}]
+    # a terminal (IPython's text/plain) shows the readable reports, not dataclass dumps
+    assert repr(res) == str(res) and repr(res).startswith("job 'nb' exported to ")
+    assert repr(result) == str(result) and repr(result).startswith("job 'nb' OK (exit 0)")
     # the magics ran as API calls under plain python: a verified load, a drift check
     assert (job_project / "seen.txt").read_text() == "2 False"
     assert any(g.kind == "check" and g.name.startswith("drift:") for g in result.gates)

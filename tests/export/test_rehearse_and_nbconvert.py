@@ -37,7 +37,7 @@ def test_rehearsal_catches_out_of_order_result(job_project: Path, ip: Any) -> No
     assert row["source"] == 2.0 and row["job"] == 1.0 and row["ok"] is False
     assert [o["cell"] for o in report.out_of_order] == [2]
     text = str(report)
-    assert "NOT reproduced" in text and "out of order" in text
+    assert "NOT reproduced" in text and "out of order" in text and repr(report) == text
     assert "<table" in report._repr_html_()
     # and strict mode fails, naming the cause
     with pytest.raises(GateFailed) as err:
