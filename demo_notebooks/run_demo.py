@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     # nobody watches these kernels live: the run charts are saved as plain figures, which
     # render when the notebooks are opened (a widget's saved state would embed plotly.js, ~5 MB)
     os.environ.setdefault("MLOPS_LIVE_CHART", "static")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # a saved bar would read "0%"
     # --keep: an existing demo project may hold the user's work, so it is left as it is
     run_dir = RUN_DIR if args.keep and (RUN_DIR / ".dvc").exists() else prepare()
     print(f"demo project: {run_dir}")
