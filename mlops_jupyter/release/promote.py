@@ -146,8 +146,9 @@ def promote(
     if decision.ok:
         assert cand.version is not None
         _before_alias_move(decision)
-        _check_champion_unchanged(c, decision)
-        registry.move_alias(c, model, alias, cand.version)
+        with registry.alias_lock(model, alias):  # re-check and move as one step on a local registry
+            _check_champion_unchanged(c, decision)
+            registry.move_alias(c, model, alias, cand.version)
         decision.promoted = True
         _confirm_record(c, decision, cand)
         if cfg.webhook and hook_settings is not None:

@@ -6,8 +6,11 @@ usage error with a hint; no raw ``MlflowException`` reaches a user.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +18,7 @@ from ..errors import MlopsUsageError, TrackingError
 from ..session import session
 
 _PROGRESS_VAR = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
+ALIAS_LOCK_TIMEOUT_S = 300.0  # a promotion holds the lock for seconds: re-check, move, confirm
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 TAG_PREFIX = "mlops.release"
 
@@ -243,6 +247,42 @@ def set_version_tags(c: Any, name: str, version: str, tags: dict[str, str]) -> N
     """Set several tags on a model version."""
     for key, value in tags.items():
         c.set_model_version_tag(name, version, key, value)
+
+
+@contextmanager
+def alias_lock(name: str, alias: str) -> Iterator[None]:
+    """Serialise "re-check the champion, move the alias" between processes on one machine.
+
+    MLflow's registry has no compare-and-set, so two promotions that both passed their gates
+    could both re-check an unchanged champion and both move the alias (the last wins). For
+    a registry in a SQLite file every process on the machine shares, a file lock next to
+    the database makes the re-check and the move one step: the second promotion waits,
+    then sees the first one's champion and stops. Registries on a server get no lock
+    (the re-check alone narrows the window; see docs/release.md).
+    """
+    from filelock import FileLock, Timeout
+
+    from ..tracking.store import sqlite_path
+
+    profile = session.profile()
+    db = sqlite_path(profile.registry_uri or profile.tracking_uri)
+    if db is None:
+        yield
+        return
+    key = hashlib.sha256(f"{name}\0{alias}".encode()).hexdigest()[:16]
+    lock = FileLock(f"{db}.alias-{key}.lock", timeout=ALIAS_LOCK_TIMEOUT_S)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise TrackingError(
+            f"another promotion of '{name}' (alias '{alias}') held the registry lock for "
+            f"{ALIAS_LOCK_TIMEOUT_S:.0f} s; the alias did not move",
+            hint=f"if no promotion is running, remove {lock.lock_file}",
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def move_alias(c: Any, name: str, alias: str, version: str) -> None:

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 import threading
 import uuid
 import warnings
@@ -487,6 +488,49 @@ def test_a_concurrent_promotion_is_not_overwritten(reg: Zoo, monkeypatch: pytest
     monkeypatch.setattr(promote_module, "_before_alias_move", someone_else_promotes)
     with pytest.raises(TrackingError, match="moved to v2 during this decision"):
         mj.promote(model, reg.runs["strong"], eval_data=reg.eval, target="target", ab=True)
+    assert _alias_version(reg, model) == str(v_twin)
+
+
+def test_promotions_on_one_local_registry_take_turns(reg: Zoo, tmp_path: Path) -> None:
+    """Two promotions that both passed their gates: the second waits for the registry lock,
+    then sees the first one's champion and stops instead of overwriting it."""
+    from mlops_jupyter.release import registry
+
+    model = _name()
+    mj.promote(model, reg.runs["weak"], eval_data=reg.eval, target="target", ab=True)  # v1 champion
+    client = _client(reg)
+    v_twin = client.create_model_version(model, source=f"runs:/{reg.runs['twin']}/model", run_id=reg.runs["twin"]).version
+    eval_csv = tmp_path / "eval.csv"
+    reg.eval.to_csv(eval_csv, index=False)
+    script = tmp_path / "second.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys
+        import mlops_jupyter.release.promote as p
+        from mlops_jupyter.errors import MlopsError
+        def at_the_lock(decision):
+            print("gates passed", flush=True)
+        p._before_alias_move = at_the_lock
+        try:
+            d = p.promote({model!r}, {reg.runs['strong']!r}, eval_data={str(eval_csv)!r}, target="target", ab=True)
+            print("promoted", d.promoted, flush=True)
+        except MlopsError as exc:
+            print("refused:", exc.message, flush=True)
+            sys.exit(exc.exit_code)
+    """))
+    env = {**os.environ, "MLFLOW_TRACKING_URI": reg.uri}
+    # Given a first promotion holding the lock (re-check done, alias about to move)
+    with registry.alias_lock(model, "champion"):
+        second = subprocess.Popen([sys.executable, str(script)], cwd=Path.cwd(), env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert second.stdout is not None
+        assert second.stdout.readline().strip() == "gates passed"  # the second one reached the lock
+        time.sleep(1.0)
+        assert second.poll() is None  # and waits there
+        client.set_registered_model_alias(model, "champion", str(v_twin))  # the first one moves it
+    out, err = second.communicate(timeout=120)
+    # Then the second promotion re-checked after the first one and did not overwrite it
+    assert second.returncode == 2, out + err[-2000:]
+    assert f"refused: alias 'champion' of '{model}' moved to v{v_twin} during this decision" in out
     assert _alias_version(reg, model) == str(v_twin)
 
 
