@@ -100,10 +100,28 @@ class DriftMagics(Magics):
             kw.setdefault("name", f"{data[0]} vs {data[1]}")
         result = mj.drift(*values, **kw)
         if args.chart:
-            from IPython.display import display
-
-            display(result.widget() if hasattr(result, "widget") else result.figure())
+            self._show_chart(result)
         return result
+
+    @staticmethod
+    def _show_chart(result: Any) -> None:
+        """The scores chart with a column selector (a widget), or plain figures of the scores
+        and of the most drifted column where widgets are not wanted (headless runs and
+        ``live_chart = "static"``: a saved widget state would embed plotly.js)."""
+        from IPython.display import display
+
+        from ..display.runchart import chart_mode
+        from ..session import session
+
+        if not hasattr(result, "widget"):  # a timeline: one figure
+            display(result.figure())
+        elif chart_mode(session.headless) == "widget":
+            display(result.widget())
+        else:
+            display(result.figure())
+            shown = result.drifted_columns[:1] or [c.column for c in result.columns if c.hist][:1]
+            for column in shown:
+                display(result.distribution_figure(column))
 
     def _resolve(self, ref: str) -> Any:
         return resolve_data(self.shell, ref)
