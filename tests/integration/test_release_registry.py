@@ -12,8 +12,8 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 import threading
+import time
 import uuid
 import warnings
 from collections.abc import Iterator
