@@ -137,10 +137,7 @@ def pin(
     if init:  # the DVC set-up belongs in the same commit, or a clone could not read the pin
         staged += [x for x in (repo.root / ".dvc" / "config", repo.root / ".dvc" / ".gitignore",
                                repo.root / ".dvcignore") if x.exists()]
-    rels = [repo.rel(x) for x in staged]
-    repo.git("add", "--", *rels)
-    if message and repo.git("diff", "--cached", "--name-only", "--", *rels):
-        repo.git("commit", "-q", "-m", message, "--", *rels)
+    repo.commit_files([repo.rel(x) for x in staged], message)
     if push:
         push_pins(repo, pins, name)
     out = [_finish(repo, p, name) for p in pins]

@@ -175,6 +175,15 @@ class DataRepo:
             return None
         return proc.stdout
 
+    def commit_files(self, rels: list[str], message: str | None) -> bool:
+        """Stage ``rels``; with a message, commit exactly those files (other staged work is
+        left alone). True when a commit was made (False: nothing of them changed)."""
+        self.git("add", "--", *rels)
+        if not message or not self.git("diff", "--cached", "--name-only", "--", *rels):
+            return False
+        self.git("commit", "-q", "-m", message, "--", *rels)
+        return True
+
     def resolve_rev(self, rev: str) -> str:
         return self.git("rev-parse", "--verify", f"{rev}^{{commit}}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
@@ -57,6 +58,12 @@ class DataStatus:
     def paths_with(self, flag: str) -> list[str]:
         """Repository-relative paths of the rows flagged ``flag`` (e.g. ``"not pushed"``)."""
         return [r.path for r in self.rows if flag in r.flags]
+
+    def committable(self) -> list[str]:
+        """Paths whose ``.dvc`` file is not committed and whose data is unchanged since the pin
+        (a modified one must be pinned again first)."""
+        modified = set(self.paths_with(MODIFIED))
+        return [p for p in self.paths_with(NOT_COMMITTED) if p not in modified]
 
     def refresh(self) -> DataStatus:
         """The status computed again with the same arguments (a new object)."""
@@ -174,11 +181,7 @@ def push_pinned(paths: Sequence[str | os.PathLike[str]] | None = None, remote: s
         raise DataError("no DVC remote to push to",
                         hint="set dvc_remote in the profile (mlops.toml) or run `dvc remote add -d NAME URL`")
     pins = []
-    for p in paths:
-        full = repo.resolve(p, must_exist=False)
-        dvcf = repo.dvc_file(full)
-        if not dvcf.is_file():
-            raise DataError(f"{p} is not pinned", hint=f"pin it first: %mlops_data pin {p}")
+    for full, dvcf in _pinned(repo, paths):
         info = parse_dvc_file(dvcf.read_text(encoding="utf-8"), repo.rel(dvcf))
         pins.append(DatasetPin(
             path=repo.rel(full), md5=info["md5"], size=info.get("size") or 0, files=info.get("nfiles") or 1,
@@ -201,22 +204,25 @@ def commit_pinned(paths: Sequence[str | os.PathLike[str]] | None, message: str) 
         raise DataError("a commit needs a message", hint='e.g. "data: add March orders"')
     if paths is None:
         st = data_status(check_remote=False)
-        modified = set(st.paths_with(MODIFIED))
-        paths = [os.path.join(st.root, p) for p in st.paths_with(NOT_COMMITTED) if p not in modified]
+        paths = [os.path.join(st.root, p) for p in st.committable()]
         if not paths:
             return None
     if not paths:
         raise DataError("nothing to commit", hint="give at least one pinned file or folder")
     repo = DataRepo.find()
-    rels: list[str] = []
+    rels = [repo.rel(x) for full, dvcf in _pinned(repo, paths) for x in (dvcf, full.parent / ".gitignore") if x.exists()]
+    if not repo.commit_files(rels, message.strip()):
+        raise DataError("nothing to commit: the pins are already committed")
+    return repo.git("rev-parse", "HEAD")
+
+
+def _pinned(repo: DataRepo, paths: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, Path]]:
+    """(data path, .dvc file) of each of ``paths``; a path that is not pinned is an error."""
+    out = []
     for p in paths:
         full = repo.resolve(p, must_exist=False)
         dvcf = repo.dvc_file(full)
         if not dvcf.is_file():
             raise DataError(f"{p} is not pinned", hint=f"pin it first: %mlops_data pin {p}")
-        rels += [repo.rel(x) for x in (dvcf, full.parent / ".gitignore") if x.exists()]
-    repo.git("add", "--", *rels)
-    if not repo.git("diff", "--cached", "--name-only", "--", *rels):
-        raise DataError("nothing to commit: the pins are already committed")
-    repo.git("commit", "-q", "-m", message.strip(), "--", *rels)
-    return repo.git("rev-parse", "HEAD")
+        out.append((full, dvcf))
+    return out

@@ -16,7 +16,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..data.pins import MODIFIED, NOT_COMMITTED, NOT_PUSHED
+from ..data.pins import MODIFIED, NOT_PUSHED
 from ..errors import MlopsError
 from ..session import session
 from .data import status_html, status_text
@@ -121,7 +121,7 @@ class DataStatusPanel(widgets.VBox):
             b.disabled = why is not None
             b.tooltip = why or f"pin the current content of {_names(modified)} (not committed: commit the .dvc files after)"
             actions["repin"] = b
-        not_committed = [p for p in s.paths_with(NOT_COMMITTED) if p not in modified]
+        not_committed = s.committable()
         if not_committed:
             b = self.commit_button
             b.description = f"Commit {len(not_committed)} not-committed"
@@ -202,7 +202,7 @@ class DataStatusPanel(widgets.VBox):
         from ..data.status import commit_pinned
 
         s = self.status
-        paths = [p for p in s.paths_with(NOT_COMMITTED) if p not in s.paths_with(MODIFIED)]
+        paths = s.committable()
         message = self.commit_message.value.strip() or f"data: pin {_names(paths, limit=3)}"
         commit = commit_pinned([str(Path(s.root) / p) for p in paths], message)
         self.commit_message.value = ""
