@@ -29,8 +29,8 @@ MAX_SERIES = 12
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 
-def chart_mode(headless: bool) -> str:
-    """``widget``, ``static`` or ``off`` for a run started now.
+def chart_mode() -> str:
+    """``widget``, ``static`` or ``off`` for a chart drawn now.
 
     ``MLOPS_LIVE_CHART`` wins over ``live_chart`` in ``[tracking]``; ``auto`` (the default)
     is a widget in interactive kernels and a static figure in headless runs. ``static`` suits
@@ -50,7 +50,7 @@ def chart_mode(headless: bool) -> str:
     if mode not in LIVE_CHART_MODES:
         raise ConfigError(f"{where} is {mode!r}", hint=f"use one of: {', '.join(LIVE_CHART_MODES)}")
     if mode == "auto":
-        return "static" if headless else "widget"
+        return "static" if session.headless else "widget"
     return mode
 
 

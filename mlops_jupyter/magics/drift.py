@@ -111,11 +111,10 @@ class DriftMagics(Magics):
         from IPython.display import display
 
         from ..display.runchart import chart_mode
-        from ..session import session
 
         if not hasattr(result, "widget"):  # a timeline: one figure
             display(result.figure())
-        elif chart_mode(session.headless) == "widget":
+        elif chart_mode() == "widget":
             display(result.widget())
         else:
             display(result.figure())

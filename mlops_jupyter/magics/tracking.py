@@ -103,7 +103,7 @@ class TrackingMagics(Magics):
             return "off"
         from ..display.runchart import chart_mode
 
-        return chart_mode(session.headless)
+        return chart_mode()
 
     def _show_start(self, handle: Any, mode: str) -> Any:
         from ..display.tracking import RunView
