@@ -91,12 +91,12 @@ def run_doctor() -> DoctorReport:
         top = Path(proc.stdout.strip()).resolve()
         dirty = bool(_git(root, "status", "--porcelain").stdout.strip())
         report.checks.append(Check("git", "ok", "repository" + (" (uncommitted changes)" if dirty else "")))
+    from .data.repo import dvc_root
+
     here = root.resolve()
-    # the DVC root: the project folder or a folder above it, up to the git top level
-    dvc_root = next((f for f in (here, *here.parents) if (f / ".dvc").is_dir()
-                     and (f == here or (top is not None and f.is_relative_to(top)))), None)
-    if dvc_root is not None:
-        report.checks.append(Check("dvc", "ok", "DVC repository" + ("" if dvc_root == here else f" at {dvc_root}")))
+    found = dvc_root(here, top)  # the project folder or a folder above it, up to the git top
+    if found is not None:
+        report.checks.append(Check("dvc", "ok", "DVC repository" + ("" if found == here else f" at {found}")))
     else:
         subdir = " --subdir" if top is not None and top != here else ""
         report.checks.append(Check("dvc", "warn", "no DVC repository", f"cd {root} && dvc init{subdir}"))

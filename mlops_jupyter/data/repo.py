@@ -94,7 +94,7 @@ class DataRepo:
             top = here
         else:
             top = Path(proc.stdout.strip()).resolve()
-        root = next((f for f in (here, *here.parents) if (f / ".dvc").is_dir() and f.is_relative_to(top)), None)
+        root = dvc_root(here, top)
         if root is None:
             if not init:
                 raise DataError(
@@ -272,6 +272,19 @@ class DataRepo:
 
     def dvc(self, *args: str, check: bool = True, what: str | None = None) -> subprocess.CompletedProcess[str]:
         return run_cmd([dvc_executable(), *args], self.root, check=check, what=what)
+
+
+def dvc_root(here: Path, top: Path | None) -> Path | None:
+    """The nearest folder from ``here`` up to the git top level ``top`` that holds ``.dvc/``
+    (``top=None``, outside git: only ``here`` itself)."""
+    for folder in (here, *here.parents):
+        if top is None and folder != here:
+            return None
+        if top is not None and not folder.is_relative_to(top):
+            return None
+        if (folder / ".dvc").is_dir():
+            return folder
+    return None
 
 
 def _init_dvc(here: Path, top: Path) -> Path:

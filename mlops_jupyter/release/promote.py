@@ -151,7 +151,7 @@ def promote(
             registry.move_alias(c, model, alias, cand.version)
         decision.promoted = True
         _confirm_record(c, decision, cand)
-        if cfg.webhook and hook_settings is not None:
+        if cfg.webhook and hook_settings is not None:  # settings are read iff a webhook is set
             _notify(decision, cfg.webhook, hook_settings)
     return _finish(decision, raise_on_fail)
 
