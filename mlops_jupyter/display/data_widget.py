@@ -43,12 +43,17 @@ def _error_text(exc: BaseException) -> str:
     return _one_line(f"{type(exc).__name__}: {exc}")
 
 
+def _reason(exc: MlopsError) -> str:
+    """A tooltip's why: the error's message and hint on one line."""
+    return _one_line(exc.message + (f" ({exc.hint})" if exc.hint else ""))
+
+
 def _write_blocker(action: str) -> str | None:
     """Why ``action`` may not run here (read-only profile in an interactive kernel), or None."""
     try:
         session.require_write(action)
     except MlopsError as exc:
-        return _one_line(f"{exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
+        return _reason(exc)
     return None
 
 
@@ -61,7 +66,7 @@ def _remote_blocker(status: Any) -> str | None:
     try:
         DataRepo.find(Path(status.root)).remote_url(status.remote)
     except MlopsError as exc:
-        return _one_line(f"{exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
+        return _reason(exc)
     return None
 
 
@@ -72,8 +77,8 @@ def _fit() -> widgets.Layout:
 class DataStatusPanel(widgets.VBox):
     """A ``DataStatus`` as a panel: toolbar (filter, actions), summary, result line, table.
 
-    The "Push N not-pushed" and "Re-pin N modified" buttons appear only when rows carry
-    those flags (push also appears, disabled, when no remote is configured); a button that
+    The "Push N not-pushed", "Re-pin N modified" and "Commit N not-committed" buttons appear
+    only when rows need them (push also appears, disabled, when no remote is configured); a button that
     may not run is disabled and its tooltip says why. "Refresh" is always there.
     """
 
