@@ -53,6 +53,12 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, numbers.Number) and not isinstance(v, bool) and v == v
 
 
+def _all_bools(s: pd.Series, null: np.ndarray) -> bool:
+    """True when every present value of an object column is a boolean (and one is present)."""
+    present = s.to_numpy()[~null]
+    return present.size > 0 and all(isinstance(v, (bool, np.bool_)) for v in present)
+
+
 class FrameView:
     """A DataFrame plus per-column caches of the conversions the rules need."""
 
@@ -113,7 +119,9 @@ class FrameView:
             null = np.asarray(s.isna(), dtype=bool) | np.isnan(values)
         else:
             null = np.asarray(s.isna(), dtype=bool)
-            if pdt.is_object_dtype(dtype):
+            if pdt.is_object_dtype(dtype) and _all_bools(s, null):  # like a bool column: 0 and 1
+                values = np.where(null, np.nan, s.to_numpy() == True).astype(np.float64)  # noqa: E712
+            elif pdt.is_object_dtype(dtype):
                 is_num = np.fromiter((_is_number(v) for v in s.to_numpy()), dtype=bool, count=len(s))
                 values = np.full(len(s), np.nan)
                 if is_num.any():

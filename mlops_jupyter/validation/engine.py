@@ -7,7 +7,9 @@ A rule that raises is recorded with status ``error`` and the others still run.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -17,7 +19,7 @@ from ..errors import RuleError
 from .columns import FrameView, sample_value
 from .language import Rule
 from .report import ERROR, FAIL, PASS, RuleResult
-from .rowrules import CMP_OPS, ROW_RULES, MissingColumn
+from .rowrules import CMP_OPS, ROW_RULES, MissingColumn, RowCheck
 
 DEFAULT_SAMPLE = 5
 
@@ -79,37 +81,64 @@ def _evaluate(view: FrameView, rule: Rule, sample: int) -> RuleResult:
         return _aggregate(view, rule)
     if kind in ("dtype", "dtype_exact"):
         return _dtype(view, rule)
-    handler = ROW_RULES[kind]
-    fail, checked, note = handler(view, rule)
-    return _row_result(view, rule, cols, fail, checked, note, sample)
+    found = ROW_RULES[kind](view, rule)
+    if rule.nulls_fail:  # a missing operand fails the row instead of skipping it
+        missing = np.zeros(view.n, dtype=bool)
+        for c in cols:
+            missing |= view.null(c)
+        n_missing = int(np.count_nonzero(missing))
+        if n_missing:
+            note = found.note + ("; " if found.note else "") + f"{n_missing} rows with a missing value fail (nulls fail)"
+            found = RowCheck(found.fail | missing, view.n, note, found.wrong)
+        else:
+            found = RowCheck(found.fail, view.n, found.note, found.wrong)
+    return _row_result(view, rule, cols, found, sample)
+
+
+def mostly_needed(mostly: float, checked: int) -> int:
+    """How many of ``checked`` rows must pass ``mostly``: ceil(mostly × checked), exactly.
+
+    ``mostly`` is read as the decimal that was written (0.2 is 1/5, not the float below
+    it); a printed float of a simple fraction (``0.7142857142857143``) is read as that
+    fraction (5/7), so ``mostly k/n`` passes with exactly k of n rows.
+    """
+    exact = Fraction(repr(float(mostly)))
+    simple = exact.limit_denominator(10**6)
+    if float(simple) == float(mostly):
+        exact = simple
+    return math.ceil(exact * checked)
 
 
 # -- results ------------------------------------------------------------------------
-def _row_result(view: FrameView, rule: Rule, cols: list[str], fail: np.ndarray, checked: int,
-                note: str, sample: int) -> RuleResult:
+def _row_result(view: FrameView, rule: Rule, cols: list[str], found: RowCheck, sample: int) -> RuleResult:
+    fail, checked, note, wrong = found
     failing = int(np.count_nonzero(fail))
-    frac = failing / checked if checked else 0.0
-    ok = failing == 0 or (rule.mostly is not None and 1.0 - frac >= rule.mostly)
+    passed = checked - failing
+    needed = checked if rule.mostly is None else mostly_needed(rule.mostly, checked)
+    # type failures are never excused by mostly: a mixed-type column is never a silent pass
+    ok = failing == 0 or (rule.mostly is not None and wrong == 0 and passed >= needed)
     samples: list[dict[str, Any]] = []
     if failing and sample > 0:
         pos = np.flatnonzero(fail)[:sample]
         labels = view.df.index[pos]
-        shown = cols[:5]
+        shown = {c: view.series(c) for c in cols[:5]}
         for p, label in zip(pos, labels, strict=False):
             if len(shown) == 1:
-                value: Any = sample_value(view.series(shown[0]).iloc[p])
+                value: Any = sample_value(next(iter(shown.values())).iloc[p])
             else:
-                value = {c: sample_value(view.series(c).iloc[p]) for c in shown}
+                value = {c: sample_value(s.iloc[p]) for c, s in shown.items()}
             samples.append({"row": sample_value(label), "value": value})
-    msg = note
-    if not msg:
-        msg = f"{failing} of {checked} rows fail" if failing else f"{checked} rows checked"
-        if view.n == 0:
-            msg = "0 rows: passes vacuously"
-        if rule.mostly is not None and failing:
-            msg += f" (pass fraction {1 - frac:.4g}, mostly {rule.mostly:g})"
+    msg = f"{failing} of {checked} rows fail" if failing else f"{checked} rows checked"
+    if view.n == 0:
+        msg = "0 rows: passes vacuously"
+    if note:
+        msg = f"{msg}: {note}" if failing else note
+    if rule.mostly is not None and failing:
+        msg += f" ({passed} of {checked} rows pass, mostly {rule.mostly:g} needs {needed})"
+        if wrong:
+            msg += "; wrong types fail the rule even under mostly"
     return RuleResult(rule.text, rule.line, rule.kind, PASS if ok else FAIL, cols, checked=checked,
-                      failing=failing, observed=None, message=msg, samples=samples)
+                      failing=failing, observed=None, message=msg, samples=samples, wrong_type=wrong)
 
 
 def _compare_scalar(op: str, observed: Any, bound: Any) -> bool:

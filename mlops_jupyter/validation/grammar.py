@@ -237,6 +237,8 @@ class ExprParser:
         if close is None:
             self.fail("expected a set like {\"a\", \"b\"}")
         values: list[Any] = []
+        if self.at(close or "}"):
+            self.fail("an empty set: list at least one value", hint='e.g. {"a", "b"}')
         while not self.eat(close or "}"):
             t = self.peek()
             if t is not None and t.kind == "name" and t.text.lower() in ("null", "none"):

@@ -9,6 +9,7 @@ comparisons, sets, patterns) into :class:`Rule` objects. ``Expr``, ``Token``,
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ class Rule:
     agg: str | None = None
     q: float | None = None
     mostly: float | None = None
+    nulls_fail: bool = False  # ", nulls fail": a row with a missing operand fails instead of being skipped
 
     def row_rule(self) -> bool:
         """True when the rule judges rows one by one (``mostly`` applies)."""
@@ -70,6 +72,7 @@ class _Parser(ExprParser):
             rule.low = self.expr()
             self.need("and")
             rule.high = self.expr()
+            self._check_range(rule)
             return rule
         t = self.peek()
         if t is not None and t.kind == "op" and t.text in CMP_OPS:
@@ -86,28 +89,61 @@ class _Parser(ExprParser):
                   hint=f"did you mean '{close[0]}'?" if close else "see docs/validation.md for the grammar")
         return rule
 
+    def _check_range(self, rule: Rule) -> None:
+        """Refuse ``between`` ranges that no value can satisfy (low above high)."""
+        assert rule.low is not None and rule.high is not None
+        lo, hi = _constant(rule.low), _constant(rule.high)
+        if lo is None or hi is None or type(lo) is not type(hi):
+            return
+        if lo > hi or (rule.exclusive and lo == hi):  # type: ignore[operator]
+            raise RuleError(f"line {self.line}: an empty range: no value is {'strictly ' if rule.exclusive else ''}"
+                            f"between {rule.low.text()} and {rule.high.text()} in '{self.text}'",
+                            hint="write the lower bound first: 'between LOW and HIGH'")
+
     # rules
     def rule(self) -> Rule:
         rule = Rule(kind="", text=self.text, line=self.line)
-        toks = self.toks
-        if (len(toks) >= 2 and toks[-2].kind == "name" and toks[-2].text.lower() == "mostly"):
-            if toks[-1].kind != "num" or not 0 < float(toks[-1].value) <= 1:
-                self.i = len(toks) - 1
-                self.fail("'mostly' needs a fraction in (0, 1]")
-            rule.mostly = float(toks[-1].value)
-            self.toks = toks[:-2]
+        self._modifiers(rule)
         self._body(rule)
         if not self.done():
             self.fail("unexpected text after the rule")
         if rule.mostly is not None and not rule.row_rule():
             raise RuleError(f"line {self.line}: 'mostly' applies only to row rules, not to '{self.text}'")
+        if rule.nulls_fail and not rule.row_rule():
+            raise RuleError(f"line {self.line}: ', nulls fail' applies only to row rules, not to '{self.text}'")
         return rule
+
+    def _modifiers(self, rule: Rule) -> None:
+        """Strip the trailing ``mostly F`` and ``, nulls fail`` (in either order) off the tokens."""
+        toks = self.toks
+        for _ in range(2):
+            if len(toks) >= 3 and [t.text.lower() for t in toks[-3:]] == [",", "nulls", "fail"] \
+                    and toks[-2].kind == "name":
+                rule.nulls_fail, toks = True, toks[:-3]
+                continue
+            at = [k for k, t in enumerate(toks) if t.kind == "name" and t.text.lower() == "mostly"]
+            if not at or rule.mostly is not None:
+                break
+            k = at[-1]
+            tail, toks = toks[k + 1 :], toks[:k]
+            sign = -1 if tail and tail[0].text == "-" else 1
+            number = tail[1:] if sign < 0 else tail
+            got = ("-" if sign < 0 else "") + " ".join(t.text for t in number) or "nothing"
+            if len(number) != 1 or number[0].kind != "num" or not 0 < sign * float(number[0].value) <= 1:
+                raise RuleError(f"line {self.line}: 'mostly' needs a fraction in (0, 1], got {got} in '{self.text}'",
+                                hint="e.g. 'x > 0 mostly 0.99': at least 99 % of the checked rows pass")
+            rule.mostly = float(number[0].value)
+        self.toks = toks
 
     def _body(self, rule: Rule) -> None:
         if self.eat("rows"):
             rule.kind = "rows"
             rule.expr = Expr("col", "rows")
             self.comparison_tail(rule)
+            for side in (rule.right, rule.low, rule.high):
+                if side is not None and (side.kind != "num" or side.value != int(side.value)):
+                    raise RuleError(f"line {self.line}: rows is compared with whole numbers only in '{self.text}'",
+                                    hint="e.g. 'rows >= 100' or 'rows between 1 and 1000'")
             rule.kind = "rows_" + rule.kind
             return
         if self.eat("columns"):
@@ -251,6 +287,19 @@ class _Parser(ExprParser):
             return False
         rule.kind, rule.columns = "compound_unique", names
         return True
+
+
+def _constant(e: Expr) -> float | _dt.datetime | None:
+    """The value of a constant bound (a number, or a quoted ISO date), else None."""
+    if e.kind == "num":
+        return float(e.value)
+    if e.kind == "str":
+        try:
+            value = _dt.datetime.fromisoformat(str(e.value))
+        except ValueError:
+            return None
+        return value if value.tzinfo is None else value.replace(tzinfo=None) - value.utcoffset()  # type: ignore[operator]
+    return None
 
 
 def parse_rule(text: str, line: int = 1) -> Rule | None:

@@ -31,6 +31,7 @@ class RuleResult:
     message: str = ""
     samples: list[dict[str, Any]] = field(default_factory=list)
     mostly: float | None = None
+    wrong_type: int | None = None  # row rules: failing values of the wrong type (never excused by mostly)
 
     @property
     def ok(self) -> bool:
@@ -49,6 +50,7 @@ class RuleResult:
             "columns": self.columns, "checked": self.checked, "failing": self.failing,
             "failing_fraction": self.failing_fraction, "observed": self.observed,
             "message": self.message, "samples": self.samples, "mostly": self.mostly,
+            "wrong_type": self.wrong_type,
         })
 
 
@@ -105,15 +107,16 @@ class ValidationReport:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
     def to_frame(self) -> Any:
-        """One row per rule: line, rule, status, checked, failing, fraction, observed, message."""
+        """One row per rule: line, rule, status, checked, failing, fraction, observed, message, wrong_type."""
         import pandas as pd
 
         rows = [{
             "line": r.line, "rule": r.rule, "status": r.status, "checked": r.checked,
             "failing": r.failing, "failing_fraction": r.failing_fraction,
-            "observed": json_safe(r.observed), "message": r.message,
+            "observed": json_safe(r.observed), "message": r.message, "wrong_type": r.wrong_type,
         } for r in self.results]
-        cols = ["line", "rule", "status", "checked", "failing", "failing_fraction", "observed", "message"]
+        cols = ["line", "rule", "status", "checked", "failing", "failing_fraction", "observed", "message",
+                "wrong_type"]
         return pd.DataFrame(rows, columns=cols)
 
     def failures_frame(self) -> Any:

@@ -11,7 +11,7 @@ import difflib
 import operator
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,17 @@ CMP_OPS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
+class RowCheck(NamedTuple):
+    """What a row rule found: the failing rows, how many rows it judged, a note for the
+    report and how many of the failing rows are type failures (counted apart: ``mostly``
+    never excuses them)."""
+
+    fail: np.ndarray
+    checked: int
+    note: str = ""
+    wrong: int = 0
+
+
 class MissingColumn(Exception):
     def __init__(self, name: str, view: FrameView) -> None:
         close = difflib.get_close_matches(name, [str(c) for c in view.df.columns], n=1)
@@ -36,7 +47,7 @@ class MissingColumn(Exception):
         super().__init__(f"column '{name}' not found{hint}")
 
 
-# -- row rules: each returns (fail mask, checked rows, note) -------------------------
+# -- row rules: each returns a RowCheck ------------------------------------------------
 def _mode(view: FrameView, exprs: list[Expr]) -> str:
     kinds: set[str] = set()
     numeric_ops = False
@@ -186,31 +197,35 @@ def _compare(view: FrameView, op: str, left: Expr, right: Expr) -> tuple[np.ndar
     return ok, _or(ln, rn), _or(lb, rb)
 
 
-def _fail_from(view: FrameView, ok: np.ndarray, null: np.ndarray | None, bad: np.ndarray | None) -> tuple[np.ndarray, int]:
+def _fail_from(view: FrameView, ok: np.ndarray, null: np.ndarray | None, bad: np.ndarray | None,
+               note: str = "") -> RowCheck:
+    """Failing rows from an ``ok`` mask: missing rows are skipped (never failures, not even
+    type failures of another operand), present values of the wrong type fail."""
     fail = ~ok
     missing = int(np.count_nonzero(null)) if null is not None else 0
     if missing and null is not None:
         fail &= ~null
-    checked = view.n - missing
-    if bad is not None:
-        fail |= bad
-    return fail, checked
+        if bad is not None:
+            bad = bad & ~null
+    wrong = int(np.count_nonzero(bad)) if bad is not None else 0
+    if wrong:
+        fail |= bad  # type: ignore[operator]
+    return RowCheck(fail, view.n - missing, note or _type_note(wrong), wrong)
 
 
-def _type_note(bad: np.ndarray | None) -> str:
-    if bad is None or not bad.any():
+def _type_note(wrong: int) -> str:
+    if not wrong:
         return ""
-    return f"{int(bad.sum())} values have the wrong type for this rule"
+    return f"{wrong} value{' has' if wrong == 1 else 's have'} the wrong type for this rule"
 
 
-def _rule_compare(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
+def _rule_compare(view: FrameView, rule: Rule) -> RowCheck:
     assert rule.expr is not None and rule.op is not None and rule.right is not None
     ok, null, bad = _compare(view, rule.op, rule.expr, rule.right)
-    fail, checked = _fail_from(view, ok, null, bad)
-    return fail, checked, _type_note(bad)
+    return _fail_from(view, ok, null, bad)
 
 
-def _rule_between(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
+def _rule_between(view: FrameView, rule: Rule) -> RowCheck:
     assert rule.expr is not None and rule.low is not None and rule.high is not None
     e = rule.expr
     if rule.low.kind == "num" and rule.high.kind == "num" and _mode(view, [e]) == "num":
@@ -224,20 +239,22 @@ def _rule_between(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
         if _computed(e):  # 0/0 of present values is a failing value, not a missing one
             undefined = np.isnan(values)
             fail |= undefined if null is None else (undefined & ~null)
-        if bad is not None:
-            fail |= bad
         missing = int(np.count_nonzero(null)) if null is not None else 0
-        return fail, view.n - missing, _type_note(bad)
+        if bad is not None and null is not None:
+            bad = bad & ~null
+        wrong = int(np.count_nonzero(bad)) if bad is not None else 0
+        if wrong:
+            fail |= bad  # type: ignore[operator]
+        return RowCheck(fail, view.n - missing, _type_note(wrong), wrong)
     lo_op, hi_op = (">", "<") if rule.exclusive else (">=", "<=")
     ok1, n1, b1 = _compare(view, lo_op, rule.expr, rule.low)
     ok2, n2, b2 = _compare(view, hi_op, rule.expr, rule.high)
-    fail, checked = _fail_from(view, ok1 & ok2, _or(n1, n2), _or(b1, b2))
-    return fail, checked, _type_note(_or(b1, b2))
+    return _fail_from(view, ok1 & ok2, _or(n1, n2), _or(b1, b2))
 
 
-def _rule_not_null(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
+def _rule_not_null(view: FrameView, rule: Rule) -> RowCheck:
     assert rule.column is not None
-    return view.null(rule.column), view.n, ""
+    return RowCheck(view.null(rule.column), view.n)
 
 
 def _by_categories(s: pd.Series, test: Callable[[pd.Index], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -249,7 +266,7 @@ def _by_categories(s: pd.Series, test: Callable[[pd.Index], np.ndarray]) -> tupl
     return np.asarray(ok, dtype=bool), null
 
 
-def _rule_in_set(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
+def _rule_in_set(view: FrameView, rule: Rule) -> RowCheck:
     assert rule.column is not None
     s = view.series(rule.column)
     values = [v for v in rule.values if v is not None]
@@ -264,11 +281,10 @@ def _rule_in_set(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
             ok = np.asarray(s.isin(values), dtype=bool)
     if rule.negate:
         ok = ~ok
-    fail, checked = _fail_from(view, ok, null, None)
-    return fail, checked, ""
+    return _fail_from(view, ok, null, None)
 
 
-def _rule_matches(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
+def _rule_matches(view: FrameView, rule: Rule) -> RowCheck:
     assert rule.column is not None and rule.pattern is not None
     s = view.series(rule.column)
     pattern = rule.pattern
@@ -299,8 +315,7 @@ def _rule_matches(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
         ok = search(t.series)
     if rule.negate:
         ok = ~ok
-    fail, checked = _fail_from(view, ok, null, bad)
-    return fail, checked, _type_note(bad)
+    return _fail_from(view, ok, null, bad)
 
 
 def _parse_datetimes(s: pd.Series, fmt: str | None) -> tuple[pd.Series, np.ndarray | None]:
@@ -325,45 +340,49 @@ def _parse_datetimes(s: pd.Series, fmt: str | None) -> tuple[pd.Series, np.ndarr
     return parsed, (bad if bad.any() else None)
 
 
-def _rule_parses(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
+def _rule_parses(view: FrameView, rule: Rule) -> RowCheck:
     assert rule.column is not None
     null = view.null(rule.column)
-    _, bad = _parse_datetimes(view.series(rule.column), rule.pattern)
+    s = view.series(rule.column)
+    _, bad = _parse_datetimes(s, rule.pattern)
     fail = bad if bad is not None else np.zeros(view.n, dtype=bool)
-    return fail, view.n - int(null.sum()), ""
+    note = ""
+    if view.kind(rule.column) == "num" and fail.any():
+        note = (f"{int(fail.sum())} values are numbers (dtype {s.dtype}), not text or datetimes: "
+                "store dates as text or datetimes")
+    return RowCheck(fail, view.n - int(null.sum()), note)
 
 
-def _rule_not_future(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
+def _rule_not_future(view: FrameView, rule: Rule) -> RowCheck:
     assert rule.column is not None
     parsed, bad = _parse_datetimes(view.series(rule.column), None)
     tz = getattr(parsed.dtype, "tz", None)
     now = pd.Timestamp.now(tz=tz)
     ok = np.asarray((parsed <= now).fillna(False), dtype=bool)
-    fail, checked = _fail_from(view, ok, view.null(rule.column), bad)
-    return fail, checked, _type_note(bad)
+    return _fail_from(view, ok, view.null(rule.column), bad)
 
 
-def _rule_unique(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
+def _rule_unique(view: FrameView, rule: Rule) -> RowCheck:
     assert rule.column is not None
     s = view.series(rule.column)
     null = view.null(rule.column)
     dup = np.asarray(s.duplicated(keep=False), dtype=bool) & ~null
-    return dup, view.n - int(null.sum()), ""
+    return RowCheck(dup, view.n - int(null.sum()))
 
 
-def _rule_compound_unique(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
+def _rule_compound_unique(view: FrameView, rule: Rule) -> RowCheck:
     null = np.zeros(view.n, dtype=bool)
     for c in rule.columns:
         null |= view.null(c)
     dup = np.asarray(view.df[rule.columns].duplicated(keep=False), dtype=bool) & ~null
-    return dup, view.n - int(null.sum()), ""
+    return RowCheck(dup, view.n - int(null.sum()))
 
 
-def _rule_duplicates(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
-    return np.asarray(view.df.duplicated(keep=False), dtype=bool), view.n, ""
+def _rule_duplicates(view: FrameView, rule: Rule) -> RowCheck:
+    return RowCheck(np.asarray(view.df.duplicated(keep=False), dtype=bool), view.n)
 
 
-def _rule_monotonic(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
+def _rule_monotonic(view: FrameView, rule: Rule) -> RowCheck:
     assert rule.column is not None and rule.op is not None
     null = view.null(rule.column)
     pos = np.flatnonzero(~null)
@@ -380,10 +399,10 @@ def _rule_monotonic(view: FrameView, rule: Rule) -> tuple[np.ndarray, int, str]:
         else:
             broken = (nxt >= prev) if rule.exclusive else (nxt > prev)
         fail[pos[1:][np.asarray(broken, dtype=bool)]] = True
-    return fail, int(pos.size), ""
+    return RowCheck(fail, int(pos.size))
 
 
-ROW_RULES: dict[str, Callable[[FrameView, Rule], tuple[np.ndarray, int, str]]] = {
+ROW_RULES: dict[str, Callable[[FrameView, Rule], RowCheck]] = {
     "compare": _rule_compare, "between": _rule_between, "not_null": _rule_not_null,
     "in_set": _rule_in_set, "matches": _rule_matches, "parses": _rule_parses,
     "not_future": _rule_not_future, "unique": _rule_unique,
