@@ -50,6 +50,8 @@ def report_text(report: Any) -> str:
     if len(report.results) > MAX_RULES_SHOWN:
         lines.append(f"… {len(report.results) - MAX_RULES_SHOWN} more rules (see .to_frame())")
     for r in report.failed[:MAX_RULES_SHOWN]:
+        if len(r.message) > 60:  # the table cuts messages: a failed rule's reason is shown whole
+            lines.append(f"  line {r.line}: {_cut(r.message, 300)}")
         if r.samples:
             shown = "; ".join(f"row {fmt(s['row'])}: {_value(s['value'])}" for s in r.samples)
             lines.append(f"  line {r.line} samples: {_cut(shown, 300)}")

@@ -8,6 +8,7 @@ every numeric comparison; in an object column, values of the wrong type for the 
 
 from __future__ import annotations
 
+import datetime
 import numbers
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +48,33 @@ def kind_of(dtype: Any) -> str:
     if pdt.is_object_dtype(dtype):
         return "obj"
     return "other"
+
+
+TYPE_CHECKS: dict[str, Any] = {  # type name of the rule language -> test of a pandas dtype
+    "integer": lambda d: pdt.is_integer_dtype(d),
+    "float": lambda d: pdt.is_float_dtype(d),
+    "numeric": lambda d: pdt.is_numeric_dtype(d) and not pdt.is_bool_dtype(d),
+    "string": lambda d: pdt.is_string_dtype(d) and not pdt.is_object_dtype(d),
+    "boolean": lambda d: pdt.is_bool_dtype(d),
+    "datetime": lambda d: pdt.is_datetime64_any_dtype(d),
+    "category": lambda d: isinstance(d, pd.CategoricalDtype),
+    "object": lambda d: pdt.is_object_dtype(d),
+}
+
+
+def value_types(v: Any) -> frozenset[str]:
+    """The type names of the rule language that one Python value has."""
+    if isinstance(v, (bool, np.bool_)):
+        return frozenset({"boolean"})
+    if isinstance(v, numbers.Integral):
+        return frozenset({"integer", "numeric"})
+    if isinstance(v, numbers.Real):
+        return frozenset({"float", "numeric"})
+    if isinstance(v, str):
+        return frozenset({"string"})
+    if isinstance(v, (pd.Timestamp, np.datetime64, datetime.date)):
+        return frozenset({"datetime"})
+    return frozenset()
 
 
 def _is_number(v: Any) -> bool:

@@ -7,8 +7,8 @@ A rule that raises is recorded with status ``error`` and the others still run.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -16,10 +16,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RuleError
-from .columns import FrameView, sample_value
+from .columns import TYPE_CHECKS, FrameView, sample_value
 from .language import Rule
 from .report import ERROR, FAIL, PASS, RuleResult
 from .rowrules import CMP_OPS, ROW_RULES, MissingColumn, RowCheck
+from .tablerules import TABLE_RULES, columns_rule
+from .timeexpr import dt_scalar, duration
+from .valuerules import VALUE_RULES
+
+ALL_ROW_RULES = {**ROW_RULES, **VALUE_RULES}
+WHOLE_TABLE = ("duplicates",)  # rules that read every column (restricted with 'where')
 
 DEFAULT_SAMPLE = 5
 
@@ -56,10 +62,12 @@ def run_rules(df: pd.DataFrame, rules: list[Rule], sample: int = DEFAULT_SAMPLE)
 def _rule_columns(rule: Rule) -> list[str]:
     cols = list(rule.columns)
     for e in (rule.expr, rule.right, rule.low, rule.high):
-        if e is not None and not rule.kind.startswith("rows"):
+        if e is not None and not rule.kind.startswith(("rows", "column_count")):
             cols += [c for c in e.columns() if c not in cols]
     if rule.column and rule.column not in cols:
         cols.insert(0, rule.column)
+    for cond in rule.where:
+        cols += [c for c in _rule_columns(cond) if c not in cols]
     return cols
 
 
@@ -71,17 +79,23 @@ def _need(view: FrameView, names: list[str]) -> None:
 
 def _evaluate(view: FrameView, rule: Rule, sample: int) -> RuleResult:
     kind = rule.kind
+    if rule.where:
+        return _restricted(view, rule, sample)
     if kind.startswith("columns_"):
-        return _columns_rule(view, rule)
+        return columns_rule(view, rule)
     if kind.startswith("rows_"):
         return _table_compare(rule, view.n, rule, f"{view.n} rows")
+    if kind.startswith("column_count_"):
+        return _table_compare(rule, view.df.shape[1], rule, f"{view.df.shape[1]} columns")
     cols = _rule_columns(rule)
     _need(view, cols)
     if kind.startswith("agg_"):
         return _aggregate(view, rule)
     if kind in ("dtype", "dtype_exact"):
         return _dtype(view, rule)
-    found = ROW_RULES[kind](view, rule)
+    if kind in TABLE_RULES:
+        return TABLE_RULES[kind](view, rule)
+    found = ALL_ROW_RULES[kind](view, rule)
     if rule.nulls_fail:  # a missing operand fails the row instead of skipping it
         missing = np.zeros(view.n, dtype=bool)
         for c in cols:
@@ -93,6 +107,29 @@ def _evaluate(view: FrameView, rule: Rule, sample: int) -> RuleResult:
         else:
             found = RowCheck(found.fail, view.n, found.note, found.wrong)
     return _row_result(view, rule, cols, found, sample)
+
+
+def _restricted(view: FrameView, rule: Rule, sample: int) -> RuleResult:
+    """``RULE where COND``: the rule runs on the rows where every condition holds (a row
+    whose condition reads a missing value does not match)."""
+    match = np.ones(view.n, dtype=bool)
+    for cond in rule.where:
+        cols = _rule_columns(cond)
+        _need(view, cols)
+        found = ALL_ROW_RULES[cond.kind](view, cond)
+        match &= ~found.fail
+        for c in cols:
+            match &= ~view.null(c)
+    inner = dataclasses.replace(rule, where=[], where_text="")
+    own = _rule_columns(inner)
+    _need(view, own)
+    whole = inner.kind.startswith(("columns_", "column_count_")) or inner.kind in WHOLE_TABLE or not own
+    sub = view.df.loc[match] if whole else view.df.loc[match, list(dict.fromkeys(own))]
+    result = _evaluate(FrameView(sub), inner, sample)
+    matched = int(np.count_nonzero(match))
+    result.message = f"where {rule.where_text}: {matched} of {view.n} rows; {result.message}"
+    result.columns = _rule_columns(rule)
+    return result
 
 
 def mostly_needed(mostly: float, checked: int) -> int:
@@ -145,68 +182,44 @@ def _compare_scalar(op: str, observed: Any, bound: Any) -> bool:
     return bool(CMP_OPS[op](observed, bound))
 
 
+def _bound(e: Any, tz: Any) -> Any:
+    """A constant bound: a number, or a datetime (quoted date, now, today, ± durations)."""
+    return e.value if e.kind == "num" else dt_scalar(e, tz)
+
+
 def _table_compare(rule: Rule, observed: Any, r: Rule, note: str, cols: list[str] | None = None) -> RuleResult:
-    if observed is None or (isinstance(observed, float) and np.isnan(observed)):
+    if observed is None or (isinstance(observed, float) and np.isnan(observed)) or observed is pd.NaT:
         return RuleResult(rule.text, rule.line, rule.kind, FAIL, cols or [], observed=None,
                           message=f"no observed value ({note})")
-    if r.kind.endswith("between"):
+    tz = getattr(observed, "tz", None)
+    is_time = isinstance(observed, pd.Timestamp)
+    for side in (r.right, r.low, r.high):
+        if side is not None and not is_time and side.kind != "num":
+            raise RuleError(f"'{side.text()}' is not a number: {note} is a number")
+    if r.kind.endswith("within"):
+        assert r.low is not None and r.right is not None
+        reference = _bound(r.right, tz)
+        distance = duration(r.low) if r.low.kind == "dur" else r.low.value
+        ok = abs(observed - reference) <= distance
+        note = f"{note}; reference {_shown(reference)}"
+    elif r.kind.endswith("between"):
         assert r.low is not None and r.high is not None
-        lo, hi = r.low.value, r.high.value
+        lo, hi = _bound(r.low, tz), _bound(r.high, tz)
         ok = (lo < observed < hi) if r.exclusive else (lo <= observed <= hi)
     else:
         assert r.op is not None and r.right is not None
-        ok = _compare_scalar(r.op, observed, r.right.value)
+        ok = _compare_scalar(r.op, observed, _bound(r.right, tz))
     if isinstance(observed, float) and not np.isfinite(observed):
         ok = False
     return RuleResult(rule.text, rule.line, rule.kind, PASS if ok else FAIL, cols or [],
-                      observed=observed, message=note)
+                      observed=_shown(observed), message=note)
 
 
-# -- table rules --------------------------------------------------------------------
-def _columns_rule(view: FrameView, rule: Rule) -> RuleResult:
-    present = [str(c) for c in view.df.columns]
-    wanted = rule.columns
-    observed: Any
-    have, want = set(present), set(wanted)
-    if rule.kind == "columns_include":
-        missing = [c for c in wanted if c not in have]
-        ok, observed, msg = not missing, _cap(missing), (f"missing: {_names(missing)}" if missing else "all present")
-    elif rule.kind == "columns_exclude":
-        found = [c for c in wanted if c in have]
-        ok, observed, msg = not found, _cap(found), (f"present: {_names(found)}" if found else "none present")
-    else:
-        missing = [c for c in wanted if c not in have]
-        extra = [c for c in present if c not in want]
-        ok = not missing and not extra
-        observed = {"missing": _cap(missing), "extra": _cap(extra)}
-        msg = "exact match" if ok else f"missing: {_names(missing) or '-'}; extra: {_names(extra) or '-'}"
-    return RuleResult(rule.text, rule.line, rule.kind, PASS if ok else FAIL, list(wanted),
-                      observed=observed, message=msg)
+def _shown(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, pd.Timestamp) else value
 
 
-MAX_NAMES = 50  # column lists in a report are capped: a 10,000-column table stays readable
-
-
-def _cap(names: list[str]) -> list[str]:
-    return names if len(names) <= MAX_NAMES else [*names[:MAX_NAMES], f"… {len(names) - MAX_NAMES} more"]
-
-
-def _names(names: list[str]) -> str:
-    return ", ".join(_cap(names))[:1000]
-
-
-_TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
-    "integer": lambda d: pd.api.types.is_integer_dtype(d),
-    "float": lambda d: pd.api.types.is_float_dtype(d),
-    "numeric": lambda d: pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d),
-    "string": lambda d: pd.api.types.is_string_dtype(d) and not pd.api.types.is_object_dtype(d),
-    "boolean": lambda d: pd.api.types.is_bool_dtype(d),
-    "datetime": lambda d: pd.api.types.is_datetime64_any_dtype(d),
-    "category": lambda d: isinstance(d, pd.CategoricalDtype),
-    "object": lambda d: pd.api.types.is_object_dtype(d),
-}
-
-
+# -- dtypes and aggregates ---------------------------------------------------------
 def _dtype(view: FrameView, rule: Rule) -> RuleResult:
     assert rule.column is not None and rule.type_name is not None
     s = view.series(rule.column)
@@ -214,7 +227,7 @@ def _dtype(view: FrameView, rule: Rule) -> RuleResult:
     if rule.kind == "dtype_exact":
         ok = observed == rule.type_name
     else:
-        ok = _TYPE_CHECKS[rule.type_name](s.dtype)
+        ok = TYPE_CHECKS[rule.type_name](s.dtype)
         if not ok and pd.api.types.is_object_dtype(s.dtype) and rule.type_name in ("string", "boolean"):
             inferred = pd.api.types.infer_dtype(s, skipna=True)
             ok = inferred == rule.type_name or (view.n == 0)
@@ -241,6 +254,10 @@ def _aggregate(view: FrameView, rule: Rule) -> RuleResult:
             return _table_compare(rule, distinct, rule, "distinct values", cols)
         value = distinct / present if present else None
         return _table_compare(rule, value, rule, "distinct / non-null values" if present else "all values missing", cols)
+    if view.kind(name) == "dt" and agg in ("min", "max", "median"):
+        present = s.dropna()
+        observed_time = getattr(present, agg)() if len(present) else None
+        return _table_compare(rule, observed_time, rule, f"{agg} over {len(present)} datetimes", cols)
     num = view.numeric(name)
     if num.bad is not None:
         n_bad = int(num.bad.sum())

@@ -70,7 +70,8 @@ def tokenize(text: str, line: int = 1) -> list[Token]:
 # -- expressions --------------------------------------------------------------------
 @dataclass(frozen=True)
 class Expr:
-    """A node of a row expression: ``num``, ``str``, ``col``, ``len``, ``neg`` or ``bin``."""
+    """A node of a row expression: ``num``, ``str``, ``col``, ``len``, ``neg``, ``bin``, or a time:
+    ``now``, ``today`` and ``dur`` (a duration: value is ``(number, unit)``)."""
 
     kind: str
     value: Any = None
@@ -97,6 +98,10 @@ class Expr:
             return quote_name(self.value)
         if self.kind == "len":
             return f"length of {quote_name(self.value)}"
+        if self.kind in ("now", "today"):
+            return self.kind
+        if self.kind == "dur":
+            return f"{self.value[0]!r} {self.value[1]}s"
         if self.kind == "neg":
             assert self.left is not None
             return f"-{self.left.text()}"
@@ -105,7 +110,11 @@ class Expr:
 
 
 _KEYWORDS = {"and", "or", "is", "not", "in", "of", "between", "strictly", "matches", "does",
-             "match", "mostly", "parses", "as", "length", "rows", "columns", "unique", "null"}
+             "match", "mostly", "parses", "as", "length", "rows", "columns", "unique", "null",
+             "where", "within", "now", "today"}
+
+# duration units (singular and plural) -> seconds
+UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
 
 
 def quote_name(name: str) -> str:
@@ -204,6 +213,8 @@ class ExprParser:
             inner = self.unary()
             if inner.kind == "num":
                 return Expr("num", -inner.value)
+            if inner.kind == "dur":
+                return Expr("dur", (-inner.value[0], inner.value[1]))
             return Expr("neg", left=inner)
         return self.atom()
 
@@ -215,7 +226,14 @@ class ExprParser:
         assert t is not None
         if t.kind == "num":
             self.i += 1
+            unit = self.peek()
+            if unit is not None and unit.kind == "name" and unit.text.lower().rstrip("s") in UNITS:
+                self.i += 1
+                return Expr("dur", (t.value, unit.text.lower().rstrip("s")))
             return Expr("num", t.value)
+        if t.kind == "name" and t.text.lower() in ("now", "today"):
+            self.i += 1
+            return Expr(t.text.lower())
         if t.kind == "str":
             self.i += 1
             return Expr("str", t.value)

@@ -12,54 +12,22 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import re
-from dataclasses import dataclass, field
-from typing import Any
 
 from ..errors import RuleError
-from .grammar import Expr, ExprParser, Token, quote_name, tokenize
+from .grammar import Expr, Token, quote_name, tokenize
+from .phrases import TYPE_NAMES, Phrases
+from .rule import Rule
 
 CMP_OPS = ("<=", ">=", "==", "!=", "<", ">")
-TYPE_NAMES = ("integer", "float", "numeric", "string", "boolean", "datetime", "category", "object")
 AGGREGATES = ("min", "max", "mean", "median", "std", "sum", "quantile", "distinct count",
               "unique fraction", "null fraction")
 RULE_STARTS = (
-    "rows", "columns", "no duplicate rows", "(a, b) is unique", "type of", *AGGREGATES, "length of",
-    "<column or expression>",
+    "rows", "columns", "column count", "no duplicate rows", "(a, b) is unique", "(a, b) in", "type of",
+    *AGGREGATES, "distinct values of", "most common value of", "length of", "<column or expression>",
 )
 
 
-# -- rules --------------------------------------------------------------------------
-@dataclass
-class Rule:
-    """One parsed rule. ``kind`` selects the check; the other fields are its arguments."""
-
-    kind: str
-    text: str
-    line: int
-    column: str | None = None
-    columns: list[str] = field(default_factory=list)
-    expr: Expr | None = None
-    op: str | None = None
-    right: Expr | None = None
-    low: Expr | None = None
-    high: Expr | None = None
-    exclusive: bool = False
-    negate: bool = False
-    values: list[Any] = field(default_factory=list)
-    pattern: str | None = None
-    type_name: str | None = None
-    agg: str | None = None
-    q: float | None = None
-    mostly: float | None = None
-    nulls_fail: bool = False  # ", nulls fail": a row with a missing operand fails instead of being skipped
-
-    def row_rule(self) -> bool:
-        """True when the rule judges rows one by one (``mostly`` applies)."""
-        return self.kind in ("compare", "between", "not_null", "in_set", "matches", "parses",
-                             "not_future", "unique", "compound_unique", "monotonic", "duplicates")
-
-
-class _Parser(ExprParser):
+class _Parser(Phrases):
     """The rule phrases on top of the expression grammar: one :class:`Rule` per line."""
 
     def comparison_tail(self, rule: Rule) -> Rule:
@@ -68,6 +36,8 @@ class _Parser(ExprParser):
             rule.kind, rule.exclusive = "between", True
         elif self.eat("between"):
             rule.kind = "between"
+        if self.within_tail(rule):
+            return rule
         if rule.kind == "between":
             rule.low = self.expr()
             self.need("and")
@@ -82,7 +52,7 @@ class _Parser(ExprParser):
             rule.kind = "compare"
             return rule
         words = ["between", "strictly between", "matches", "does not match", "in", "not in", "is",
-                 "parses as datetime"]
+                 "parses as datetime", "within", "where", "has no outliers"]
         close = difflib.get_close_matches(t.text if t is not None else "", words, n=1, cutoff=0.6)
         self.fail("unknown rule: expected a comparison (<, <=, ==, !=, >=, >), 'between', 'in', "
                   "'matches', 'is …' or 'parses as datetime'",
@@ -104,6 +74,7 @@ class _Parser(ExprParser):
     def rule(self) -> Rule:
         rule = Rule(kind="", text=self.text, line=self.line)
         self._modifiers(rule)
+        self._where(rule)
         self._body(rule)
         if not self.done():
             self.fail("unexpected text after the rule")
@@ -112,6 +83,28 @@ class _Parser(ExprParser):
         if rule.nulls_fail and not rule.row_rule():
             raise RuleError(f"line {self.line}: ', nulls fail' applies only to row rules, not to '{self.text}'")
         return rule
+
+    def _where(self, rule: Rule) -> None:
+        """Split ``RULE where COND [and COND …]``: the rule then judges only matching rows."""
+        at = [k for k, t in enumerate(self.toks) if t.kind == "name" and t.text.lower() == "where"]
+        if not at:
+            return
+        k = at[0]
+        cond = _Parser(self.toks[k + 1 :], self.text, self.line)
+        self.toks = self.toks[:k]
+        if cond.done():
+            cond.fail("'where' needs a condition, e.g. 'price > 0 where status == \"paid\"'")
+        while True:
+            part = Rule(kind="", text=self.text, line=self.line)
+            cond._body(part)
+            if not part.row_rule() or part.kind in ("unique", "compound_unique", "duplicates", "monotonic"):
+                raise RuleError(f"line {self.line}: a 'where' condition must judge each row on its own "
+                                f"(a comparison, range, set, pattern or 'is not null'), not '{part.kind}' in '{self.text}'")
+            rule.where.append(part)
+            if cond.done():
+                break
+            cond.need("and")
+        rule.where_text = " ".join(t.text for t in cond.toks)
 
     def _modifiers(self, rule: Rule) -> None:
         """Strip the trailing ``mostly F`` and ``, nulls fail`` (in either order) off the tokens."""
@@ -146,6 +139,8 @@ class _Parser(ExprParser):
                                     hint="e.g. 'rows >= 100' or 'rows between 1 and 1000'")
             rule.kind = "rows_" + rule.kind
             return
+        if self.shape_rule(rule) or self.distinct_rule(rule):
+            return
         if self.eat("columns"):
             for word, kind in (("include", "columns_include"), ("exclude", "columns_exclude"),
                                ("are", "columns_exact")):
@@ -176,6 +171,8 @@ class _Parser(ExprParser):
         rule.expr = subject
         if subject.kind == "col":
             rule.column = subject.value
+        if self.outliers_tail(rule) or self.json_tail(rule):
+            return
         if self.eat("is"):
             self._is_tail(rule)
             return
@@ -210,9 +207,7 @@ class _Parser(ExprParser):
             return
         self.comparison_tail(rule)
 
-    def _need_column(self, rule: Rule, what: str) -> None:
-        if rule.column is None:
-            raise RuleError(f"line {self.line}: {what} needs a single column on its left in '{self.text}'")
+    _need_column = Phrases.need_column
 
     def _is_tail(self, rule: Rule) -> None:
         self._need_column(rule, "'is'")
@@ -232,6 +227,7 @@ class _Parser(ExprParser):
             if t is not None and t.kind == "name" and t.text.lower() in TYPE_NAMES:
                 self.i += 1
                 rule.kind, rule.type_name = "dtype", t.text.lower()
+                self.types_tail(rule, rule.type_name)
                 return
             close = difflib.get_close_matches((t.text if t else ""), [*TYPE_NAMES, "unique", "not null", "increasing", "decreasing"], n=1)
             self.fail("unknown property after 'is'",
@@ -260,29 +256,44 @@ class _Parser(ExprParser):
                     self.i -= 1
                     self.fail("a quantile must be between 0 and 1")
         if agg is None:
+            for word in ("min", "max", "mean", "median", "std", "sum"):
+                if self.at(word, "("):  # max(ts) reads as max of ts
+                    self.i += 2
+                    agg = word
+                    rule.column = self.column_name()
+                    self.need(")")
+                    break
+        if agg is None:
             return False
-        if not self.eat("of"):
-            self.i = start
-            return False
+        if rule.column is None:
+            if not self.eat("of"):
+                self.i = start
+                return False
+            rule.column = self.column_name()
         rule.agg = agg
-        rule.column = self.column_name()
         rule.expr = Expr("col", rule.column)
         self.comparison_tail(rule)
         for side in (rule.right, rule.low, rule.high):
-            if side is not None and side.kind != "num":
-                raise RuleError(f"line {self.line}: an aggregate is compared with numbers only in '{self.text}'")
+            if side is not None and (side.columns() or side.kind == "len"):
+                raise RuleError(f"line {self.line}: an aggregate is compared with numbers (or, for datetimes, "
+                                f"dates, now, today and durations), not with columns, in '{self.text}'")
         rule.kind = "agg_" + rule.kind
         return True
 
     def _compound_unique(self, rule: Rule) -> bool:
+        """``(a, b) is unique`` or ``(a, b) [not] in {(…), …}``."""
         start = self.i
         self.i += 1
         try:
             names = self.name_list()
-            ok = self.eat(")") and self.eat("is", "unique") and len(names) > 1
+            ok = self.eat(")") and len(names) > 1
         except RuleError:
             ok = False
-        if not ok:
+        if ok and (self.eat("not", "in") or self.eat("in")):
+            rule.negate = self.toks[self.i - 2].text.lower() == "not"
+            self.tuple_set(rule, names)
+            return True
+        if not ok or not self.eat("is", "unique"):
             self.i = start
             return False
         rule.kind, rule.columns = "compound_unique", names

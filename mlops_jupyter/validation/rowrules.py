@@ -19,6 +19,8 @@ import pandas as pd
 from ..errors import RuleError
 from .columns import FrameView, arrow_strings
 from .language import Expr, Rule
+from .timeexpr import column_tz, dt_eval, has_time
+from .timeexpr import parse_datetimes as _parse_datetimes
 
 _ARITH: dict[str, Callable[[Any, Any], Any]] = {
     "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "%": np.mod,
@@ -68,6 +70,8 @@ def _mode(view: FrameView, exprs: list[Expr]) -> str:
 
     for e in exprs:
         walk(e)
+    if any(has_time(e) for e in exprs):
+        return "dt"
     if numeric_ops or "num" in kinds:
         if "lit_str" in kinds:
             raise RuleError("a rule cannot compare numbers with text")
@@ -146,23 +150,13 @@ def _finite(view: FrameView, e: Expr, values: Any) -> Any:
 
 def _side(view: FrameView, e: Expr, mode: str, tz: Any) -> tuple[Any, np.ndarray | None, np.ndarray | None]:
     """A non-numeric operand: a Series (text or datetimes) or a scalar literal."""
+    if mode == "dt":
+        return dt_eval(view, e, tz)
     if e.kind == "str":
-        if mode == "dt":
-            ts = pd.Timestamp(e.value)
-            if tz is not None and ts.tzinfo is None:
-                ts = ts.tz_localize(tz)
-            return ts, None, None
         return e.value, None, None
     if e.kind != "col":
         raise RuleError("only columns and quoted values can be compared as text or datetimes")
-    name = e.value
-    if mode == "dt" and view.kind(name) == "dt":
-        s = view.series(name)
-        return s, view.null(name), None
-    if mode == "dt":
-        parsed, bad = _parse_datetimes(view.series(name), None)
-        return parsed, view.null(name), bad
-    t = view.text(name)
+    t = view.text(e.value)
     return t.series, t.null, t.bad
 
 
@@ -183,10 +177,7 @@ def _compare(view: FrameView, op: str, left: Expr, right: Expr) -> tuple[np.ndar
         if ok.shape != (view.n,):
             ok = np.broadcast_to(ok, (view.n,))
         return ok, _or(ln, rn), _or(lb, rb)
-    tz = None
-    for e in (left, right):
-        if e.kind == "col" and view.kind(e.value) == "dt":
-            tz = getattr(view.series(e.value).dtype, "tz", None)
+    tz = column_tz(view, [left, right])
     lv, ln, lb = _side(view, left, mode, tz)
     rv, rn, rb = _side(view, right, mode, tz)
     res = CMP_OPS[op](lv, rv)
@@ -210,7 +201,7 @@ def _fail_from(view: FrameView, ok: np.ndarray, null: np.ndarray | None, bad: np
     wrong = int(np.count_nonzero(bad)) if bad is not None else 0
     if wrong:
         fail |= bad  # type: ignore[operator]
-    return RowCheck(fail, view.n - missing, note or _type_note(wrong), wrong)
+    return RowCheck(fail, view.n - missing, "; ".join(n for n in (note, _type_note(wrong)) if n), wrong)
 
 
 def _type_note(wrong: int) -> str:
@@ -316,28 +307,6 @@ def _rule_matches(view: FrameView, rule: Rule) -> RowCheck:
     if rule.negate:
         ok = ~ok
     return _fail_from(view, ok, null, bad)
-
-
-def _parse_datetimes(s: pd.Series, fmt: str | None) -> tuple[pd.Series, np.ndarray | None]:
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        return s, None
-    null = np.asarray(s.isna(), dtype=bool)
-    if pd.api.types.is_numeric_dtype(s.dtype) and not fmt:
-        bad = ~null
-        return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]"), (bad if bad.any() else None)
-    text = s.astype(object).where(~null)
-    if fmt:
-        parsed = pd.to_datetime(text, errors="coerce", format=fmt)
-    else:
-        parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
-        retry = np.asarray(parsed.isna(), dtype=bool) & ~null
-        if retry.any():
-            again = pd.to_datetime(text[retry], errors="coerce", format="mixed")
-            if getattr(again.dtype, "tz", None) is None and getattr(parsed.dtype, "tz", None) is None:
-                parsed = parsed.copy()
-                parsed[retry] = again
-    bad = np.asarray(parsed.isna(), dtype=bool) & ~null
-    return parsed, (bad if bad.any() else None)
 
 
 def _rule_parses(view: FrameView, rule: Rule) -> RowCheck:
