@@ -3,6 +3,7 @@
 The public API (``import mlops_jupyter as mj``): :func:`validate`, :func:`infer_suite`,
 :func:`load_suite`, :func:`save_suite`, :func:`check_metrics`. Importing this package
 is light (pandas/numpy load on first use of the engine; mlflow only for champion look-ups).
+:mod:`.builders` writes rules from Python values (the API twin of each rule phrase).
 """
 
 from __future__ import annotations

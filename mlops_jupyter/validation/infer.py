@@ -1,8 +1,9 @@
 """``mj.infer_suite(df)``: propose a suite from good data.
 
-Per column: its type; not null (or a null-fraction ceiling); ranges with a margin (kept
-non-negative when the data is); a category set for low-cardinality columns; uniqueness
-for integer/text key candidates; a common string pattern and length range for text;
+Per column: its type (the types present, for a mixed object column); not null (or a
+null-fraction ceiling); ranges with a margin (kept non-negative when the data is); a
+category set for low-cardinality columns; uniqueness for integer/text key candidates; a
+common string pattern and length range for text, "parses as json" for JSON text;
 datetime ranges and "not in the future". For the table: the columns, a row floor, no
 duplicate rows (when there are none). The suite passes on the data it came from.
 """
@@ -95,6 +96,40 @@ def _pattern(values: Any) -> str | None:
     return None
 
 
+_PRIMARY = (("boolean", (bool,)), ("integer", (int,)), ("float", (float,)), ("string", (str,)),
+            ("datetime", (_dt.date,)))
+
+
+def _value_types(values: Any) -> list[str]:
+    """The types present in an object column (at most 3, in a fixed order), or [] when a value
+    has none of the rule language's types."""
+    import numpy as np
+
+    found: set[str] = set()
+    for v in values:
+        v = v.item() if isinstance(v, np.generic) else v
+        name = next((n for n, types in _PRIMARY if isinstance(v, types)), None)
+        if name is None:
+            return []
+        found.add(name)
+    names = [n for n, _ in _PRIMARY if n in found]
+    return names if 1 < len(names) <= 3 else []
+
+
+def _all_json(strings: Any) -> bool:
+    """True when every value is a JSON object or array (text starting with { or [)."""
+    import json
+
+    if not strings.head(1000).map(lambda v: v.lstrip()[:1] in ("{", "[")).all():
+        return False
+    try:
+        for v in strings:
+            json.loads(v)
+    except ValueError:
+        return False
+    return True
+
+
 def _column_rules(df: Any, col: str) -> list[str]:
     import pandas as pd
     from pandas.api import types as pdt
@@ -156,11 +191,16 @@ def _column_rules(df: Any, col: str) -> list[str]:
     if is_text:
         strings = present.astype(object)
         if not all(isinstance(v, str) for v in strings.head(1000)):
+            allowed = _value_types(strings)
+            if allowed:
+                rules.append(f"{q} is {' or '.join(allowed)}")
             return rules
         if low_card:
             members = ", ".join(_literal(v) for v in sorted(strings.unique(), key=str))
             rules.append(f"{q} in {{{members}}}")
             return rules
+        if _all_json(strings):
+            rules.append(f"{q} parses as json")
         lengths = strings.str.len()
         lo, hi = int(lengths.min()), int(lengths.max())
         rules.append(f"length of {q} between {max(0, lo - max(1, lo // 10))} and {hi + max(1, hi // 10)}")

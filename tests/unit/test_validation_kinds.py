@@ -239,3 +239,43 @@ def test_suites_round_trip_the_new_kinds(project: Path) -> None:
     report = mj.validate(df, suite="kinds", warn_only=True)
     assert report.ok, str(report)
     json.dumps(report.to_dict(), allow_nan=False)
+
+
+def test_inference_proposes_types_and_json() -> None:
+    df = pd.DataFrame({"k": pd.Series([1, "x", 2, "y"] * 10, dtype=object),
+                       "j": [json.dumps({"id": i, "tags": ["a"] * (i % 3)}) for i in range(40)]})
+    suite = mj.infer_suite(df)
+    assert "k is integer or string" in suite.rules and "j parses as json" in suite.rules
+    assert mj.validate(df, suite=suite).ok
+    broken = df.copy()
+    broken.loc[3, "k"] = 2.5
+    broken.loc[5, "j"] = "{'id': 5}"
+    failed = {r.rule for r in mj.validate(broken, suite=suite, warn_only=True).failed}
+    assert {"k is integer or string", "j parses as json"} <= failed
+
+
+def test_builders_are_the_python_twin_of_each_phrase() -> None:
+    from mlops_jupyter.validation import builders as rb
+
+    assert rb.distinct_values("c", within=["a", "b"]) == 'distinct values of c are within {"a", "b"}'
+    assert rb.most_common_value("c", ["a"]) == 'most common value of c in {"a"}'
+    assert rb.where("price > 0 mostly 0.9", status="paid") == 'price > 0 where status == "paid" mostly 0.9'
+    assert rb.column_count(">=", 3) == "column count >= 3"
+    assert rb.columns_exactly(["a", "unit price"], ordered=True) == "columns in order a, `unit price`"
+    assert rb.columns_match("^[a-z_]+$") == 'columns match "^[a-z_]+$"'
+    assert rb.within("max(ts)", "1 day", "now") == "max(ts) within 1 day of now"
+    assert rb.no_outliers("x", "iqr", 3, mostly=0.99) == "x has no outliers by iqr 3 mostly 0.99"
+    assert rb.types("k", "integer", "string") == "k is integer or string"
+    assert rb.combinations(["a", "b"], [(1, "x"), (2, None)]) == '(a, b) in {(1, "x"), (2, null)}'
+    assert rb.parses_as_json("j") == "j parses as json"
+    schema = {"type": "object", "properties": {"name": {"pattern": "^O'\\d"}}}
+    text = rb.matches_json_schema("j", schema)
+    (rule,) = parse_rules(text)
+    assert rule.schema == schema  # quotes and backslashes survive the round trip
+    df = pd.DataFrame({"c": ["a", "b"], "price": [1.0, -1.0], "status": ["paid", "free"]})
+    assert mj.validate(df, rules=[rb.distinct_values("c", equal={"a", "b"}),
+                                  rb.where("price > 0", status="paid")]).ok
+    with pytest.raises(RuleError):
+        rb.column_count(between=(5, 1))
+    with pytest.raises(TypeError):
+        rb.distinct_values("c")
