@@ -31,7 +31,7 @@ def columns_rule(view: FrameView, rule: Rule) -> RuleResult:
         pattern = re.compile(rule.pattern)
         off = [c for c in present if not pattern.search(c)]
         return RuleResult(rule.text, rule.line, rule.kind, FAIL if off else PASS, [], observed=_cap(off),
-                          message=f"{len(off)} of {len(present)} names do not match: {_names(off)}" if off
+                          message=f"{len(off)} of {_count(len(present), 'name')} do not match: {_names(off)}" if off
                           else f"all {len(present)} names match")
     if rule.kind == "columns_include":
         missing = [c for c in wanted if c not in have]
@@ -85,6 +85,10 @@ def _key(v: Any) -> Any:
     return v
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _shown(values: list[Any]) -> list[Any]:
     items = sorted(values, key=lambda v: (str(type(v)), str(v)))
     return [sample_value(v) for v in items[:MAX_NAMES]] + ([f"… {len(items) - MAX_NAMES} more"] if len(items) > MAX_NAMES else [])
@@ -101,10 +105,11 @@ def distinct_rule(view: FrameView, rule: Rule) -> RuleResult:
     observed: Any
     if rule.kind == "distinct_contain":
         ok, observed = not missing, _shown(missing)
-        msg = f"{len(missing)} of {len(wanted)} values never occur: {_shown(missing)}" if missing else "all occur"
+        msg = f"{len(missing)} of {_count(len(wanted), 'value')} never occur: {_shown(missing)}" if missing else "all occur"
     elif rule.kind == "distinct_within":
         ok, observed = not extra, _shown(extra)
-        msg = f"{len(extra)} values outside the set: {_shown(extra)}" if extra else f"{len(distinct)} distinct values, all in the set"
+        msg = (f"{_count(len(extra), 'value')} outside the set: {_shown(extra)}" if extra
+               else f"{_count(len(distinct), 'distinct value')}, all in the set")
     else:
         ok, observed = not missing and not extra, {"missing": _shown(missing), "extra": _shown(extra)}
         msg = "the same values" if ok else f"never occur: {_shown(missing) or '-'}; not in the set: {_shown(extra) or '-'}"

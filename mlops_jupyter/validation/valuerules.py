@@ -86,8 +86,12 @@ def _rule_types(view: FrameView, rule: Rule) -> RowCheck:
         ok = np.full(view.n, any(TYPE_CHECKS[t](d) for t in allowed for d in dtypes))
     fail = ~ok & ~null
     n_bad = int(np.count_nonzero(fail))
-    note = f"{n_bad} values are not {' or '.join(rule.values)} (dtype {s.dtype})" if n_bad else ""
+    note = f"{_are(n_bad)} not {' or '.join(rule.values)} (dtype {s.dtype})" if n_bad else ""
     return RowCheck(fail, view.n - int(np.count_nonzero(null)), note)
+
+
+def _are(n: int) -> str:
+    return f"{n} value is" if n == 1 else f"{n} values are"
 
 
 def _plain(v: Any) -> Any:
@@ -169,7 +173,7 @@ def _rule_json_schema(view: FrameView, rule: Rule) -> RowCheck:
             if not first:
                 where = "/".join(str(p) for p in error.absolute_path)
                 first = f"first: {error.message}" + (f" at '{where}'" if where else "")
-    note = "; ".join(x for x in (f"{not_json} values are not JSON" if not_json else "", first) if x)
+    note = "; ".join(x for x in (f"{_are(not_json)} not JSON" if not_json else "", first) if x)
     return _fail_from(view, ok, null, wrong if wrong.any() else None, note=note)
 
 

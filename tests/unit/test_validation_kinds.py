@@ -203,7 +203,7 @@ def test_json_text_and_json_schema(tmp_path: Path) -> None:
     wrong = df.assign(j=['{"id": "one"}', '{"x": 1}', "nope"])
     res = check(wrong, f"j matches json schema '{SCHEMA}'")
     assert res.status == "fail" and res.failing == 3  # type: ignore[attr-defined]
-    assert "1 values are not JSON" in res.message and "'one' is not of type 'integer'" in res.message  # type: ignore[attr-defined]
+    assert "1 value is not JSON" in res.message and "'one' is not of type 'integer'" in res.message  # type: ignore[attr-defined]
     schema_file = tmp_path / "s.json"
     schema_file.write_text(SCHEMA)
     assert verdict(df, f'j matches json schema "{schema_file}"') == "pass"
