@@ -255,9 +255,9 @@ def _aggregate(view: FrameView, rule: Rule) -> RuleResult:
         value = distinct / present if present else None
         return _table_compare(rule, value, rule, "distinct / non-null values" if present else "all values missing", cols)
     if view.kind(name) == "dt" and agg in ("min", "max", "median"):
-        present = s.dropna()
-        observed_time = getattr(present, agg)() if len(present) else None
-        return _table_compare(rule, observed_time, rule, f"{agg} over {len(present)} datetimes", cols)
+        times = s.dropna()
+        observed_time = getattr(times, agg)() if len(times) else None
+        return _table_compare(rule, observed_time, rule, f"{agg} over {len(times)} datetimes", cols)
     num = view.numeric(name)
     if num.bad is not None:
         n_bad = int(num.bad.sum())
