@@ -109,6 +109,13 @@ class Expr:
         return f"({self.left.text()} {self.value} {self.right.text()})"
 
 
+def has_time(e: Expr | None) -> bool:
+    """True when ``e`` mentions ``now``, ``today`` or a duration."""
+    if e is None:
+        return False
+    return e.kind in ("now", "today", "dur") or has_time(e.left) or has_time(e.right)
+
+
 _KEYWORDS = {"and", "or", "is", "not", "in", "of", "between", "strictly", "matches", "does",
              "match", "mostly", "parses", "as", "length", "rows", "columns", "unique", "null",
              "where", "within", "now", "today"}

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import MlopsUsageError, NoActiveRun, RuleError
 from ..session import session
+from .grammar import has_time
 from .language import Expr, Rule, parse_rules
 from .report import ERROR, FAIL, PASS, RuleResult, ValidationReport
 
@@ -165,7 +166,9 @@ def check_metrics(rules: str | list[str], run: Any = None, *, model: str | None 
     started = time.perf_counter()
     parsed = parse_rules(rules)
     for rule in parsed:
-        if rule.kind not in ("compare", "between"):
+        modifiers = rule.where or rule.nulls_fail or rule.mostly is not None
+        timed = any(has_time(e) for e in (rule.expr, rule.right, rule.low, rule.high))
+        if rule.kind not in ("compare", "between") or modifiers or timed:
             raise RuleError(f"line {rule.line}: '{rule.text}' is not a metric rule",
                             hint="metric rules compare values: accuracy >= champion.accuracy - 0.01")
     metrics, target = _run_metrics(run)

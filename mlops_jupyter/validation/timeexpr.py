@@ -15,17 +15,9 @@ import pandas as pd
 
 from ..errors import RuleError
 from .columns import FrameView
-from .grammar import UNITS, Expr
+from .grammar import UNITS, Expr, has_time
 
-TIME_ATOMS = ("now", "today", "dur")
-
-
-def has_time(e: Expr | None) -> bool:
-    """True when ``e`` mentions ``now``, ``today`` or a duration."""
-    if e is None:
-        return False
-    return e.kind in TIME_ATOMS or has_time(e.left) or has_time(e.right)
-
+__all__ = ["column_tz", "dt_eval", "dt_scalar", "duration", "has_time", "parse_datetimes"]
 
 def parse_datetimes(s: pd.Series, fmt: str | None) -> tuple[pd.Series, np.ndarray | None]:
     """A column as datetimes, and the mask of present values that do not parse."""

@@ -121,6 +121,10 @@ def test_metric_rules_on_a_dict() -> None:
     assert "was not logged" in report.results[2].message
     with pytest.raises(RuleError, match="not a metric rule"):
         mj.check_metrics("accuracy is unique", run={"accuracy": 1.0})
+    for row_only in ("accuracy > 0.8 mostly 0.9", "accuracy > 0.8 where f1 > 0", "accuracy > 0.8, nulls fail",
+                     "accuracy > now", "accuracy within 0.1 of f1"):  # never silently ignored
+        with pytest.raises(RuleError, match="not a metric rule"):
+            mj.check_metrics(row_only, run={"accuracy": 1.0, "f1": 1.0})
     with pytest.raises(ValidationFailed):
         mj.check_metrics("accuracy >= 0.95", run={"accuracy": 0.9})
 
