@@ -76,11 +76,7 @@ def where(rule: str, condition: str | None = None, **equals: Any) -> str:
     conds += [f"{quote_name(k)} == {literal(v)}" for k, v in equals.items()]
     if not conds:
         raise TypeError("give a condition or column=value pairs")
-    base, mostly = rule, ""
-    if " mostly " in rule:  # keep the modifier at the end, after the condition
-        base, mostly = rule.rsplit(" mostly ", 1)
-        mostly = f" mostly {mostly}"
-    return _checked(f"{base} where {' and '.join(conds)}{mostly}")
+    return _checked(f"{rule} where {' and '.join(conds)}")
 
 
 def column_count(op: str = "==", n: int = 0, *, between: tuple[int, int] | None = None) -> str:

@@ -74,7 +74,8 @@ class _Parser(Phrases):
     def rule(self) -> Rule:
         rule = Rule(kind="", text=self.text, line=self.line)
         self._modifiers(rule)
-        self._where(rule)
+        if self._where(rule):
+            self._modifiers(rule)  # "x > 0 mostly 0.9 where …" reads the same
         self._body(rule)
         if not self.done():
             self.fail("unexpected text after the rule")
@@ -84,11 +85,11 @@ class _Parser(Phrases):
             raise RuleError(f"line {self.line}: ', nulls fail' applies only to row rules, not to '{self.text}'")
         return rule
 
-    def _where(self, rule: Rule) -> None:
+    def _where(self, rule: Rule) -> bool:
         """Split ``RULE where COND [and COND …]``: the rule then judges only matching rows."""
         at = [k for k, t in enumerate(self.toks) if t.kind == "name" and t.text.lower() == "where"]
         if not at:
-            return
+            return False
         k = at[0]
         cond = _Parser(self.toks[k + 1 :], self.text, self.line)
         self.toks = self.toks[:k]
@@ -105,6 +106,7 @@ class _Parser(Phrases):
                 break
             cond.need("and")
         rule.where_text = " ".join(t.text for t in cond.toks)
+        return True
 
     def _modifiers(self, rule: Rule) -> None:
         """Strip the trailing ``mostly F`` and ``, nulls fail`` (in either order) off the tokens."""
@@ -118,6 +120,8 @@ class _Parser(Phrases):
             if not at or rule.mostly is not None:
                 break
             k = at[-1]
+            if any(t.kind == "name" and t.text.lower() == "where" for t in toks[k + 1 :]):
+                break  # "mostly" before "where": read after the condition is split off
             tail, toks = toks[k + 1 :], toks[:k]
             sign = -1 if tail and tail[0].text == "-" else 1
             number = tail[1:] if sign < 0 else tail

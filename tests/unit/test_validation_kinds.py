@@ -83,6 +83,8 @@ def test_where_restricts_any_rule_to_matching_rows() -> None:
     assert "2 of 5 rows" in res.message  # type: ignore[attr-defined]
     assert verdict(df, 'price >= 0 where status == "free"') == "fail"
     assert verdict(df, 'price >= 0 where status == "free" mostly 0.5') == "pass"
+    assert verdict(df, 'price >= 0 mostly 0.5 where status == "free"') == "pass"  # modifiers before 'where'
+    assert verdict(df, 'price >= 0, nulls fail where status == "free"') == "fail"
     assert verdict(df, 'price > 0 where status in {"paid"} and country == "FR"') == "pass"
     assert verdict(df, 'mean of price == 11 where status == "paid"') == "pass"  # aggregates too
     assert verdict(df, 'rows == 2 where status == "free"') == "pass"
@@ -259,7 +261,7 @@ def test_builders_are_the_python_twin_of_each_phrase() -> None:
 
     assert rb.distinct_values("c", within=["a", "b"]) == 'distinct values of c are within {"a", "b"}'
     assert rb.most_common_value("c", ["a"]) == 'most common value of c in {"a"}'
-    assert rb.where("price > 0 mostly 0.9", status="paid") == 'price > 0 where status == "paid" mostly 0.9'
+    assert rb.where("price > 0 mostly 0.9", status="paid") == 'price > 0 mostly 0.9 where status == "paid"'
     assert rb.column_count(">=", 3) == "column count >= 3"
     assert rb.columns_exactly(["a", "unit price"], ordered=True) == "columns in order a, `unit price`"
     assert rb.columns_match("^[a-z_]+$") == 'columns match "^[a-z_]+$"'
