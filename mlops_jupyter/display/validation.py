@@ -89,7 +89,7 @@ def report_html(report: Any) -> str:
 
 
 def _row_html(r: Any) -> tuple[Any, ...]:
-    detail = escape(_cut(r.message, 200)) + _samples_html(r)
+    detail = escape(_cut(r.message, 400)) + _samples_html(r)
     return (badge(r.status), r.line, f"<code>{escape(_cut(r.rule, 100))}</code>",
             "" if r.failing is None else r.failing, _fraction(r), _value(r.observed), detail)
 

@@ -152,3 +152,27 @@ def test_nulls_fail_modifier() -> None:
     assert check(df, "a == b mostly 0.25, nulls fail").status == "pass"  # type: ignore[attr-defined]
     with pytest.raises(RuleError):
         parse_rules("rows > 1, nulls fail")
+
+
+# -- the parser never crashes ----------------------------------------------------------
+_WORDS = ["x", "y", "`a b`", "rows", "columns", "column", "count", "in", "order", "match", "distinct", "values",
+          "of", "contain", "all", "are", "within", "most", "common", "value", "where", "and", "mostly", ",",
+          "nulls", "fail", "(", ")", "{", "}", "[", "]", "1", "0.5", "-", "+", "*", "==", "<", ">=", "between",
+          "strictly", "is", "or", "integer", "string", "not", "null", "has", "no", "outliers", "by", "z", "score",
+          "iqr", "parses", "as", "json", "datetime", "matches", "schema", "'{}'", '"^a"', '"x"', "now", "today",
+          "3", "days", "week", "max", "min", "quantile", "unique", "length"]
+
+
+def test_any_token_soup_parses_or_raises_rule_error() -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=12))
+    def run(words: list[str]) -> None:
+        try:
+            parse_rules(" ".join(words))
+        except RuleError:
+            pass
+
+    run()
