@@ -111,48 +111,63 @@ def _rule_tuple_in(view: FrameView, rule: Rule) -> RowCheck:
         null |= view.null(name)
         if view.kind(name) == "num":
             arrays.append(view.numeric(name).values)
-        else:
+        elif view.kind(name) == "obj":  # mixed values: numbers as floats, like the tuples
             arrays.append(view.series(name).astype(object).map(_plain).to_numpy())
-    allowed = {tuple(_plain(v) for v in t) for t in rule.values}
-    keys = pd.MultiIndex.from_arrays(arrays)
-    ok = np.asarray(keys.isin(list(allowed)), dtype=bool)
+        else:
+            arrays.append(view.series(name).to_numpy())
+    allowed = [tuple(_plain(v) for v in t) for t in rule.values]
+    # each column factorised once; a row's combination becomes one integer (mixed radix)
+    key = np.zeros(view.n, dtype=np.int64)
+    wanted = np.zeros(len(allowed), dtype=np.int64)
+    size = 1
+    for j, values in enumerate(arrays):
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        radix = len(uniques) + 1
+        if size * radix >= 2**62:  # too many combinations for one integer: hash the tuples instead
+            keys = pd.MultiIndex.from_arrays(arrays)
+            key, wanted, size = np.asarray(keys.isin(allowed), dtype=np.int64), np.ones(1, dtype=np.int64), 0
+            break
+        found = pd.Index(uniques).get_indexer([t[j] for t in allowed])  # -1: never occurs
+        key = key * radix + (codes + 1)
+        wanted = np.where((wanted < 0) | (found < 0), -1, wanted * radix + (found + 1))
+        size *= radix
+    ok = np.isin(key, wanted[wanted >= 0] if size else wanted)
     if rule.negate:
         ok = ~ok
     return _fail_from(view, ok, null, None)
 
 
-def _parse_json(v: Any) -> tuple[bool, Any]:
-    """(parsed?, document) for one value: text is parsed, dicts and lists are documents."""
-    if isinstance(v, str):
-        try:
-            return True, json.loads(v)
-        except ValueError:
-            return False, None
-    if isinstance(v, (dict, list)):
-        return True, v
-    return False, None
-
-
-def _json_values(view: FrameView, name: str) -> tuple[np.ndarray, list[Any], np.ndarray, np.ndarray]:
-    s = view.series(name)
+def _json_values(view: FrameView, name: str, keep: bool) -> tuple[np.ndarray, list[Any], np.ndarray, np.ndarray]:
+    """(parsed, documents if ``keep``, missing, wrong type) for each row of a column."""
     null = view.null(name)
-    docs: list[Any] = [None] * view.n
-    parsed = np.zeros(view.n, dtype=bool)
-    wrong = np.zeros(view.n, dtype=bool)
-    for i, v in enumerate(s.to_numpy()):
-        if null[i]:
+    values = view.series(name).to_numpy().tolist()
+    parsed = [False] * view.n
+    wrong = [False] * view.n
+    docs: list[Any] = [None] * view.n if keep else []
+    loads = json.loads
+    for i, (v, missing) in enumerate(zip(values, null.tolist(), strict=True)):
+        if missing:
             continue
-        if not isinstance(v, (str, dict, list)):
+        if isinstance(v, str):
+            try:
+                doc = loads(v)
+            except ValueError:
+                continue
+        elif isinstance(v, (dict, list)):
+            doc = v
+        else:
             wrong[i] = True
             continue
-        parsed[i], docs[i] = _parse_json(v)
-    return parsed, docs, null, wrong
+        parsed[i] = True
+        if keep:
+            docs[i] = doc
+    return np.array(parsed, dtype=bool), docs, null, np.array(wrong, dtype=bool)
 
 
 def _rule_json(view: FrameView, rule: Rule) -> RowCheck:
     """``x parses as json``: every present value is JSON text (or already a dict/list)."""
     assert rule.column is not None
-    parsed, _, null, wrong = _json_values(view, rule.column)
+    parsed, _, null, wrong = _json_values(view, rule.column, keep=False)
     return _fail_from(view, parsed, null, wrong if wrong.any() else None)
 
 
@@ -161,7 +176,7 @@ def _rule_json_schema(view: FrameView, rule: Rule) -> RowCheck:
     import jsonschema
 
     assert rule.column is not None
-    parsed, docs, null, wrong = _json_values(view, rule.column)
+    parsed, docs, null, wrong = _json_values(view, rule.column, keep=True)
     validator = jsonschema.validators.validator_for(rule.schema)(rule.schema)
     ok = parsed.copy()
     first = ""
