@@ -187,6 +187,11 @@ def test_pairs_of_columns_in_allowed_combinations() -> None:
     assert verdict(df, '(code, currency) in {(1, "EUR"), (2.0, "EUR"), (3, "USD")}') == "pass"
     assert verdict(df, '(country, currency) not in {("DE", "USD")}') == "pass"
     in_reports(bad, rule, "1 of 3 rows fail")
+    # eight columns of 300 distinct values: too many combinations for one integer key
+    wide = pd.DataFrame({f"c{i}": np.arange(300) for i in range(8)})
+    names = ", ".join(wide.columns)
+    res = check(wide, f"({names}) in {{{', '.join('(' + ', '.join([str(v)] * 8) + ')' for v in range(299))}}}")
+    assert res.failing == 1 and res.samples[0]["row"] == 299  # type: ignore[attr-defined]
     with pytest.raises(RuleError) as info:
         parse_rules('(a, b) in {(1, 2, 3)}')
     assert "each tuple needs 2 values" in info.value.one_line()
