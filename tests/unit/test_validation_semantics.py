@@ -165,13 +165,9 @@ _WORDS = ["x", "y", "`a b`", "rows", "columns", "column", "count", "in", "order"
 
 
 def test_any_token_soup_parses_or_raises_rule_error() -> None:
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
-
-    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=12))
-    def run(words: list[str]) -> None:
+    """2,000 random lines from the rule vocabulary (seeded): each parses or raises RuleError."""
+    rng = np.random.default_rng(13)
+    for _ in range(2000):
+        words = rng.choice(_WORDS, size=int(rng.integers(1, 13))).tolist()
         with contextlib.suppress(RuleError):
             parse_rules(" ".join(words))
-
-    run()
