@@ -25,7 +25,8 @@ import numpy as np
 
 from .outcome import NotApplicable, TestResult
 
-MC_RESAMPLES = 2000  # Monte Carlo tables for the exact conditional p-value
+MC_RESAMPLES = 2000  # Monte Carlo tables for the exact conditional p-value (at most)
+MC_HITS = 50  # ...stopping once this many reach the observed statistic (Besag-Clifford)
 MC_SEED = 13  # fixed: the same counts give the same p-value
 MC_MAX_DRAWS = 20_000_000  # resamples x labels, bounds the time of one test
 HYPERGEOM_MAX_TOTAL = 10**9  # numpy's hypergeometric sampler needs ngood + nbad below this
@@ -52,12 +53,21 @@ def small_expected(col: np.ndarray, nr: int, nc: int) -> bool:
 
 
 def random_reference_rows(col: np.ndarray, nr: int, size: int, rng: np.random.Generator) -> np.ndarray:
-    """``size`` random reference rows of a 2×k table with margins ``col`` and ``nr``
-    (a multivariate hypergeometric draw, one label at a time for all tables at once)."""
+    """``size`` random reference rows of a 2×k table with margins ``col`` and ``nr``: the
+    labels of ``nr`` rows drawn without replacement from the pooled rows (a multivariate
+    hypergeometric draw). Few pooled rows: a random subset of them per table; otherwise
+    one hypergeometric draw per label for all tables at once (cost measured here: about
+    35 ns per pooled row and table, against 110 µs + 0.15 µs per table for each label)."""
     k = col.shape[0]
+    n = int(col.sum())
+    if 35e-9 * size * n < k * (110e-6 + 0.15e-6 * size):
+        labels = np.repeat(np.arange(k), col)
+        picked = np.argpartition(rng.random((size, n)), nr - 1, axis=1)[:, :nr]
+        flat = labels[picked] + k * np.arange(size)[:, None]
+        return np.bincount(flat.ravel(), minlength=size * k).reshape(size, k).astype(np.int64)
     out = np.empty((size, k), dtype=np.int64)
     draws = np.full(size, nr, dtype=np.int64)
-    rest = int(col.sum())
+    rest = n
     for j in range(k - 1):
         rest -= int(col[j])
         x = rng.hypergeometric(int(col[j]), rest, draws) if rest > 0 else draws.copy()
@@ -69,20 +79,27 @@ def random_reference_rows(col: np.ndarray, nr: int, size: int, rng: np.random.Ge
 
 def permutation_p_value(r: np.ndarray, col: np.ndarray, nr: int, nc: int, observed: float) -> tuple[float, int]:
     """Monte Carlo p-value of the chi-square statistic under the exact conditional
-    (permutation) distribution: ``(1 + #{simulated ≥ observed}) / (1 + resamples)``."""
+    (permutation) distribution, with Besag and Clifford's sequential stopping: tables are
+    drawn until ``MC_HITS`` of them reach the observed statistic (p = hits / tables) or
+    ``MC_RESAMPLES`` were drawn (p = (1 + hits) / (1 + tables)). Both are valid p-values;
+    stopping early only saves time where p is clearly large. Returns (p, tables drawn)."""
     k = col.shape[0]
     resamples = int(min(MC_RESAMPLES, max(500, MC_MAX_DRAWS // max(1, k))))
     rng = np.random.default_rng(MC_SEED)
-    block = max(1, 4_000_000 // k)
     tol = observed * 1e-9 + 1e-12  # equal statistics computed in another order still count
-    hits = 0
-    done = 0
+    hits = done = 0
+    size = 200
     while done < resamples:
-        size = min(block, resamples - done)
+        size = min(size, resamples - done, max(1, 4_000_000 // k))
         sims = pearson_statistic(random_reference_rows(col, nr, size, rng), col, nr, nc)
-        hits += int(np.count_nonzero(sims >= observed - tol))
+        at = np.flatnonzero(sims >= observed - tol)
+        if hits + at.shape[0] >= MC_HITS:
+            tables = done + int(at[MC_HITS - hits - 1]) + 1
+            return MC_HITS / tables, tables
+        hits += at.shape[0]
         done += size
-    return (1 + hits) / (1 + resamples), resamples
+        size *= 2
+    return (1 + hits) / (1 + done), done
 
 
 def chisquare_test(r: np.ndarray, c: np.ndarray) -> TestResult:
