@@ -88,7 +88,7 @@ def permutation_p_value(r: np.ndarray, col: np.ndarray, nr: int, nc: int, observ
     rng = np.random.default_rng(MC_SEED)
     tol = observed * 1e-9 + 1e-12  # equal statistics computed in another order still count
     hits = done = 0
-    size = 200
+    size = 100
     while done < resamples:
         size = min(size, resamples - done, max(1, 4_000_000 // k))
         sims = pearson_statistic(random_reference_rows(col, nr, size, rng), col, nr, nc)
