@@ -19,7 +19,6 @@ from .triggers import OnDrift, fire, log_to_run, parse_on_drift, record
 from .windows import check_min_rows, local_times, periods_of, resolve_min_rows, too_small_reason
 
 
-
 def _method_name(method: str) -> str:
     if method in ("auto", "robust"):
         return method
@@ -190,7 +189,7 @@ def _timeline(reference: Any, current: Any, cols: list[str] | None, by: str, fre
         raise MlopsUsageError(f"time column {by!r} not in current", hint=f"columns: {', '.join(map(str, cur.columns[:20]))}")
     periods, all_periods = periods_of(local_times(cur[by], by), freq)
     opts = {**opts, "exclude": {by}}
-    codes = {p: i for i, p in enumerate(all_periods)}
+    codes: dict[Any, int] = {p: i for i, p in enumerate(all_periods)}
     positions = pd.Series(range(len(periods)), index=cur.index)
     groups: dict[int, np.ndarray] = {codes[p]: idx.to_numpy() for p, idx in positions.groupby(periods.to_numpy(), sort=True)}
     sizes = [len(groups.get(i, ())) for i in range(len(all_periods))]
