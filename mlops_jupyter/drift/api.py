@@ -72,9 +72,10 @@ def drift(
     ``reference``/``current``: DataFrames, CSV/Parquet paths, or (reference only) a
     :func:`summarize_reference` result. ``method``: ``"auto"`` (Evidently's default choice
     per column), ``"robust"`` (significant after Benjamini-Hochberg at ``threshold`` or
-    0.05 AND an effect ≥ ``min_effect``), or a test name (ks, chisquare, z, psi,
-    wasserstein, jensenshannon, kl_div, hellinger, tvd, anderson, cramer_von_mises,
-    mannwhitney, t_test, energy, fisher). ``per_column`` maps a column to a method name
+    0.05 AND an effect ≥ ``min_effect``: Wasserstein shift, Cohen's h or Cohen's w), or a
+    test name (ks, chisquare, z, psi, wasserstein, jensenshannon, kl_div, hellinger, tvd,
+    anderson, cramer_von_mises, mannwhitney, t_test, energy, fisher; chisquare_evidently
+    is Evidently's one-sample chi-square, for comparisons only). ``per_column`` maps a column to a method name
     or ``(method, threshold)``. ``prediction``/``target`` columns are reported apart.
     With ``by`` (a time column of ``current``) and ``freq`` (D, W, M…), returns a
     :class:`DriftTimeline` of one report per window, cut on the column's local time; without

@@ -161,7 +161,8 @@ def _degenerate(name: str, u: np.ndarray, v: np.ndarray) -> str | None:
 
     scipy answers NaN here, or worse a verdict: Welch's t with zero variance on both sides
     is ±inf with p = 0, and Cramér-von Mises on two different constants gives p = 0
-    although no permutation p-value can be below 1 / C(n + m, n)."""
+    although no permutation p-value can be below 1 / C(n + m, n) (and T = 0.18 for two
+    equal constants of 10 and 7 values)."""
     label = METHODS[name].label
     need = MIN_VALUES.get(name, 1)
     for side, a in (("reference", u), ("current", v)):
@@ -170,8 +171,8 @@ def _degenerate(name: str, u: np.ndarray, v: np.ndarray) -> str | None:
     constant = u[0] == u[-1] and v[0] == v[-1]
     if name == "t_test" and constant:
         return f"{label} is undefined when both sides are constant (zero variance): {u[0]:g} and {v[0]:g}"
-    if name == "cramer_von_mises" and constant and u[0] != v[0]:
-        return f"{label} has no valid p-value for two constants ({u[0]:g} and {v[0]:g}); ks compares them"
+    if name == "cramer_von_mises" and constant:  # scipy: p = 0 for two constants, T = 0.18 for one
+        return f"{label} assumes continuous values; both sides are constant ({u[0]:g} and {v[0]:g}); ks compares them"
     if name == "anderson" and u[0] == u[-1] == v[0] == v[-1]:
         return f"{label} needs at least two distinct values"
     return None

@@ -94,7 +94,8 @@ def test_report_names_the_evidently_compatibility_test_and_the_permutation_fallb
         ("t_test", [1.0, 1.0, 1.0], [2.0, 2.0], "both sides are constant"),
         ("t_test", [1.0, 1.0, 1.0], [1.0, 1.0], "both sides are constant"),
         ("cramer_von_mises", [1.0], [1.0, 2.0, 3.0], "at least 2 values"),
-        ("cramer_von_mises", [1.0, 1.0, 1.0], [2.0, 2.0, 2.0], "two constants"),
+        ("cramer_von_mises", [1.0, 1.0, 1.0], [2.0, 2.0, 2.0], "both sides are constant"),
+        ("cramer_von_mises", [1.0] * 10, [1.0] * 7, "both sides are constant"),
         ("anderson", [1.0], [2.0, 3.0], "at least 2 values"),
     ],
 )
