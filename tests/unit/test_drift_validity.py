@@ -228,3 +228,19 @@ def test_robust_no_dataset_alarm_on_four_columns_of_thirty_categories_and_300_ro
         cur = pd.DataFrame({f"k{j}": rng.choice(cats, 300) for j in range(4)})
         alarms += mj.drift(ref, cur, method="robust", record_check=False).drifted
     assert alarms <= 1  # it was 98 of 100
+
+
+def test_robust_random_halves_of_categorical_data_alarm_at_most_at_the_level() -> None:
+    import plotly.data
+
+    tips = plotly.data.tips()  # 244 rows: sex, smoker, day, time, size (categorical) and two numbers
+    rng = np.random.default_rng(21)
+    half = len(tips) // 2
+    any_column = dataset = 0
+    for _ in range(60):
+        idx = rng.permutation(len(tips))
+        rep = mj.drift(tips.iloc[idx[:half]], tips.iloc[idx[half:]], method="robust", record_check=False)
+        any_column += bool(rep.drifted_columns)
+        dataset += rep.drifted
+    # a valid 5 % procedure (BH over the columns) flags some column in about 5 % of splits
+    assert any_column <= stats.binom.ppf(0.999, 60, 0.05) and dataset == 0, (any_column, dataset)
