@@ -13,10 +13,14 @@ def register(sub: Any) -> None:
     p.add_argument("reference", metavar="REF", help="reference data file (.csv or .parquet)")
     p.add_argument("current", metavar="CUR", help="current data file (.csv or .parquet)")
     p.add_argument("--columns", nargs="+", metavar="COL", help="columns to compare")
-    p.add_argument("--method", default="auto", help="auto | robust | ks | psi | wasserstein | ...")
+    p.add_argument("--method", default="auto",
+                   help="auto | robust | ks | chisquare | psi | wasserstein | ... | chisquare_evidently")
     p.add_argument("--threshold", type=float, help="threshold of the method")
     p.add_argument("--by", metavar="COL", help="time column of CUR: one report per window")
     p.add_argument("--freq", metavar="F", help="window for --by: D, W or M")
+    p.add_argument("--min-window-rows", dest="min_window_rows", type=int, metavar="N",
+                   help="windows with fewer rows are marked 'too small' and not tested "
+                        "(default: [drift] min_window_rows, else a tenth of the median window)")
     p.add_argument("--prediction", metavar="COL", help="prediction column, reported apart")
     p.add_argument("--target", metavar="COL", help="target column, reported apart")
     p.add_argument("--on-drift", dest="on_drift", nargs="+", action="append", metavar="ACTION",
@@ -35,6 +39,8 @@ def cmd_drift(args: argparse.Namespace) -> int:
                           "freq": args.freq, "prediction": args.prediction, "target": args.target}
     if args.columns:
         kw["columns"] = args.columns
+    if args.min_window_rows is not None:
+        kw["min_window_rows"] = args.min_window_rows
     if args.on_drift:
         kw["on_drift"] = [" ".join(a) for a in args.on_drift]
     try:

@@ -17,7 +17,8 @@ MAX_ROWS = 200  # columns shown in HTML/text views
 
 
 def _verdict_badge(verdict: str) -> str:
-    kind = {"drift": "mlops-fail", "null drift": "mlops-fail", "ok": "mlops-ok"}.get(verdict, "mlops-muted")
+    kind = {"drift": "mlops-fail", "null drift": "mlops-fail", "ok": "mlops-ok",
+            "undefined": "mlops-warn", "too small": "mlops-warn"}.get(verdict, "mlops-muted")
     return badge(verdict, kind)
 
 
@@ -61,6 +62,9 @@ def _headline(report: Any) -> str:
     txt = f"{verdict}: {len(report.drifted_columns)} of {len(report.tested)} tested columns drifted"
     if share is not None:
         txt += f" ({share:.0%}; dataset drift at ≥ {report.drift_share:.0%})"
+    undefined = report.undefined_columns
+    if undefined:
+        txt += f"; undefined (not counted): {', '.join(undefined[:8])}{' …' if len(undefined) > 8 else ''}"
     for c in report.extras:
         txt += f"; {c.role} {c.column}: {c.verdict()}"
     return txt
@@ -92,34 +96,43 @@ def report_html(report: Any) -> str:
     return card(f"drift: {report.name} [{report.method}]", top + table(headers, _rows(report, html=True), raw) + acts)
 
 
+TIMELINE_HEADERS = ["window", "rows", "share", "verdict", "drifted columns / note"]
+
+
 def _timeline_rows(tl: Any) -> list[list[Any]]:
     rows = []
     for w in tl.windows[:MAX_ROWS]:
         if w.report is None:
-            rows.append([w.label, w.n_rows, None, w.reason or "", ""])
+            rows.append([w.label, w.n_rows, None, w.status, w.reason or ""])
         else:
             r = w.report
-            rows.append([w.label, w.n_rows, r.share, "drift" if r.drifted else "ok", ", ".join(r.drifted_columns[:8])])
+            rows.append([w.label, w.n_rows, r.share, w.status, ", ".join(r.drifted_columns[:8])])
     return rows
+
+
+def _timeline_headline(tl: Any) -> str:
+    txt = f"{len(tl.drifted_windows)} of {len(tl.reports)} tested windows drifted"
+    small = tl.too_small_windows
+    if small:
+        txt += f"; {len(small)} too small (< {tl.min_window_rows} rows), not tested"
+    return txt
 
 
 def timeline_text(tl: Any) -> str:
     """Plain-text rendering of a :class:`DriftTimeline`."""
-    head = (f"drift over time: {tl.name} [{tl.method}]\n"
-            f"{len(tl.drifted_windows)} of {len(tl.reports)} windows drifted\n")
-    return head + text_table(["window", "rows", "share", "verdict", "drifted columns"], _timeline_rows(tl))
+    head = f"drift over time: {tl.name} [{tl.method}]\n{_timeline_headline(tl)}\n"
+    return head + text_table(TIMELINE_HEADERS, _timeline_rows(tl))
 
 
 def timeline_html(tl: Any) -> str:
     """HTML rendering of a :class:`DriftTimeline`."""
     rows = _timeline_rows(tl)
     for r in rows:
-        r[3] = _verdict_badge(r[3]) if r[3] in ("drift", "ok") else escape(str(r[3]))
+        r[3] = _verdict_badge(r[3])
     kind = "mlops-fail" if tl.drifted else "mlops-ok"
-    top = (f"<div>{badge('drift' if tl.drifted else 'no drift', kind)} "
-           f"{len(tl.drifted_windows)} of {len(tl.reports)} windows drifted "
+    top = (f"<div>{badge('drift' if tl.drifted else 'no drift', kind)} {escape(_timeline_headline(tl))} "
            f"<span class='mlops-muted-text'>(chart: timeline.figure())</span></div>")
-    return card(f"drift over time: {tl.name}", top + table(["window", "rows", "share", "verdict", "drifted columns"], rows, {3}))
+    return card(f"drift over time: {tl.name}", top + table(TIMELINE_HEADERS, rows, {3}))
 
 
 # -- figures ------------------------------------------------------------------------
@@ -194,6 +207,15 @@ def timeline_figure(tl: Any) -> Any:
         text = [[fmt(r.column(col).score) if _has(r, col) else "" for r in reports] for col in cols]
         fig.add_heatmap(x=labels, y=cols, z=z, text=text, texttemplate="%{text}", zmin=0, zmax=1, showscale=False,
                         colorscale=[[0, "#dafbe1"], [1, "#ffcecb"]], name="columns", row=2, col=1)
+    small = [w for w in tl.windows if w.too_small]
+    if small:  # marked where they fall in time, at share 0, never as a verdict
+        fig.add_scatter(x=[w.label for w in small], y=[0.0] * len(small), mode="markers+text", name="too small",
+                        text=["too small"] * len(small), textposition="top center",
+                        marker={"symbol": "x-open", "size": 10, "color": "#9a6700"},
+                        customdata=[w.n_rows for w in small],
+                        hovertemplate="%{x}: too small (%{customdata} rows), not tested<extra></extra>", row=1, col=1)
+    order = [w.label for w in tl.windows if w.report is not None or w.too_small]
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=order)
     fig.update_layout(title=f"drift over time: {tl.name}", height=320 + 18 * min(60, len(reports[0].columns) if reports else 0),
                       margin={"t": 50})
     fig.update_yaxes(title_text="share", range=[0, 1.05], row=1, col=1)

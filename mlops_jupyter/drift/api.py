@@ -16,9 +16,7 @@ from .report import ColumnDrift, DriftReport, DriftTimeline, DriftWindow
 from .stats import ALIASES, METHODS, method_by_name
 from .summary import ColumnSummary, ReferenceSummary, summarize_column
 from .triggers import OnDrift, fire, log_to_run, parse_on_drift, record
-
-FREQ_ALIASES = {"D": "D", "W": "W", "M": "M", "Q": "Q", "Y": "Y", "H": "h", "day": "D",
-                "week": "W", "month": "M", "quarter": "Q", "year": "Y", "hour": "h"}
+from .windows import check_min_rows, local_times, periods_of, resolve_min_rows, too_small_reason
 
 
 def _method_name(method: str) -> str:
@@ -65,6 +63,7 @@ def drift(
     per_column: Mapping[str, Any] | None = None,
     drift_share: float = 0.5,
     min_effect: float = ROBUST_MIN_EFFECT,
+    min_window_rows: int | None = None,
     name: str | None = None,
     record_check: bool = True,
 ) -> DriftReport | DriftTimeline:
@@ -73,13 +72,16 @@ def drift(
     ``reference``/``current``: DataFrames, CSV/Parquet paths, or (reference only) a
     :func:`summarize_reference` result. ``method``: ``"auto"`` (Evidently's default choice
     per column), ``"robust"`` (significant after Benjamini-Hochberg at ``threshold`` or
-    0.05 AND an effect ≥ ``min_effect``), or a test name (ks, chisquare, z, psi,
-    wasserstein, jensenshannon, kl_div, hellinger, tvd, anderson, cramer_von_mises,
-    mannwhitney, t_test, energy, fisher). ``per_column`` maps a column to a method name
+    0.05 AND an effect ≥ ``min_effect``: Wasserstein shift, Cohen's h or Cohen's w), or a
+    test name (ks, chisquare, z, psi, wasserstein, jensenshannon, kl_div, hellinger, tvd,
+    anderson, cramer_von_mises, mannwhitney, t_test, energy, fisher; chisquare_evidently
+    is Evidently's one-sample chi-square, for comparisons only). ``per_column`` maps a column to a method name
     or ``(method, threshold)``. ``prediction``/``target`` columns are reported apart.
     With ``by`` (a time column of ``current``) and ``freq`` (D, W, M…), returns a
-    :class:`DriftTimeline` of one report per window; without a reference the first window
-    is the reference. ``on_drift``: "raise" | "tag" | "webhook URL" | "run JOB" | callable
+    :class:`DriftTimeline` of one report per window, cut on the column's local time; without
+    a reference the first window is the reference. Windows with fewer rows than
+    ``min_window_rows`` are marked "too small" and not tested (None: ``[drift]
+    min_window_rows`` of the config, else a tenth of the median window). ``on_drift``: "raise" | "tag" | "webhook URL" | "run JOB" | callable
     (or a list); ``fail=True`` raises :class:`DriftDetected` on drift.
     """
     start = time.perf_counter()
@@ -94,9 +96,12 @@ def drift(
         raise MlopsUsageError("drift needs a current frame", hint="mj.drift(reference, current) or pass by= for windows")
     if by is None and freq is not None:
         raise MlopsUsageError("freq needs by= (the time column to window on)")
+    min_rows = check_min_rows(min_window_rows)
+    if by is None and min_rows is not None:
+        raise MlopsUsageError("min_window_rows needs by= (the time column to window on)")
     cols = list(columns) if columns is not None else None
     opts = dict(method=meth, threshold=threshold, overrides=overrides, prediction=prediction,
-                target=target, drift_share=drift_share, min_effect=min_effect)
+                target=target, drift_share=drift_share, min_effect=min_effect, min_window_rows=min_rows)
     result: DriftReport | DriftTimeline
     if by is not None:
         result = _timeline(reference, current, cols, by, freq or "D", name, opts)
@@ -183,53 +188,44 @@ def _timeline(reference: Any, current: Any, cols: list[str] | None, by: str, fre
     cur, cur_label = as_frame(current, "current")
     if by not in cur.columns:
         raise MlopsUsageError(f"time column {by!r} not in current", hint=f"columns: {', '.join(map(str, cur.columns[:20]))}")
-    period = FREQ_ALIASES.get(freq, freq)
-    times = cur[by]
-    if not pd.api.types.is_datetime64_any_dtype(times.dtype):
-        try:
-            times = pd.to_datetime(times)
-        except (ValueError, TypeError) as exc:
-            raise MlopsUsageError(f"column {by!r} is not a time column: {exc}") from None
-    if getattr(times.dtype, "tz", None) is not None:
-        times = times.dt.tz_convert(None)
-    try:
-        periods = times.dt.to_period(period)
-    except (ValueError, TypeError) as exc:
-        raise MlopsUsageError(f"unknown freq {freq!r}: {exc}", hint="use D, W or M (or a pandas period alias)") from None
+    periods, all_periods = periods_of(local_times(cur[by], by), freq)
     opts = {**opts, "exclude": {by}}
-    valid = periods.dropna()
-    if valid.empty:
-        raise MlopsUsageError(f"time column {by!r} has no values to window on")
-    all_periods = pd.period_range(valid.min(), valid.max(), freq=valid.dt.freq)
-    codes = {p: i for i, p in enumerate(all_periods)}
+    codes: dict[Any, int] = {p: i for i, p in enumerate(all_periods)}
     positions = pd.Series(range(len(periods)), index=cur.index)
     groups: dict[int, np.ndarray] = {codes[p]: idx.to_numpy() for p, idx in positions.groupby(periods.to_numpy(), sort=True)}
+    sizes = [len(groups.get(i, ())) for i in range(len(all_periods))]
+    min_rows, source = resolve_min_rows(opts["min_window_rows"], sizes)
     windows: list[DriftWindow] = []
+    todo = list(range(len(all_periods)))
     ref_sum: ReferenceSummary | None
-    if reference is None:
-        first = all_periods[0]
-        ref_rows = cur.iloc[groups.get(0, [])]
-        ref_label = f"first window ({first})"
-        ref_sum = _summarize(ref_rows, by, ref_label)
-        windows.append(DriftWindow(str(first), len(ref_rows), None, reason="reference window"))
-        todo = list(all_periods)[1:]
+    if reference is None:  # the first window big enough is the reference
+        first = next((i for i, n in enumerate(sizes) if n and n >= min_rows), None)
+        if first is None:
+            raise MlopsUsageError(f"no window of {by!r} has at least {min_rows} rows to serve as the reference",
+                                  hint="pass a reference, a longer freq, or a smaller min_window_rows")
+        ref_label = f"first window ({all_periods[first]})"
+        ref_sum = _summarize(cur.iloc[groups[first]], by, ref_label)
+        todo = [i for i in todo if i != first]
+    elif isinstance(reference, ReferenceSummary):
+        ref_sum, ref_label = reference, reference.source
     else:
-        if isinstance(reference, ReferenceSummary):
-            ref_sum, ref_label = reference, reference.source
-        else:
-            ref_frame, ref_label = as_frame(reference, "reference")
-            ref_sum = _summarize(ref_frame, by, ref_label)
-        todo = list(all_periods)
+        ref_frame, ref_label = as_frame(reference, "reference")
+        ref_sum = _summarize(ref_frame, by, ref_label)
     label = name or f"{cur_label} by {by} ({freq}) vs {ref_label}"
-    for p in todo:
-        rows = groups.get(codes[p], np.zeros(0, dtype=np.int64))
-        if len(rows) == 0:
+    for i, p in enumerate(all_periods):
+        rows = groups.get(i, np.zeros(0, dtype=np.int64))
+        if i not in todo:
+            windows.append(DriftWindow(str(p), len(rows), None, reason="reference window", is_reference=True))
+        elif len(rows) == 0:
             windows.append(DriftWindow(str(p), 0, None, reason="no rows in this window"))
-            continue
-        rep = _report(None, ref_sum, cur.iloc[rows], cols, f"{label} [{p}]", str(p), opts)
-        windows.append(DriftWindow(str(p), len(rows), rep))
+        elif len(rows) < min_rows:
+            windows.append(DriftWindow(str(p), len(rows), None, reason=too_small_reason(len(rows), min_rows, source),
+                                       too_small=True))
+        else:
+            rep = _report(None, ref_sum, cur.iloc[rows], cols, f"{label} [{p}]", str(p), opts)
+            windows.append(DriftWindow(str(p), len(rows), rep))
     return DriftTimeline(name=label, by=by, freq=freq, method=opts["method"], windows=windows,
-                         reference_label=ref_label)
+                         reference_label=ref_label, min_window_rows=min_rows)
 
 
 def _summarize(frame: pd.DataFrame, by: str, label: str) -> ReferenceSummary:

@@ -11,16 +11,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from .categorical import chisquare_test, cohen_h, cohen_w, z_test
+from .outcome import NotApplicable, TestResult, TestUndefined
 from .report import ColumnDrift
-from .stats import (
-    METHODS,
-    TestResult,
-    TestUndefined,
-    aligned_counts,
-    distance,
-    run_method,
-    wasserstein_normed,
-)
+from .stats import METHODS, aligned_counts, distance, run_method, wasserstein_normed
 from .summary import ColumnSummary
 
 T = TypeVar("T")
@@ -177,16 +171,22 @@ def compare(ref: ColumnSummary, cur: ColumnSummary, *, role: str, method: str,
             else:
                 name, thr = method, threshold if threshold is not None else METHODS[method].default_threshold
                 col.why = f"{METHODS[name].label} chosen by name"
-            res = run_method(name, ref, cur)
             m = METHODS[name]
             col.method, col.score_kind, col.threshold = name, m.score, thr
+            res = run_method(name, ref, cur)
             col.statistic, col.p_value, col.score = res.statistic, res.p_value, res.score
+            if res.note:
+                col.why = f"{col.why}; {res.note}"
             if _undefined(col, res.score):
                 return col
             col.value_drifted = drifted_by(res.score, m.score, thr)
             _effect(col, ref, cur, categorical, res if name == "wasserstein" else None)
-    except TestUndefined as exc:
+    except NotApplicable as exc:
         col.status, col.reason = "skipped", str(exc)
+        col.why = col.why or str(exc)
+        return col
+    except TestUndefined as exc:
+        col.status, col.reason = "undefined", f"undefined: {exc}"
         col.why = col.why or str(exc)
         return col
     col.status = "drift" if col.value_drifted else "ok"
@@ -197,9 +197,10 @@ def compare(ref: ColumnSummary, cur: ColumnSummary, *, role: str, method: str,
 
 
 def _undefined(col: ColumnDrift, score: float) -> bool:
+    """A NaN score is never a verdict: the column is *undefined*, with the reason."""
     if score is None or (isinstance(score, float) and math.isnan(score)):
-        col.status = "skipped"
-        col.reason = f"{col.method} is undefined on these values (NaN statistic); not counted as no drift"
+        col.status = "undefined"
+        col.reason = f"undefined: {col.method} gives NaN on these values; neither drift nor no drift"
         return True
     return False
 
@@ -222,19 +223,28 @@ def _skip_reason(ref: ColumnSummary, cur: ColumnSummary) -> str | None:
 
 def _robust(col: ColumnDrift, ref: ColumnSummary, cur: ColumnSummary, categorical: bool,
             threshold: float | None, min_effect: float) -> None:
-    """p-value (KS or chi-square/Z) + effect size; multiple-testing correction comes later."""
+    """p-value (KS, or the two-sample chi-square) + an effect size that fits the kind
+    (normed Wasserstein, Cohen's h, Cohen's w); multiple-testing correction comes later."""
     small = ref.n <= SMALL_REFERENCE
     if categorical:
         _, r, c = aligned_counts(ref, cur)
-        binary = r.shape[0] <= 2
-        test = run_method("z" if binary else "chisquare", ref, cur)
-        js = distance("jensenshannon", r, c)
-        col.method = "robust(" + ("z" if binary else "chisquare") + " + jensenshannon)"
-        col.effect, col.effect_label = js, "Jensen-Shannon distance"
-        col.auto_method = ("z" if binary else "chisquare") if small else "jensenshannon"
-        col.auto_drifted = test.score < 0.05 if small else js >= 0.1
-        col.why = (f"categorical ({r.shape[0]} values): {'Z' if binary else 'chi-square'} test p-value "
-                   f"(Benjamini-Hochberg corrected) and Jensen-Shannon distance ≥ {min_effect}")
+        binary = int(np.count_nonzero(r + c)) <= 2
+        test = chisquare_test(r, c)
+        effect, raw = cohen_h(r, c) if binary else cohen_w(r, c)
+        size = "Cohen's h" if binary else "Cohen's w"
+        col.method = "robust(chisquare + " + ("cohen_h)" if binary else "cohen_w)")
+        col.effect = effect
+        col.effect_label = f"{size}, corrected for sampling noise at this size (uncorrected {raw:.3g})"
+        if small:
+            auto = z_test(r, c) if binary else test
+            col.auto_method, col.auto_drifted = ("z" if binary else "chisquare"), auto.score < 0.05
+        else:
+            col.auto_method, col.auto_drifted = "jensenshannon", distance("jensenshannon", r, c) >= 0.1
+        col.why = (f"{'binary' if binary else 'categorical'} ({r.shape[0]} values): two-sample chi-square "
+                   f"p-value (Benjamini-Hochberg corrected) and {size} ≥ {min_effect} (corrected for "
+                   f"sampling noise)")
+        if test.note:
+            col.why += f"; {test.note}"
     else:
         assert ref.values is not None and cur.values is not None
         test = run_method("ks", ref, cur)
@@ -266,7 +276,7 @@ def benjamini_hochberg(p: list[float]) -> list[float]:
 
 def apply_robust(cols: list[ColumnDrift], alpha: float, min_effect: float) -> None:
     """Decide robust verdicts: BH-adjusted p < alpha AND effect >= min_effect."""
-    tested = [c for c in cols if c.status != "skipped" and c.p_value is not None]
+    tested = [c for c in cols if c.status not in ("skipped", "undefined") and c.p_value is not None]
     adjusted = benjamini_hochberg([float(c.p_value) for c in tested])  # type: ignore[arg-type]
     for c, pa in zip(tested, adjusted, strict=True):
         c.p_adjusted = pa

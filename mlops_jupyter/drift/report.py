@@ -23,7 +23,7 @@ class ColumnDrift:
     score: float | None = None
     threshold: float | None = None
     score_kind: str | None = None  # p_value | distance
-    status: str = "skipped"  # ok | drift | skipped
+    status: str = "skipped"  # ok | drift | skipped (not tested) | undefined (the test has no answer)
     reason: str | None = None
     effect: float | None = None
     effect_label: str = ""
@@ -49,12 +49,14 @@ class ColumnDrift:
 
     @property
     def tested(self) -> bool:
-        return self.status != "skipped" or self.null_drifted
+        """Counted in the dataset verdict: a test gave an answer, or the null rate drifted."""
+        return self.status in ("ok", "drift") or self.null_drifted
 
     def verdict(self) -> str:
+        """drift | null drift | ok | skipped | undefined."""
         if self.drifted:
             return "drift" if self.value_drifted else "null drift"
-        return "skipped" if self.status == "skipped" else "ok"
+        return self.status if self.status in ("skipped", "undefined") else "ok"
 
     def to_dict(self, with_hist: bool = False) -> dict[str, Any]:
         d = asdict(self)
@@ -91,6 +93,11 @@ class DriftReport:
     @property
     def drifted_columns(self) -> list[str]:
         return [c.column for c in self.columns if c.drifted]
+
+    @property
+    def undefined_columns(self) -> list[str]:
+        """Columns whose test is undefined on these values (not counted, never "no drift")."""
+        return [c.column for c in [*self.columns, *self.extras] if c.verdict() == "undefined"]
 
     @property
     def share(self) -> float | None:
@@ -136,7 +143,7 @@ class DriftReport:
             "name": self.name, "method": self.method, "window": self.window,
             "drifted": self.drifted, "dataset_drifted": self.dataset_drifted,
             "share": self.share, "drift_share": self.drift_share,
-            "drifted_columns": self.drifted_columns,
+            "drifted_columns": self.drifted_columns, "undefined_columns": self.undefined_columns,
             "n_columns": len(self.columns), "n_tested": len(self.tested),
             "n_ref": self.n_ref, "n_cur": self.n_cur,
             "prediction_drifted": self.prediction.drifted if self.prediction else None,
@@ -193,12 +200,29 @@ class DriftReport:
 
 @dataclass
 class DriftWindow:
-    """One window of a timeline: its label, row count and report (or why it was skipped)."""
+    """One window of a timeline: its label, row count and report (or why it has none).
+
+    A window with fewer rows than the timeline's ``min_window_rows`` is *too small*: it is
+    listed, marked, and not tested.
+    """
 
     label: str
     n_rows: int
     report: DriftReport | None
     reason: str | None = None
+    too_small: bool = False
+    is_reference: bool = False
+
+    @property
+    def status(self) -> str:
+        """drift | ok | too small | no rows | reference."""
+        if self.report is not None:
+            return "drift" if self.report.drifted else "ok"
+        if self.is_reference:
+            return "reference"
+        if self.too_small:
+            return "too small"
+        return "no rows" if self.n_rows == 0 else "not tested"
 
 
 @dataclass
@@ -213,6 +237,12 @@ class DriftTimeline:
     reference_label: str
     elapsed_s: float = 0.0
     actions: list[str] = field(default_factory=list)
+    min_window_rows: int = 0
+
+    @property
+    def too_small_windows(self) -> list[str]:
+        """Windows below ``min_window_rows``: marked, not tested."""
+        return [w.label for w in self.windows if w.too_small]
 
     @property
     def reports(self) -> list[DriftReport]:
@@ -247,13 +277,14 @@ class DriftTimeline:
             "name": self.name, "by": self.by, "freq": self.freq, "method": self.method,
             "drifted": self.drifted, "drifted_windows": self.drifted_windows,
             "n_windows": len(self.windows), "share": self.share,
+            "too_small_windows": self.too_small_windows, "min_window_rows": self.min_window_rows,
         })
 
     def to_dict(self) -> dict[str, Any]:
         out = self.summary()
         out["ok"] = self.ok
         out["windows"] = [
-            {"label": w.label, "n_rows": w.n_rows, "reason": w.reason,
+            {"label": w.label, "n_rows": w.n_rows, "status": w.status, "reason": w.reason,
              "report": w.report.to_dict() if w.report else None}
             for w in self.windows
         ]
@@ -266,7 +297,7 @@ class DriftTimeline:
 
         rows = []
         for w in self.windows:
-            row: dict[str, Any] = {"window": w.label, "n_rows": w.n_rows}
+            row: dict[str, Any] = {"window": w.label, "n_rows": w.n_rows, "status": w.status}
             if w.report is not None:
                 row["share"] = w.report.share
                 row["drifted"] = w.report.drifted

@@ -8,18 +8,15 @@ because scipy would sort (and for Wasserstein merge) them again.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from .categorical import chisquare_evidently, chisquare_test, fisher_test, z_test
+from .outcome import NotApplicable, TestResult, TestUndefined
 from .summary import ColumnSummary
-
-
-class TestUndefined(Exception):
-    """The test cannot run on these data (the reason is shown in the report)."""
 
 
 @dataclass(frozen=True)
@@ -33,18 +30,13 @@ class Method:
     applies: str  # numeric | categorical | both
 
 
-@dataclass
-class TestResult:
-    statistic: float
-    p_value: float | None
-    score: float
-
-
 METHODS: dict[str, Method] = {
     m.name: m
     for m in [
         Method("ks", "Kolmogorov-Smirnov", "p_value", 0.05, "numeric"),
-        Method("chisquare", "chi-square", "p_value", 0.05, "categorical"),
+        Method("chisquare", "chi-square (two-sample)", "p_value", 0.05, "categorical"),
+        Method("chisquare_evidently", "chi-square, Evidently's one-sample formula (compatibility only)",
+               "p_value", 0.05, "categorical"),
         Method("z", "Z-test for two proportions", "p_value", 0.05, "categorical"),
         Method("fisher", "Fisher's exact test", "p_value", 0.05, "categorical"),
         Method("psi", "population stability index", "distance", 0.1, "both"),
@@ -57,12 +49,13 @@ METHODS: dict[str, Method] = {
         Method("cramer_von_mises", "Cramér-von Mises", "p_value", 0.05, "numeric"),
         Method("mannwhitney", "Mann-Whitney U", "p_value", 0.05, "numeric"),
         Method("t_test", "Welch's t-test", "p_value", 0.05, "numeric"),
-        Method("energy", "energy distance", "distance", 0.1, "numeric"),
+        Method("energy", "energy distance (normed)", "distance", 0.1, "numeric"),
     ]
 }
 ALIASES = {"chi2": "chisquare", "chi-square": "chisquare", "js": "jensenshannon", "kl": "kl_div",
            "wasserstein_distance": "wasserstein", "ttest": "t_test", "mann_whitney": "mannwhitney",
-           "cvm": "cramer_von_mises", "ztest": "z", "energy_distance": "energy"}
+           "cvm": "cramer_von_mises", "ztest": "z", "energy_distance": "energy",
+           "chi2_evidently": "chisquare_evidently", "chisquare-evidently": "chisquare_evidently"}
 
 KS_EXACT_MAX_N = 10000  # scipy's ks_2samp 'auto' switches to the asymptotic p-value above
 MAX_CATEGORIES_FOR_NUMERIC = 1000  # a categorical test on a numeric column needs few values
@@ -160,14 +153,40 @@ def wasserstein_normed(u: np.ndarray, v: np.ndarray) -> TestResult:
     return TestResult(w, None, w / norm)
 
 
+MIN_VALUES = {"t_test": 2, "cramer_von_mises": 2, "anderson": 2}  # per side, below: undefined
+
+
+def _degenerate(name: str, u: np.ndarray, v: np.ndarray) -> str | None:
+    """Why test ``name`` is undefined on these sorted samples (None when it is defined).
+
+    scipy answers NaN here, or worse a verdict: Welch's t with zero variance on both sides
+    is ±inf with p = 0, and Cramér-von Mises on two different constants gives p = 0
+    although no permutation p-value can be below 1 / C(n + m, n) (and T = 0.18 for two
+    equal constants of 10 and 7 values)."""
+    label = METHODS[name].label
+    need = MIN_VALUES.get(name, 1)
+    for side, a in (("reference", u), ("current", v)):
+        if a.shape[0] < need:
+            return f"{label} needs at least {need} values on each side; {side} has {a.shape[0]}"
+    constant = u[0] == u[-1] and v[0] == v[-1]
+    if name == "t_test" and constant:
+        return f"{label} is undefined when both sides are constant (zero variance): {u[0]:g} and {v[0]:g}"
+    if name == "cramer_von_mises" and constant:  # scipy: p = 0 for two constants, T = 0.18 for one
+        return f"{label} assumes continuous values; both sides are constant ({u[0]:g} and {v[0]:g}); ks compares them"
+    if name == "anderson" and u[0] == u[-1] == v[0] == v[-1]:
+        return f"{label} needs at least two distinct values"
+    return None
+
+
 def _scipy_numeric(name: str, u: np.ndarray, v: np.ndarray) -> TestResult:
     from scipy import stats
 
+    why = _degenerate(name, u, v)
+    if why:
+        raise TestUndefined(why)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if name == "anderson":
-            if np.unique(np.r_[u[:1], u[-1:], v[:1], v[-1:]]).shape[0] < 2:
-                raise TestUndefined("Anderson-Darling needs at least two distinct values")
             try:
                 res = stats.anderson_ksamp([u, v])
             except ValueError as exc:
@@ -181,15 +200,24 @@ def _scipy_numeric(name: str, u: np.ndarray, v: np.ndarray) -> TestResult:
             return TestResult(float(res3.statistic), float(res3.pvalue), float(res3.pvalue))
         if name == "t_test":
             res4 = stats.ttest_ind(u, v, equal_var=False)
-            stat, p = float(res4.statistic), float(res4.pvalue)
-            if math.isnan(p):  # both samples constant: equal means or a sure shift
-                same = bool(u[0] == v[0]) if u.shape[0] and v.shape[0] else True
-                stat, p = (0.0, 1.0) if same else (math.inf, 0.0)
-            return TestResult(stat, p, p)
+            return TestResult(float(res4.statistic), float(res4.pvalue), float(res4.pvalue))
         if name == "energy":
-            e = float(stats.energy_distance(u, v))
-            return TestResult(e, None, e)
+            return energy_normed(u, v)
     raise KeyError(name)
+
+
+def energy_normed(u: np.ndarray, v: np.ndarray) -> TestResult:
+    """Energy distance of the samples scaled by the reference's std (at least 0.001), as
+    Wasserstein is normed: ``energy_distance(u / s, v / s) = energy_distance(u, v) / √s``.
+
+    The raw distance is in √(data units), so a fixed threshold meant nothing: a shift of
+    half a unit on an integer column was "drift", datetimes (in seconds) scored in the
+    hundreds. Normed, a small location shift of d standard deviations scores ≈ 0.75·d.
+    """
+    from scipy import stats
+
+    e = float(stats.energy_distance(u, v))
+    return TestResult(e, None, e / float(np.sqrt(max(std_sorted(u), 0.001))))
 
 
 # -- categorical / binned --------------------------------------------------------------
@@ -240,10 +268,19 @@ def _hist_sorted(a: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.diff(np.r_[lo, inner, hi]).astype(np.int64)
 
 
+PER_VALUE_BINS_MAX = 20  # numeric columns with at most this many distinct values: one bin per value
+
+
 def binned(ref: ColumnSummary, cur: ColumnSummary) -> tuple[np.ndarray, np.ndarray]:
-    """Reference and current counts on shared bins: per value for categorical data and
-    numeric columns with at most 20 distinct reference values, Sturges bins otherwise."""
-    if ref.is_numeric and cur.is_numeric and ref.n_unique() > 20:
+    """Reference and current counts on shared bins: one bin per value for categorical
+    data and for numeric columns whose two samples *together* have at most 20 distinct
+    values, Sturges bins over both samples otherwise. (Evidently looks at the reference
+    only, so a reference with 5 values and a continuous current got one bin per value.)"""
+    if ref.is_numeric and cur.is_numeric:
+        if ref.n_unique() <= PER_VALUE_BINS_MAX and cur.n_unique() <= PER_VALUE_BINS_MAX:
+            labels, r, c = aligned_counts(ref, cur)
+            if labels.shape[0] <= PER_VALUE_BINS_MAX:
+                return r, c
         assert ref.values is not None and cur.values is not None
         _, r, c = sturges_counts(ref.values, cur.values)
         return r, c
@@ -283,58 +320,9 @@ def distance(name: str, r: np.ndarray, c: np.ndarray) -> float:
     raise KeyError(name)
 
 
-def chisquare_test(r: np.ndarray, c: np.ndarray) -> TestResult:
-    """Current counts against reference proportions scaled to the current size (as
-    Evidently): ``scipy.stats.chisquare(c, r * c.sum() / r.sum())``. A label seen only
-    in current gives an infinite statistic and p = 0."""
-    from scipy import stats
-
-    if r.shape[0] < 2:
-        return TestResult(0.0, 1.0, 1.0)  # one label on both sides: nothing can differ
-    expected = r * (c.sum() / r.sum())
-    if np.any((expected == 0) & (c > 0)):
-        return TestResult(math.inf, 0.0, 0.0)
-    keep = expected > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        res = stats.chisquare(c[keep], expected[keep])
-    return TestResult(float(res.statistic), float(res.pvalue), float(res.pvalue))
-
-
-def two_by_two(r: np.ndarray, c: np.ndarray, what: str) -> tuple[int, int, int, int]:
-    if r.shape[0] > 2:
-        raise TestUndefined(f"{what} needs a binary column; this one has {r.shape[0]} values")
-    if r.shape[0] == 1:
-        return int(r[0]), 0, int(c[0]), 0
-    return int(r[0]), int(r[1]), int(c[0]), int(c[1])
-
-
-def z_test(r: np.ndarray, c: np.ndarray) -> TestResult:
-    """Pooled two-proportion Z-test on a binary column (p equals the 2x2 chi-square
-    without continuity correction)."""
-    from scipy import stats
-
-    r0, r1, c0, c1 = two_by_two(r, c, "the Z-test")
-    n1, n2 = r0 + r1, c0 + c1
-    pooled = (r0 + c0) / (n1 + n2)
-    if pooled in (0.0, 1.0):
-        return TestResult(0.0, 1.0, 1.0)
-    z = (r0 / n1 - c0 / n2) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    p = float(2 * stats.norm.sf(abs(z)))
-    return TestResult(float(z), p, p)
-
-
-def fisher_test(r: np.ndarray, c: np.ndarray) -> TestResult:
-    """Fisher's exact test on the 2x2 table reference/current x the two values."""
-    from scipy import stats
-
-    r0, r1, c0, c1 = two_by_two(r, c, "Fisher's exact test")
-    res = stats.fisher_exact([[r0, r1], [c0, c1]])
-    return TestResult(float(res.statistic), float(res.pvalue), float(res.pvalue))
-
-
 def as_categorical_counts(ref: ColumnSummary, cur: ColumnSummary, what: str) -> tuple[np.ndarray, np.ndarray]:
     if ref.is_numeric and ref.n_unique() + cur.n_unique() > MAX_CATEGORIES_FOR_NUMERIC:
-        raise TestUndefined(f"{what} needs a categorical column; this numeric one has too many distinct values")
+        raise NotApplicable(f"{what} needs a categorical column; this numeric one has too many distinct values")
     _, r, c = aligned_counts(ref, cur)
     return r, c
 
@@ -352,7 +340,7 @@ NUMERIC_TESTS: dict[str, Callable[[np.ndarray, np.ndarray], TestResult]] = {
     **{name: _scipy_test(name) for name in ("anderson", "cramer_von_mises", "mannwhitney", "t_test", "energy")},
 }
 COUNT_TESTS: dict[str, Callable[[np.ndarray, np.ndarray], TestResult]] = {
-    "chisquare": chisquare_test, "z": z_test, "fisher": fisher_test,
+    "chisquare": chisquare_test, "chisquare_evidently": chisquare_evidently, "z": z_test, "fisher": fisher_test,
 }
 
 
@@ -361,7 +349,7 @@ def run_method(name: str, ref: ColumnSummary, cur: ColumnSummary) -> TestResult:
     method = METHODS[name]
     if method.applies == "numeric":
         if not (ref.is_numeric and cur.is_numeric):
-            raise TestUndefined(f"{name} needs a numeric column")
+            raise NotApplicable(f"{name} needs a numeric column")
         assert ref.values is not None and cur.values is not None
         return NUMERIC_TESTS[name](ref.values, cur.values)
     if name in COUNT_TESTS:

@@ -70,7 +70,7 @@ def report_metrics(report: Any) -> dict[str, float]:
     if report.share is not None:
         out["drift.share"] = float(report.share)
     for col in [*report.columns, *report.extras]:
-        if col.score is not None and col.status != "skipped":
+        if col.score is not None and col.status in ("ok", "drift"):
             out[metric_name(f"drift.{col.column}")] = float(col.score)
     return out
 

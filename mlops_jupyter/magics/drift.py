@@ -30,6 +30,10 @@ def _options(args: Any) -> tuple[list[str], dict[str, Any]]:
         raise UsageError(f"too many data arguments: {' '.join(data)}")
     if args.freq is not None and args.by is None:
         raise UsageError("--freq needs --by COLUMN")
+    if args.min_window_rows is not None and args.by is None:
+        raise UsageError("--min-window-rows needs --by COLUMN")
+    if args.min_window_rows is not None and args.min_window_rows < 0:
+        raise UsageError(f"--min-window-rows must be >= 0, got {args.min_window_rows}")
     kw: dict[str, Any] = {}
     if args.columns:
         kw["columns"] = list(args.columns)
@@ -37,7 +41,7 @@ def _options(args: Any) -> tuple[list[str], dict[str, Any]]:
         kw["method"] = args.method
     if args.threshold is not None:
         kw["threshold"] = args.threshold
-    for key in ("by", "freq", "prediction", "target"):
+    for key in ("by", "freq", "min_window_rows", "prediction", "target"):
         if getattr(args, key) is not None:
             kw[key] = getattr(args, key)
     if args.per_column:
@@ -75,12 +79,16 @@ class DriftMagics(Magics):
     @argument("--method", default="auto",
               help="auto (Evidently's choice) | robust | ks | chisquare | z | psi | wasserstein | "
                    "jensenshannon | kl_div | hellinger | tvd | anderson | cramer_von_mises | "
-                   "mannwhitney | t_test | energy | fisher")
+                   "mannwhitney | t_test | energy | fisher | chisquare_evidently (Evidently's one-sample "
+                   "chi-square, for comparisons only)")
     @argument("--threshold", type=float, help="p-value or distance threshold of the method")
     @argument("--per-column", dest="per_column", nargs="+", metavar="COL=METHOD[:T]",
               help="override the method (and threshold) of single columns, e.g. age=psi:0.2")
     @argument("--by", metavar="COL", help="time column of CURRENT: one report per window")
     @argument("--freq", metavar="F", help="window length for --by: D, W or M (default D)")
+    @argument("--min-window-rows", dest="min_window_rows", type=int, metavar="N",
+              help="windows with fewer rows are marked 'too small' and not tested "
+                   "(default: [drift] min_window_rows, else a tenth of the median window)")
     @argument("--reference", metavar="REF", help="reference data (when CURRENT is the only positional)")
     @argument("--prediction", metavar="COL", help="prediction column, reported apart")
     @argument("--target", metavar="COL", help="target column, reported apart")

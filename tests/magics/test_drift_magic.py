@@ -52,6 +52,21 @@ def test_drift_magic_windows_and_reference_option(frames: Any) -> None:
     assert tl2.reference_label == "reference" and tl2.drifted
 
 
+def test_drift_magic_min_window_rows_marks_small_windows(frames: Any) -> None:
+    # stock prices are weekly: each month has 4 or 5 rows
+    tl = frames.run_line_magic("drift", "stocks --by date --freq M --min-window-rows 5")
+    sizes = {w.label: w.n_rows for w in tl.windows}
+    assert tl.too_small_windows == [label for label, n in sizes.items() if n < 5]
+    assert tl.too_small_windows and all(w.report is None for w in tl.windows if w.too_small)
+    assert "too small" in str(tl)
+    export = SCRIPT_EXPORTS["drift"]
+    assert export("stocks --by date --freq M --min-window-rows 5", None) == (
+        "mj.drift(stocks, by='date', freq='M', min_window_rows=5)")
+    for line in ["ref cur --min-window-rows 5", "stocks --by date --min-window-rows -1"]:
+        with pytest.raises(UsageError, match="min-window-rows"):
+            frames.run_line_magic("drift", line)
+
+
 def test_drift_magic_usage_errors(frames: Any) -> None:
     for line in ["ref", "ref cur extra", "ref cur --freq W", "nope cur", "ref cur --bogus"]:
         with pytest.raises(UsageError):

@@ -148,7 +148,8 @@ def test_all_null_empty_constant_single_category_inf_are_defined() -> None:
     assert c["const"].status == "ok" and c["const"].p_value == 1.0
     assert c["const_moved"].drifted
     assert c["single"].status == "ok" and c["single"].p_value == 1.0
-    assert c["one_sided"].drifted and c["one_sided"].p_value == 0.0
+    # a label on one side only is an ordinary cell of the two-sample table: tiny p, not p = 0
+    assert c["one_sided"].drifted and c["one_sided"].p_value < 1e-20
     assert c["inf"].inf_cur == 5 and "inf" in c["inf"].reason and c["inf"].n_cur == 195
     for col in rep.columns:  # never a NaN statistic presented as "no drift"
         if col.status == "ok":

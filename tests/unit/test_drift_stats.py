@@ -35,7 +35,7 @@ def samples() -> tuple[np.ndarray, np.ndarray]:
         ("cramer_von_mises", lambda u, v: stats.cramervonmises_2samp(u, v).pvalue),
         ("mannwhitney", lambda u, v: stats.mannwhitneyu(u, v, alternative="two-sided").pvalue),
         ("t_test", lambda u, v: stats.ttest_ind(u, v, equal_var=False).pvalue),
-        ("energy", lambda u, v: stats.energy_distance(u, v)),
+        ("energy", lambda u, v: stats.energy_distance(u / np.std(u), v / np.std(u))),
         ("wasserstein", lambda u, v: stats.wasserstein_distance(u, v) / np.std(u)),
     ],
 )
@@ -66,18 +66,33 @@ def test_large_sample_ks_uses_sorted_arrays_and_equals_scipy() -> None:
     assert res.p_value == pytest.approx(ref.pvalue, rel=1e-9)
 
 
-def test_chisquare_matches_scipy_with_reference_proportions() -> None:
+def test_chisquare_is_the_two_sample_contingency_test() -> None:
     ref = _cat(["a"] * 50 + ["b"] * 30 + ["c"] * 20)
     cur = _cat(["a"] * 30 + ["b"] * 30 + ["c"] * 40)
     got = ds.run_method("chisquare", ref, cur)
+    expected = stats.chi2_contingency([[50, 30, 20], [30, 30, 40]], correction=False)
+    assert got.p_value == pytest.approx(expected.pvalue, rel=1e-9)
+    assert got.statistic == pytest.approx(expected.statistic, rel=1e-9)
+    assert got.note is None  # expected counts are large: the asymptotic p-value
+
+
+def test_chisquare_evidently_keeps_the_one_sample_formula_under_its_own_name() -> None:
+    ref = _cat(["a"] * 50 + ["b"] * 30 + ["c"] * 20)
+    cur = _cat(["a"] * 30 + ["b"] * 30 + ["c"] * 40)
+    assert ds.method_by_name("chi2_evidently").name == "chisquare_evidently"
+    got = ds.run_method("chisquare_evidently", ref, cur)
     expected = stats.chisquare([30, 30, 40], [50 * 1.0, 30, 20])
     assert got.p_value == pytest.approx(expected.pvalue)
     assert got.statistic == pytest.approx(expected.statistic)
+    assert "Evidently" in ds.METHODS["chisquare_evidently"].label
+    only_cur = ds.run_method("chisquare_evidently", _cat(["a", "b"] * 20), _cat(["a", "b", "new"] * 20))
+    assert only_cur.p_value == 0.0 and only_cur.statistic == float("inf")
 
 
-def test_category_only_in_current_gives_infinite_chisquare_and_p_zero() -> None:
+def test_category_only_in_current_is_an_ordinary_cell_of_the_two_sample_table() -> None:
     got = ds.run_method("chisquare", _cat(["a", "b"] * 20), _cat(["a", "b", "new"] * 20))
-    assert got.p_value == 0.0 and got.statistic == float("inf")
+    expected = stats.chi2_contingency([[20, 20, 0], [20, 20, 20]], correction=False)
+    assert got.statistic == pytest.approx(expected.statistic) and got.p_value == pytest.approx(expected.pvalue)
 
 
 def test_z_and_fisher_match_scipy_2x2() -> None:
