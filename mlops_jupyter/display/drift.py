@@ -11,7 +11,7 @@ import itertools
 from html import escape
 from typing import Any
 
-from .html import badge, card, fmt, table, text_table
+from .html import badge, card, fit, fmt, table, text_table
 
 MAX_ROWS = 200  # columns shown in HTML/text views
 
@@ -74,7 +74,7 @@ def report_text(report: Any) -> str:
     more = len(report.columns) + len(report.extras) - MAX_ROWS
     tail = f"\n… {more} more columns (report.to_frame())" if more > 0 else ""
     acts = ("\nactions: " + "; ".join(report.actions)) if report.actions else ""
-    return head + body + tail + acts
+    return fit(head + body + tail + acts)
 
 
 def report_html(report: Any) -> str:
@@ -107,7 +107,7 @@ def timeline_text(tl: Any) -> str:
     """Plain-text rendering of a :class:`DriftTimeline`."""
     head = (f"drift over time: {tl.name} [{tl.method}]\n"
             f"{len(tl.drifted_windows)} of {len(tl.reports)} windows drifted\n")
-    return head + text_table(["window", "rows", "share", "verdict", "drifted columns"], _timeline_rows(tl))
+    return fit(head + text_table(["window", "rows", "share", "verdict", "drifted columns"], _timeline_rows(tl)))
 
 
 def timeline_html(tl: Any) -> str:
