@@ -19,6 +19,7 @@ narrow columns do not fit; :func:`fit` wraps any other long line.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import textwrap
 from collections.abc import Iterable, Sequence
@@ -44,6 +45,8 @@ _RULES = (
     "vertical-align:top;white-space:normal;overflow-wrap:break-word;word-break:normal;max-width:none;"
     "line-height:1.35}}",
     "{s} .mlops-table th{{font-weight:600}}",
+    "{s} .mlops-table td.mlops-nowrap{{white-space:nowrap}}",
+    "{s} .mlops-table td.mlops-long{{min-width:14em}}",
     "{s} .mlops-badge{{display:inline-block;border-radius:10px;padding:0 8px;font-size:11px;"
     "font-weight:600;line-height:1.6;color:#fff;white-space:nowrap}}",
     *(f"{{s}} .{cls}{{{{background:{colour}}}}}" for cls, colour in BADGE_COLOURS.items()),
@@ -95,18 +98,33 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], raw_html_cols: 
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = []
     for row in rows:
-        cells = "".join(
-            f"<td>{cell if i in raw else escape(fmt(cell))}</td>" for i, cell in enumerate(row)
-        )
+        cells = "".join(f"<td>{cell}</td>" if i in raw else _text_cell(fmt(cell)) for i, cell in enumerate(row))
         body.append(f"<tr>{cells}</tr>")
     return f'<table class="mlops-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+SHORT_CELL = 14  # a number or a short word: kept on one line ("2.974e-27" never breaks at "-")
+LONG_CELL = 40  # prose: a column wide enough to read, not a narrow tower of words
+
+
+def _text_cell(text: str) -> str:
+    """An escaped cell; long names may break after ``_ . /`` (``<wbr>``), short ones never."""
+    if len(text) <= SHORT_CELL:
+        return f'<td class="mlops-nowrap">{escape(text)}</td>'
+    html = _BREAK_AFTER.sub(r"\1<wbr>", escape(text))
+    return f'<td class="mlops-long">{html}</td>' if len(text) > LONG_CELL else f"<td>{html}</td>"
+
+
+_BREAK_AFTER = re.compile(r"([_./\\])(?=[^\s])")
 
 
 def card(title: str, body_html: str) -> str:
     """A bordered card with a title: the frame of every result view, with its scoped style."""
     inner = f"<h4>{escape(title)}</h4>{body_html}"
     scope = scope_class(inner)
-    return f'{style(scope)}<div class="mlops-card {scope}">{inner}</div>'
+    # focusable: a card wider than the output scrolls, and a keyboard must reach that scroll
+    label = escape(title, quote=True)
+    return f'{style(scope)}<div class="mlops-card {scope}" tabindex="0" role="region" aria-label="{label}">{inner}</div>'
 
 
 # -- text for terminals ------------------------------------------------------------

@@ -245,7 +245,7 @@ def test_outputs_and_panel_are_accessible_in_light_and_dark(lab: dict[str, Any],
         problems[f"{tag}/panel"] = _axe(page, "#mlops-jupyter-panel")
         _shot(panel, f"{tag}-panel")
         for i, kind in kinds.items():
-            out = cells.nth(i).locator(".jp-OutputArea")
+            out = cells.nth(i).locator(".jp-Cell-outputArea")
             out.scroll_into_view_if_needed()
             out_id = f"mlops-a11y-{i}"
             out.evaluate("(el, id) => { el.id = id; }", out_id)
