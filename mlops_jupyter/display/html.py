@@ -133,9 +133,12 @@ CELL_CAP = 1000  # characters of one text cell (bounded output whatever the data
 MIN_COLUMN = 8  # narrowest column before a table switches to one block per row
 
 
+UNKNOWN_WIDTH = 160  # no tty and no COLUMNS (pipes, CI logs, kernels): bounded, yet rarely wrapping
+
+
 def terminal_width() -> int:
-    """Columns of the terminal (``COLUMNS`` or the tty's size; 100 when neither is known)."""
-    return max(40, min(shutil.get_terminal_size(fallback=(100, 24)).columns, 1000))
+    """Columns of the terminal: ``COLUMNS``, else the tty's size, else :data:`UNKNOWN_WIDTH`."""
+    return max(40, min(shutil.get_terminal_size(fallback=(UNKNOWN_WIDTH, 24)).columns, 1000))
 
 
 def _wrap(text: str, width: int) -> list[str]:
