@@ -12,6 +12,12 @@ function loadPlotly(): Promise<PlotlyModule> {
   return plotly;
 }
 
+/** Layout in the panel's own text colour (light and dark themes). */
+function layout(el: HTMLElement, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const color = getComputedStyle(el).color || undefined;
+  return { ...LAYOUT, font: { size: 10, color }, ...extra };
+}
+
 const LAYOUT = {
   margin: { l: 40, r: 10, t: 10, b: 40 },
   height: 260,
@@ -25,20 +31,23 @@ const LAYOUT = {
 /** Grouped bars: one group per metric, one bar per selected run. */
 export async function plotComparison(el: HTMLElement, runs: IRun[], metricKeys: string[]): Promise<void> {
   const Plotly = await loadPlotly();
-  const keys = metricKeys.filter(k => runs.some(r => typeof r.metrics[k] === 'number'));
+  const keys = metricKeys.filter(k => runs.some(r => typeof r.metrics.get(k) === 'number'));
   const data = runs.map(run => ({
     type: 'bar',
     name: run.run_name || run.run_id.slice(0, 8),
     x: keys,
-    y: keys.map(k => run.metrics[k] ?? null)
+    y: keys.map(k => {
+      const v = run.metrics.get(k);
+      return typeof v === 'number' ? v : null;
+    })
   }));
-  await Plotly.newPlot(el, data, LAYOUT, { displayModeBar: false, responsive: true });
+  await Plotly.newPlot(el, data, layout(el), { displayModeBar: false, responsive: true });
   el.setAttribute('data-plotted', String(runs.length));
 }
 
 /** One line per metric over its steps. */
-export async function plotHistory(el: HTMLElement, history: Record<string, IMetricPoint[]>): Promise<void> {
-  const keys = Object.keys(history);
+export async function plotHistory(el: HTMLElement, history: Map<string, IMetricPoint[]>): Promise<void> {
+  const keys = [...history.keys()].filter(k => Array.isArray(history.get(k)));
   if (keys.length === 0) {
     el.textContent = 'No metrics logged.';
     return;
@@ -48,10 +57,10 @@ export async function plotHistory(el: HTMLElement, history: Record<string, IMetr
     type: 'scatter',
     mode: 'lines+markers',
     name: k,
-    x: history[k].map(p => p.step),
-    y: history[k].map(p => p.value)
+    x: history.get(k)!.map(p => p.step),
+    y: history.get(k)!.map(p => (typeof p.value === 'number' ? p.value : null))
   }));
-  await Plotly.newPlot(el, data, { ...LAYOUT, barmode: undefined }, { displayModeBar: false, responsive: true });
+  await Plotly.newPlot(el, data, layout(el, { barmode: undefined }), { displayModeBar: false, responsive: true });
   el.setAttribute('data-plotted', String(keys.length));
 }
 

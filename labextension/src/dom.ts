@@ -32,9 +32,19 @@ export function fill(el: HTMLElement, ...children: (Node | string | null)[]): vo
   el.replaceChildren(...children.filter((c): c is Node | string => c !== null));
 }
 
-export function fmtNumber(value: number | null | undefined): string {
+export function fmtNumber(value: unknown): string {
   if (value === null || value === undefined) {
     return '–';
+  }
+  if (typeof value !== 'number') {
+    // never a method of Object.prototype or a nested object: only what the server sent, as text
+    return typeof value === 'string' ? value : '?';
+  }
+  if (Number.isNaN(value)) {
+    return 'NaN';
+  }
+  if (!Number.isFinite(value)) {
+    return value > 0 ? '∞' : '-∞';
   }
   if (Number.isInteger(value)) {
     return String(value);

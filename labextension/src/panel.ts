@@ -2,8 +2,10 @@ import { Notification } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
 import { plotComparison, plotHistory, purge } from './chart';
+import { detailsCard, normalizeDetails, normalizeRun } from './details';
 import { errorText, fill, fmtNumber, fmtShortTime, fmtTime, h } from './dom';
 import { postAPI, requestAPI } from './request';
+import { errorNote, guarded } from './safe';
 import { renderChecks, renderData } from './sections';
 import {
   IChecks,
@@ -21,6 +23,9 @@ const MAX_METRIC_COLUMNS = 6;
 export class MlopsPanel extends Widget {
   private notebook: string | null = null;
   private health: IHealth | null = null;
+  /** 'pending' until the first health request answered: never "not reachable" unasked */
+  private healthState: 'pending' | 'ok' | 'failed' = 'pending';
+  private loadedOnce = false;
   private runs: IRun[] = [];
   private metricKeys: string[] = [];
   private nextToken: string | null = null;
@@ -71,13 +76,13 @@ export class MlopsPanel extends Widget {
   }
 
   setNotebook(path: string | null): void {
-    if (path === this.notebook) {
+    if (path === this.notebook && this.loadedOnce) {
       return;
     }
     this.notebook = path;
     this.selected.clear();
     this.lastExport = null;
-    fill(this.detailsEl, );
+    fill(this.detailsEl);
     void this.refresh();
   }
 
@@ -94,6 +99,7 @@ export class MlopsPanel extends Widget {
 
   /** Reload everything from the server. */
   async refresh(): Promise<void> {
+    this.loadedOnce = true;
     this.loading++;
     this.node.classList.add('mlops-loading');
     try {
@@ -114,9 +120,11 @@ export class MlopsPanel extends Widget {
   private async loadHealth(): Promise<void> {
     try {
       this.health = await requestAPI<IHealth>('health');
+      this.healthState = 'ok';
       this.uiUrl = this.health.profile?.ui_url ?? null;
     } catch (error) {
       this.health = null;
+      this.healthState = 'failed';
       this.fail('cannot reach the server extension', error);
     }
   }
@@ -137,8 +145,9 @@ export class MlopsPanel extends Widget {
         page_size: '50',
         page_token: append ? this.nextToken : undefined
       });
-      this.runs = append ? [...this.runs, ...page.runs] : page.runs;
-      const keys = new Set([...(append ? this.metricKeys : []), ...page.metric_keys]);
+      const fresh = (Array.isArray(page.runs) ? page.runs : []).map(normalizeRun);
+      this.runs = append ? [...this.runs, ...fresh] : fresh;
+      const keys = new Set([...(append ? this.metricKeys : []), ...(page.metric_keys ?? []).map(String)]);
       this.metricKeys = [...keys].sort();
       this.nextToken = page.next_page_token;
       this.uiUrl = page.ui_url ?? this.uiUrl;
@@ -178,22 +187,25 @@ export class MlopsPanel extends Widget {
     }
   }
 
+  /** Each section on its own: one that throws shows a note, the others still render. */
   private renderAll(): void {
-    this.renderHeader();
+    guarded(this.headerEl, 'the header', () => this.renderHeader());
     this.renderRuns();
-    this.renderData();
-    this.renderChecks();
-    this.renderActions();
+    guarded(this.dataEl, 'the Data section', () => this.renderData());
+    guarded(this.checksEl, 'the Checks section', () => this.renderChecks());
+    guarded(this.actionsEl, 'the Actions section', () => this.renderActions());
   }
 
   private renderHeader(): void {
     const nb = this.notebook
       ? h('div', { class: 'mlops-notebook', title: this.notebook }, `Notebook: ${this.notebook}`)
-      : h('div', { class: 'mlops-notebook mlops-muted' }, 'Open a notebook to see its runs.');
+      : h('div', { class: 'mlops-notebook mlops-dim' }, 'Open a notebook to see its runs.');
     const health = this.health;
     let store: HTMLElement;
-    if (!health) {
-      store = h('div', { class: 'mlops-store mlops-muted' }, 'Server extension not reachable.');
+    if (!health && this.healthState === 'pending') {
+      store = h('div', { class: 'mlops-store mlops-dim' }, 'Connecting to the server extension…');
+    } else if (!health) {
+      store = h('div', { class: 'mlops-store mlops-warning' }, 'Server extension not reachable (see the notification; Refresh to retry).');
     } else if (health.config_error) {
       store = h('div', { class: 'mlops-store mlops-warning' }, `Configuration error: ${health.config_error.message}`);
     } else {
@@ -222,16 +234,44 @@ export class MlopsPanel extends Widget {
     void this.loadRuns().then(() => this.renderRuns());
   }
 
+  /** A column header that sorts on click or Enter/Space (focusable, with aria-sort). */
+  private sortHeader(label: string, key: string, cls: string, arrow: (k: string) => string, metric?: string): HTMLElement {
+    const sorted = this.sort === key ? (this.descending ? 'descending' : 'ascending') : undefined;
+    return h(
+      'th',
+      {
+        class: cls,
+        'data-metric': metric,
+        tabindex: '0',
+        'aria-sort': sorted,
+        onclick: () => this.setSort(key),
+        onkeydown: (ev: Event) => {
+          const k = (ev as KeyboardEvent).key;
+          if (k === 'Enter' || k === ' ') {
+            ev.preventDefault();
+            this.setSort(key);
+          }
+        }
+      },
+      label + arrow(key)
+    );
+  }
+
   private renderRuns(): void {
+    guarded(this.runsEl, 'the Runs section', () => this.renderRunsTable());
+    guarded(this.compareEl, 'the comparison', () => this.renderCompare());
+  }
+
+  private renderRunsTable(): void {
     if (!this.notebook) {
-      fill(this.runsEl, h('p', { class: 'mlops-muted' }, 'No notebook is active.'));
-      this.renderCompare();
+      fill(this.runsEl, h('p', { class: 'mlops-dim' }, 'No notebook is active.'));
       return;
     }
     const statusSelect = h(
       'select',
       {
         class: 'mlops-status-filter',
+        'aria-label': 'Show runs with status',
         onchange: (ev: Event) => {
           this.status = (ev.target as HTMLSelectElement).value;
           void this.loadRuns().then(() => this.renderRuns());
@@ -246,9 +286,8 @@ export class MlopsPanel extends Widget {
     if (this.runs.length === 0) {
       fill(this.runsEl,
         h('div', { class: 'mlops-toolbar' }, statusSelect),
-        h('p', { class: 'mlops-muted mlops-empty' }, 'No runs of this notebook yet. Track one with %mlops_track start.')
+        h('p', { class: 'mlops-dim mlops-empty' }, 'No runs of this notebook yet. Track one with %mlops_track start.')
       );
-      this.renderCompare();
       return;
     }
     const metrics = this.metricKeys.slice(0, MAX_METRIC_COLUMNS);
@@ -256,59 +295,62 @@ export class MlopsPanel extends Widget {
     const head = h(
       'tr',
       {},
-      h('th', {}, ''),
-      h('th', { class: 'mlops-sortable', onclick: () => this.setSort('run_name') }, 'Run' + arrow('run_name')),
-      h('th', { class: 'mlops-sortable', onclick: () => this.setSort('status') }, 'Status' + arrow('status')),
-      ...metrics.map(m =>
-        h(
-          'th',
-          { class: 'mlops-sortable mlops-metric-col', 'data-metric': m, onclick: () => this.setSort(`metrics.${m}`) },
-          m + arrow(`metrics.${m}`)
-        )
-      ),
-      h('th', { class: 'mlops-sortable', onclick: () => this.setSort('start_time') }, 'Started' + arrow('start_time'))
+      h('th', { 'aria-label': 'Compare' }, ''),
+      this.sortHeader('Run', 'run_name', 'mlops-sortable', arrow),
+      this.sortHeader('Status', 'status', 'mlops-sortable', arrow),
+      ...metrics.map(m => this.sortHeader(m, `metrics.${m}`, 'mlops-sortable mlops-metric-col', arrow, m)),
+      this.sortHeader('Started', 'start_time', 'mlops-sortable', arrow)
     );
     const rows = this.runs.map(run => {
-      const box = h('input', {
-        type: 'checkbox',
-        class: 'mlops-run-select',
-        onchange: (ev: Event) => {
-          if ((ev.target as HTMLInputElement).checked) {
-            this.selected.add(run.run_id);
-          } else {
-            this.selected.delete(run.run_id);
-          }
-          this.renderCompare();
-        }
-      }) as HTMLInputElement;
-      box.checked = this.selected.has(run.run_id);
-      return h(
-        'tr',
-        { class: 'mlops-run-row', 'data-run-id': run.run_id },
-        h('td', {}, box),
-        h(
-          'td',
-          {},
-          h(
-            'a',
-            { class: 'mlops-run-link', href: '#', onclick: (ev: Event) => { ev.preventDefault(); void this.openRun(run.run_id); } },
-            run.run_name || run.run_id.slice(0, 8)
-          )
-        ),
-        h('td', {}, h('span', { class: `mlops-badge mlops-status-${run.status.toLowerCase()}` }, run.status.toLowerCase())),
-        ...metrics.map(m => h('td', { class: 'mlops-metric', 'data-metric': m }, fmtNumber(run.metrics[m]))),
-        h('td', { class: 'mlops-time', title: fmtTime(run.start_time) }, fmtShortTime(run.start_time))
-      );
+      try {
+        return this.runRow(run, metrics);
+      } catch (error) {
+        return h('tr', { class: 'mlops-run-row mlops-run-broken', 'data-run-id': run.run_id },
+          h('td', { colspan: String(metrics.length + 4) }, errorNote(`run ${run.run_name || run.run_id}`, error)));
+      }
     });
     const more = this.nextToken
       ? h('button', { class: 'jp-Button mlops-button mlops-more', onclick: () => void this.loadRuns(true).then(() => this.renderRuns()) }, 'Load more')
       : null;
     fill(this.runsEl,
-      h('div', { class: 'mlops-toolbar' }, statusSelect, h('span', { class: 'mlops-muted' }, `${this.runs.length} run(s)`)),
-      h('div', { class: 'mlops-table-wrap' }, h('table', { class: 'mlops-table mlops-runs-table' }, h('thead', {}, head), h('tbody', {}, ...rows))),
+      h('div', { class: 'mlops-toolbar' }, statusSelect, h('span', { class: 'mlops-dim' }, `${this.runs.length} run(s)`)),
+      h('div', { class: 'mlops-table-wrap' }, h('table', { class: 'mlops-grid mlops-runs-table' }, h('thead', {}, head), h('tbody', {}, ...rows))),
       more
     );
-    this.renderCompare();
+  }
+
+  private runRow(run: IRun, metrics: string[]): HTMLElement {
+    const box = h('input', {
+      type: 'checkbox',
+      class: 'mlops-run-select',
+      'aria-label': `Compare run ${run.run_name || run.run_id}`,
+      onchange: (ev: Event) => {
+        if ((ev.target as HTMLInputElement).checked) {
+          this.selected.add(run.run_id);
+        } else {
+          this.selected.delete(run.run_id);
+        }
+        this.renderCompare();
+      }
+    }) as HTMLInputElement;
+    box.checked = this.selected.has(run.run_id);
+    return h(
+      'tr',
+      { class: 'mlops-run-row', 'data-run-id': run.run_id },
+      h('td', {}, box),
+      h(
+        'td',
+        {},
+        h(
+          'a',
+          { class: 'mlops-run-link', href: '#', onclick: (ev: Event) => { ev.preventDefault(); void this.openRun(run.run_id); } },
+          run.run_name || run.run_id.slice(0, 8)
+        )
+      ),
+      h('td', {}, h('span', { class: `mlops-pill mlops-status-${run.status.toLowerCase()}` }, run.status.toLowerCase())),
+      ...metrics.map(m => h('td', { class: 'mlops-metric', 'data-metric': m }, fmtNumber(run.metrics.get(m)))),
+      h('td', { class: 'mlops-time', title: fmtTime(run.start_time) }, fmtShortTime(run.start_time))
+    );
   }
 
   private renderCompare(): void {
@@ -316,7 +358,7 @@ export class MlopsPanel extends Widget {
     const chosen = this.runs.filter(r => this.selected.has(r.run_id));
     if (chosen.length < 2) {
       fill(this.compareEl,
-        this.runs.length > 1 ? h('p', { class: 'mlops-muted mlops-hint' }, 'Select two or more runs to compare them.') : ''
+        this.runs.length > 1 ? h('p', { class: 'mlops-dim mlops-hint' }, 'Select two or more runs to compare them.') : ''
       );
       return;
     }
@@ -328,49 +370,23 @@ export class MlopsPanel extends Widget {
   private async openRun(runId: string): Promise<void> {
     let run: IRunDetails;
     try {
-      run = await requestAPI<IRunDetails>(`runs/${encodeURIComponent(runId)}`, {}, { notebook: this.notebook });
+      run = normalizeDetails(await requestAPI<unknown>(`runs/${encodeURIComponent(runId)}`, {}, { notebook: this.notebook }));
     } catch (error) {
       this.fail('cannot open the run', error);
       return;
     }
     purge(this.detailsEl);
-    const close = h('button', { class: 'jp-Button mlops-button mlops-close', onclick: () => { purge(this.detailsEl); fill(this.detailsEl, ); } }, '×');
-    const table = (obj: Record<string, string>, cls: string) =>
-      h('table', { class: `mlops-table ${cls}` }, h('tbody', {}, ...Object.entries(obj).map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v)))));
+    guarded(this.detailsEl, `run ${runId}`, () => this.renderDetails(run));
+  }
+
+  private renderDetails(run: IRunDetails): void {
+    const close = () => {
+      purge(this.detailsEl);
+      fill(this.detailsEl);
+    };
     const chart = h('div', { class: 'mlops-chart mlops-history-chart' });
-    const snapshot = run.notebook_snapshot.artifact_path
-      ? run.notebook_snapshot.url
-        ? h('a', { href: run.notebook_snapshot.url, target: '_blank', rel: 'noopener', class: 'mlops-snapshot' }, `Notebook snapshot: ${run.notebook_snapshot.artifact_path}`)
-        : h('div', { class: 'mlops-snapshot' }, `Notebook snapshot artifact: ${run.notebook_snapshot.artifact_path}`)
-      : h('div', { class: 'mlops-muted' }, 'No notebook snapshot in this run.');
-    const visibleTags: Record<string, string> = {};
-    for (const [k, v] of Object.entries(run.tags)) {
-      if (!k.startsWith('mlflow.') && k !== 'mlops.pip_freeze') {
-        visibleTags[k] = v.length > 200 ? v.slice(0, 200) + '…' : v;
-      }
-    }
-    fill(this.detailsEl,
-      h(
-        'div',
-        { class: 'mlops-details-card', 'data-run-id': run.run_id },
-        h('div', { class: 'mlops-header-row' }, h('h4', {}, `Run ${run.run_name || run.run_id}`), close),
-        h('div', { class: 'mlops-run-ident' },
-          h('span', { class: `mlops-badge mlops-status-${run.status.toLowerCase()}` }, run.status.toLowerCase()),
-          h('code', { class: 'mlops-run-id', title: 'run id' }, run.run_id)),
-        h('div', { class: 'mlops-run-links' },
-          run.ui_url ? h('a', { href: run.ui_url, target: '_blank', rel: 'noopener', class: 'mlops-open-run' }, 'Open in MLflow ↗') : null,
-          snapshot),
-        h('h5', {}, 'Params'),
-        table(run.params, 'mlops-params'),
-        h('h5', {}, 'Metrics'),
-        chart,
-        h('h5', {}, 'Tags'),
-        table(visibleTags, 'mlops-tags'),
-        h('h5', {}, `Artifacts (${run.artifacts.length})`),
-        h('ul', { class: 'mlops-artifacts' }, ...run.artifacts.map(a => h('li', {}, a.path)))
-      )
-    );
-    void plotHistory(chart, run.metric_history);
+    fill(this.detailsEl, detailsCard(run, chart, close));
+    plotHistory(chart, run.metric_history).catch(error => fill(chart, errorNote('the metric history', error)));
   }
 
   private renderData(): void {
@@ -395,19 +411,19 @@ export class MlopsPanel extends Widget {
     const ui = this.uiUrl;
     const uiBtn = ui
       ? h('button', { class: 'jp-Button mlops-button mlops-open-ui', onclick: () => window.open(ui, '_blank', 'noopener') }, 'Open MLflow UI')
-      : h('p', { class: 'mlops-muted mlops-no-ui' }, 'MLflow UI: no ui_url in the active profile.');
+      : h('p', { class: 'mlops-dim mlops-no-ui' }, 'MLflow UI: no ui_url in the active profile.');
     const result = this.lastExport
       ? h(
           'div',
           { class: 'mlops-export-result' },
           h('div', {}, `Job "${this.lastExport.name}" in ${this.lastExport.job_dir_relative ?? this.lastExport.job_dir}`),
           h('ul', {}, ...Object.keys(this.lastExport.files).map(f => h('li', { class: 'mlops-export-file' }, f))),
-          ...this.lastExport.notes.map(n => h('p', { class: 'mlops-muted' }, n))
+          ...this.lastExport.notes.map(n => h('p', { class: 'mlops-dim' }, n))
         )
       : null;
     fill(this.actionsEl,
       h('div', { class: 'mlops-toolbar' }, exportBtn),
-      canExport ? null : h('p', { class: 'mlops-muted' }, `Export not available: ${this.health?.features?.export?.reason ?? ''}`),
+      canExport ? null : h('p', { class: 'mlops-dim' }, `Export not available: ${this.health?.features?.export?.reason ?? ''}`),
       result,
       uiBtn
     );
@@ -424,6 +440,13 @@ export class MlopsPanel extends Widget {
       this.fail('export failed', error);
     }
     this.renderActions();
+  }
+
+  /** The first time the panel is shown (before any notebook): ask the server, do not guess. */
+  protected onAfterShow(): void {
+    if (!this.loadedOnce) {
+      void this.refresh();
+    }
   }
 
   protected onBeforeDetach(): void {

@@ -7,8 +7,9 @@ export interface IRun {
   status: string;
   start_time: number | null;
   end_time: number | null;
-  metrics: Record<string, number | null>;
-  params: Record<string, string>;
+  /** prototype-free (see safe.ts): a metric may be called `constructor` or `__proto__` */
+  metrics: Map<string, number | null>;
+  params: Map<string, string>;
   notebook: string | null;
 }
 
@@ -27,8 +28,8 @@ export interface IMetricPoint {
 }
 
 export interface IRunDetails extends IRun {
-  tags: Record<string, string>;
-  metric_history: Record<string, IMetricPoint[]>;
+  tags: Map<string, string>;
+  metric_history: Map<string, IMetricPoint[]>;
   artifacts: { path: string; size: number | null }[];
   notebook_snapshot: { artifact_path: string | null; url: string | null };
   ui_url: string | null;

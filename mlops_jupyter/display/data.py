@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .html import badge, card, table, text_table
+from .html import badge, card, fit, table, text_table
 
 _STATE_KIND = {"clean": "mlops-ok", "modified": "mlops-warn", "missing": "mlops-fail",
                "not committed": "mlops-warn", "not pushed": "mlops-warn"}
@@ -42,7 +42,7 @@ def _pin_rows(p: Any) -> list[tuple[str, Any]]:
 
 def pin_text(p: Any) -> str:
     """Plain-text view of a DatasetPin."""
-    return f"pinned {p.path}: {p.state}\n" + text_table(["key", "value"], _pin_rows(p))
+    return fit(f"pinned {p.path}: {p.state}\n" + text_table(["key", "value"], _pin_rows(p)))
 
 
 def pin_html(p: Any) -> str:
@@ -61,9 +61,9 @@ def _status_rows(s: Any) -> list[list[Any]]:
 def status_text(s: Any) -> str:
     """Plain-text status table."""
     if not s.rows:
-        return f"no pinned datasets in {s.root}"
+        return fit(f"no pinned datasets in {s.root}")
     head = f"data status of {s.root} (remote: {s.remote or 'none'})\n"
-    return head + text_table(_STATUS_HEAD, _status_rows(s))
+    return fit(head + text_table(_STATUS_HEAD, _status_rows(s)))
 
 
 def status_html(s: Any, attention_only: bool = False) -> str:
@@ -156,7 +156,7 @@ def diff_text(d: Any) -> str:
     if d.kind == "table" and d.stats:
         head, rows = _stat_rows(d)
         out += "\nchanged statistics:\n" + text_table(head, rows)
-    return out
+    return fit(out)
 
 
 def diff_html(d: Any) -> str:

@@ -11,7 +11,7 @@ import itertools
 from html import escape
 from typing import Any
 
-from .html import badge, card, fmt, table, text_table
+from .html import badge, card, fit, fmt, table, text_table
 
 MAX_ROWS = 200  # columns shown in HTML/text views
 
@@ -78,7 +78,7 @@ def report_text(report: Any) -> str:
     more = len(report.columns) + len(report.extras) - MAX_ROWS
     tail = f"\n… {more} more columns (report.to_frame())" if more > 0 else ""
     acts = ("\nactions: " + "; ".join(report.actions)) if report.actions else ""
-    return head + body + tail + acts
+    return fit(head + body + tail + acts)
 
 
 def report_html(report: Any) -> str:
@@ -121,7 +121,7 @@ def _timeline_headline(tl: Any) -> str:
 def timeline_text(tl: Any) -> str:
     """Plain-text rendering of a :class:`DriftTimeline`."""
     head = f"drift over time: {tl.name} [{tl.method}]\n{_timeline_headline(tl)}\n"
-    return head + text_table(TIMELINE_HEADERS, _timeline_rows(tl))
+    return fit(head + text_table(TIMELINE_HEADERS, _timeline_rows(tl)))
 
 
 def timeline_html(tl: Any) -> str:

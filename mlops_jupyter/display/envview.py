@@ -7,7 +7,7 @@ from typing import Any
 
 from ..config import Profile
 from ..session import session
-from .html import badge, card, table, text_table
+from .html import badge, card, fit, table, text_table
 
 
 @dataclass
@@ -68,7 +68,7 @@ class EnvView:
         )
         body = text_table(["key", "value", "source"], self._rows())
         others = f"\nprofiles: {', '.join(self.all_profiles)}"
-        return head + body + others
+        return fit(head + body + others)
 
     def __repr__(self) -> str:
         return str(self)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from .html import badge, card, table, text_table
+from .html import badge, card, fit, table, text_table
 
 MAX_ROWS = 50
 
@@ -24,7 +24,7 @@ def export_text(res: Any) -> str:
     lines += [f"note: {n}" for n in res.notes]
     if res.rehearsal is not None:
         lines += ["", str(res.rehearsal)]
-    return "\n".join(lines)
+    return fit("\n".join(lines))
 
 
 def export_html(res: Any) -> str:
@@ -67,7 +67,7 @@ def job_text(result: Any) -> str:
         lines.append("runs: " + ", ".join(result.run_ids))
     if result.executed:
         lines.append(f"output: {result.executed}")
-    return "\n".join(lines)
+    return fit("\n".join(lines))
 
 
 def job_html(result: Any) -> str:
@@ -102,7 +102,7 @@ def rehearsal_text(report: Any) -> str:
     if report.job is not None and report.job.error:
         lines.append(f"job error: {report.job.error}")
     lines += [f"note: {n}" for n in report.notes]
-    return "\n".join(lines)
+    return fit("\n".join(lines))
 
 
 def rehearsal_html(report: Any, framed: bool = True) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from .html import badge, card, fmt, table, text_table
+from .html import badge, card, fit, fmt, table, text_table
 
 MAX_ROWS = 50
 
@@ -37,7 +37,7 @@ def decision_text(decision: Any) -> str:
         lines.append(f"record: {decision.record['artifact']}")
     if decision.webhook:
         lines.append(f"webhook: {'delivered' if decision.webhook.get('ok') else decision.webhook.get('error')}")
-    return "\n".join(lines)
+    return fit("\n".join(lines))
 
 
 def decision_html(decision: Any) -> str:
@@ -100,7 +100,7 @@ def comparison_text(comp: Any) -> str:
         out.append("params that differ:")
         out.append(text_table(["param", "challenger", "champion"], comp.params[:MAX_ROWS]))
     out.append(text_table(["", "challenger", "champion"], _data_rows(comp) + _pairs(comp, "git") + _pairs(comp, "environment")))
-    return "\n".join(out)
+    return fit("\n".join(out))
 
 
 def comparison_html(comp: Any) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from .html import badge, card, fmt, table, text_table
+from .html import badge, card, fit, fmt, table, text_table
 
 MAX_METRIC_ROWS = 30
 
@@ -73,7 +73,7 @@ class RunView:
             lines.append(f"MLflow UI: {self.link}")
         elif self.ui_command:
             lines.append(f"MLflow UI: {self.ui_command}")
-        return "\n".join(lines)
+        return fit("\n".join(lines))
 
     def __repr__(self) -> str:
         return str(self)
@@ -120,7 +120,7 @@ class RunsView:
     def __str__(self) -> str:
         if not self.runs:
             return f"experiment {self.experiment}: no runs"
-        return f"experiment {self.experiment}\n" + text_table(["run", "name", "status", "started", "metrics"], self._rows())
+        return fit(f"experiment {self.experiment}\n" + text_table(["run", "name", "status", "started", "metrics"], self._rows()))
 
     def _repr_html_(self) -> str:
         return card(f"runs of {self.experiment}", table(["run", "name", "status", "started", "metrics"], self._rows()))
@@ -133,7 +133,7 @@ def compare_text(result: Any) -> str:
     """Plain-text comparison (terminals, CLI)."""
     cur = result.current
     if result.best is None:
-        return f"run {cur['run_name']} ({cur['run_id'][:8]}): no other finished run with '{result.metric}' to compare with"
+        return fit(f"run {cur['run_name']} ({cur['run_id'][:8]}): no other finished run with '{result.metric}' to compare with")
     verdict = "the best so far, ahead of" if result.ok else "worse than the best run,"
     lines = [
         f"{result.metric} ({result.mode}): run {cur['run_name']} is {verdict} "
@@ -143,7 +143,7 @@ def compare_text(result: Any) -> str:
     if result.params:
         lines.append("params that differ:")
         lines.append(text_table(["param", "this run", _BEST_COL], result.params))
-    return "\n".join(lines)
+    return fit("\n".join(lines))
 
 
 def compare_html(result: Any) -> str:

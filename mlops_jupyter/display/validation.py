@@ -11,7 +11,7 @@ import json
 from html import escape
 from typing import Any
 
-from .html import badge, card, fmt, table, text_table
+from .html import badge, card, fit, fmt, table, text_table
 
 MAX_RULES_SHOWN = 200
 MAX_CELL = 120
@@ -42,8 +42,8 @@ def _fraction(r: Any) -> str:
 def report_text(report: Any) -> str:
     """Plain text: headline, then one line per rule (failed first), then samples."""
     lines = [report.headline()]
-    rows = [(r.status.upper(), r.line, _cut(r.rule, 50), "" if r.failing is None else r.failing,
-             _fraction(r), _value(r.observed), _cut(r.message, 60))
+    rows = [(r.status.upper(), r.line, _cut(r.rule, 200), "" if r.failing is None else r.failing,
+             _fraction(r), _value(r.observed), _cut(r.message, 300))
             for r in _ordered(report)[:MAX_RULES_SHOWN]]
     if rows:
         lines.append(text_table(["status", "line", "rule", "failing", "fraction", "observed", "message"], rows))
@@ -55,7 +55,7 @@ def report_text(report: Any) -> str:
         if r.samples:
             shown = "; ".join(f"row {fmt(s['row'])}: {_value(s['value'])}" for s in r.samples)
             lines.append(f"  line {r.line} samples: {_cut(shown, 300)}")
-    return "\n".join(lines)
+    return fit("\n".join(lines))
 
 
 def _samples_html(r: Any) -> str:

@@ -97,7 +97,9 @@ class SyncResult:
         if self.pending_runs:
             lines.append(f"still spooled (store unreachable): {', '.join(self.pending_runs)}")
         lines += [f"error: {e}" for e in self.errors]
-        return "\n".join(lines)
+        from ..display.html import fit
+
+        return fit("\n".join(lines))
 
     def __repr__(self) -> str:
         return str(self)

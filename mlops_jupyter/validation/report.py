@@ -135,6 +135,10 @@ class ValidationReport:
     def __repr__(self) -> str:
         return self.headline()
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        # IPython's text/plain (terminal IPython): the rule table, as print(report) shows it
+        p.text(self.headline() if cycle else str(self))
+
     def _repr_html_(self) -> str:
         from ..display.validation import report_html
 

@@ -56,7 +56,9 @@ class Suite:
         head = f"suite '{self.name}' ({len(self.rules)} rules)"
         if self.description:
             head += f": {self.description}"
-        return head + "\n" + "\n".join(f"  {r}" for r in self.rules)
+        from ..display.html import fit
+
+        return fit(head + "\n" + "\n".join(f"  {r}" for r in self.rules))
 
     def __repr__(self) -> str:
         return str(self)
