@@ -21,7 +21,8 @@ MODIFIED = "modified"
 MISSING = "missing"
 NOT_COMMITTED = "not committed"
 NOT_PUSHED = "not pushed"
-STATES = (CLEAN, MODIFIED, MISSING, NOT_COMMITTED, NOT_PUSHED)
+PIN_FILE_MISSING = "pin file missing"  # the .dvc file is known to git (staged) but deleted
+STATES = (CLEAN, PIN_FILE_MISSING, MODIFIED, MISSING, NOT_COMMITTED, NOT_PUSHED)
 
 
 @dataclass
