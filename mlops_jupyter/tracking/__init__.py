@@ -22,12 +22,14 @@ _NAMES = {
     "start_run": "api",
     "sync": "api",
     "track": "api",
+    "InvalidName": "run",
     "NonFiniteMetric": "run",
     "ParamConflict": "run",
     "RunHandle": "run",
 }
 
 __all__ = [
+    "InvalidName",
     "NonFiniteMetric",
     "ParamConflict",
     "RunHandle",
@@ -72,4 +74,4 @@ if TYPE_CHECKING:
         sync,
         track,
     )
-    from .run import NonFiniteMetric, ParamConflict, RunHandle
+    from .run import InvalidName, NonFiniteMetric, ParamConflict, RunHandle

@@ -278,6 +278,7 @@ def log(metrics_or_values: dict[str, Any] | None = None, /, step: int | None = N
             params[key] = value
         else:
             metrics[key] = value
+    run.check(metrics, params)  # a bad name or value refuses the whole call, before anything is buffered
     if params:
         run.log_params(params)
     if metrics:
