@@ -24,6 +24,7 @@ _NAMES = {
     "track": "api",
     "InvalidName": "run",
     "NonFiniteMetric": "run",
+    "OfflineRunWarning": "run",
     "ParamConflict": "run",
     "RunHandle": "run",
 }
@@ -31,6 +32,7 @@ _NAMES = {
 __all__ = [
     "InvalidName",
     "NonFiniteMetric",
+    "OfflineRunWarning",
     "ParamConflict",
     "RunHandle",
     "_reset_for_tests",
@@ -74,4 +76,4 @@ if TYPE_CHECKING:
         sync,
         track,
     )
-    from .run import InvalidName, NonFiniteMetric, ParamConflict, RunHandle
+    from .run import InvalidName, NonFiniteMetric, OfflineRunWarning, ParamConflict, RunHandle

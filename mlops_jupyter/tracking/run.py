@@ -52,6 +52,21 @@ class NonFiniteMetric(MlopsUsageError):
     """A metric value is ±inf (MLflow would silently store ±1.797e308)."""
 
 
+class OfflineRunWarning(UserWarning):
+    """The tracking store is unreachable: the run's events go to the local spool, not the store."""
+
+
+def warn_offline(message: str, stacklevel: int = 2) -> None:
+    """Warn that a run is (now) offline, in the cell, even under ``filterwarnings("ignore")``
+    (a common notebook habit): the user must not believe the run is on the server. A filter
+    that names :class:`OfflineRunWarning` itself is respected. Called once per run."""
+    targeted = any(f[2] is OfflineRunWarning for f in warnings.filters)
+    with warnings.catch_warnings():
+        if not targeted:
+            warnings.simplefilter("always", OfflineRunWarning)
+        warnings.warn(f"OFFLINE RUN: {message}", OfflineRunWarning, stacklevel=stacklevel + 1)
+
+
 class InvalidName(MlopsUsageError):
     """A metric, param or tag name that MLflow would refuse (later, in the background)."""
 
@@ -335,7 +350,7 @@ class RunHandle:
     def _spooling(self, exc: BaseException) -> None:
         if not self.warned_spool:
             self.warned_spool = True
-            warnings.warn(
+            warn_offline(
                 f"tracking store {self.uri} is unreachable ({type(exc).__name__}); events of run "
                 f"{self.run_id[:8]} are spooled to {self.spool.path} - run `%mlops_track sync` "
                 "(or mj.sync()) when it is back",
