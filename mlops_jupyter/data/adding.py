@@ -167,15 +167,18 @@ def store_bytes(repo: DataRepo, data: bytes, md5: str) -> None:
 
 def _copy_hashing(src: Path, out_fd: int, tmp: Path) -> str:
     """Copy ``src`` to the open temp file (a reflink when possible) and return the md5 of the copy."""
-    import fcntl
-
     from .hashing import md5_file
 
+    try:
+        import fcntl
+    except ImportError:  # not on Linux/Unix: a plain copy
+        fcntl = None  # type: ignore[assignment]
     with open(src, "rb", buffering=0) as fin:
         try:
-            fcntl.ioctl(out_fd, FICLONE, fin.fileno())
-            crash_point("object-copying")
-            return md5_file(tmp)
+            if fcntl is not None:
+                fcntl.ioctl(out_fd, FICLONE, fin.fileno())
+                crash_point("object-copying")
+                return md5_file(tmp)
         except OSError:
             pass
         h = hashlib.md5()
