@@ -77,7 +77,7 @@ def complete_unchanged(repo: DataRepo, full: Path) -> None:
 # -- checks dvc add would make --------------------------------------------------------
 def check_addable(repo: DataRepo, full: Path, rel: str) -> None:
     """Refuse what ``dvc add`` refuses: git-tracked data, .dvcignored paths, overlapping outputs."""
-    if repo.git("ls-files", "--", rel, check=False):
+    if repo.git("--literal-pathspecs", "ls-files", "--", rel, check=False):  # names may hold [ * ?
         raise DataError(
             f"{rel} is tracked by git itself, so DVC cannot track it",
             hint=f"git rm -r --cached '{rel}' && git commit -m 'stop tracking {rel}', then pin again",
