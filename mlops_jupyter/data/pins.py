@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import DataError
 from ..session import session
+from .adding import add_path, complete_unchanged
 from .hashing import PathDigest, StateCache, busy, digest_path
 from .objects import ensure_object, object_ids, remote_has
 from .repo import DataRepo, parse_dvc_file
@@ -20,7 +21,8 @@ MODIFIED = "modified"
 MISSING = "missing"
 NOT_COMMITTED = "not committed"
 NOT_PUSHED = "not pushed"
-STATES = (CLEAN, MODIFIED, MISSING, NOT_COMMITTED, NOT_PUSHED)
+PIN_FILE_MISSING = "pin file missing"  # the .dvc file is known to git (staged) but deleted
+STATES = (CLEAN, PIN_FILE_MISSING, MODIFIED, MISSING, NOT_COMMITTED, NOT_PUSHED)
 
 
 @dataclass
@@ -107,8 +109,9 @@ def pin(
 ) -> Any:
     """Track ``path`` (a file or folder, or a list of them) with DVC.
 
-    Runs ``dvc add`` unless the content is already pinned (checked with the state cache,
-    so an unchanged file costs a ``stat``), stages the ``.dvc`` file and the ``.gitignore``
+    Writes what ``dvc add`` writes (cache objects, ``.dvc`` file, ``.gitignore`` entry),
+    crash-safely and without ever moving the data, unless the content is already pinned
+    (checked with the state cache, so an unchanged file costs a ``stat``); stages the ``.dvc`` file and the ``.gitignore``
     in git, commits them when ``message`` is given, and pushes to the remote (``remote``,
     else the profile's ``dvc_remote``, else DVC's default) when ``push`` is true. Inside an
     active run the pin is recorded as a run input. ``init=True`` runs ``git init`` /
@@ -151,28 +154,12 @@ def _pin_one(repo: DataRepo, full: Path, remote: str | None) -> DatasetPin:
     current = parse_dvc_file(dvcf.read_text(encoding="utf-8"), repo.rel(dvcf)) if dvcf.is_file() else None
     changed = current is None or current["md5"] != dig.md5 or not _objects_present(repo, dig.md5)
     if changed:
-        with busy(dig.size, f"dvc add {rel}"):
-            proc = repo.dvc("add", rel, check=False)
-        if proc.returncode != 0:
-            text = proc.stderr + proc.stdout
-            if "already tracked by SCM" in text:
-                raise DataError(
-                    f"{rel} is tracked by git itself, so DVC cannot track it",
-                    hint=f"git rm -r --cached '{rel}' && git commit -m 'stop tracking {rel}', then pin again",
-                )
-            errors = [x.strip() for x in text.splitlines() if x.startswith("ERROR")]
-            raise DataError(f"dvc add {rel} failed: {(errors or [f'exit code {proc.returncode}'])[0]}")
-        current = parse_dvc_file(dvcf.read_text(encoding="utf-8"), repo.rel(dvcf))
-        if current["md5"] != dig.md5:
-            raise DataError(
-                f"{rel} changed while it was being pinned (md5 {dig.md5} before, {current['md5']} in DVC)",
-                hint="pin it again once nothing writes to it",
-            )
-        if not dig.is_dir:
-            # DVC may have re-linked the file from its cache (new inode/ctime, same bytes, which
-            # it just hashed itself): remember that, or the next status would hash it again
-            state_cache(repo).put(full.resolve(), full.stat(), dig.md5)
-            state_cache(repo).flush()
+        # never `dvc add`: it moves the file into the cache before linking it back, and a
+        # kill in between loses the user's file (see adding.py)
+        with busy(dig.size, f"pin {rel}"):
+            add_path(repo, full, dig)
+    else:  # a pin killed between its .dvc file and its .gitignore entry is completed here
+        complete_unchanged(repo, full)
     return DatasetPin(
         path=rel, md5=dig.md5, size=dig.size, files=dig.nfiles, revision=None, remote=remote,
         state=NOT_COMMITTED, changed=changed, dvc_file=repo.rel(dvcf),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -18,6 +19,7 @@ from .pins import (
     MODIFIED,
     NOT_COMMITTED,
     NOT_PUSHED,
+    PIN_FILE_MISSING,
     DatasetPin,
     push_pins,
     state_cache,
@@ -61,9 +63,9 @@ class DataStatus:
 
     def committable(self) -> list[str]:
         """Paths whose ``.dvc`` file is not committed and whose data is unchanged since the pin
-        (a modified one must be pinned again first)."""
-        modified = set(self.paths_with(MODIFIED))
-        return [p for p in self.paths_with(NOT_COMMITTED) if p not in modified]
+        (a modified one must be pinned again first; one whose ``.dvc`` file is gone, too)."""
+        blocked = set(self.paths_with(MODIFIED)) | set(self.paths_with(PIN_FILE_MISSING))
+        return [p for p in self.paths_with(NOT_COMMITTED) if p not in blocked]
 
     def refresh(self) -> DataStatus:
         """The status computed again with the same arguments (a new object)."""
@@ -131,8 +133,11 @@ def data_status(paths: list[str] | None = None, remote: str | None = None, check
     commits = repo.commit_states(wanted)
     rows = []
     for dvc_rel in wanted:
-        info = parse_dvc_file((repo.root / dvc_rel).read_text(encoding="utf-8"), dvc_rel)
         rel = dvc_rel[: -len(".dvc")]
+        if not (repo.root / dvc_rel).is_file():  # staged in git, then deleted by the user
+            rows.append(_pin_file_missing(repo, rel, commits.get(dvc_rel), name, runs.get(rel, [])))
+            continue
+        info = parse_dvc_file((repo.root / dvc_rel).read_text(encoding="utf-8"), dvc_rel)
         full = repo.root / rel
         flags = []
         if not os.path.lexists(full):
@@ -156,6 +161,25 @@ def data_status(paths: list[str] | None = None, remote: str | None = None, check
         ))
     query = {"paths": list(paths) if paths else None, "remote": remote, "check_remote": check_remote}
     return DataStatus(root=str(repo.root), remote=name, rows=rows, query=query)
+
+
+def _pin_file_missing(repo: DataRepo, rel: str, revision: str | None, remote: str | None,
+                      runs: list[str]) -> StatusRow:
+    """The row of a path whose ``.dvc`` file git knows (staged or committed) but the working
+    tree lost: what the index says it pinned, flagged so that nothing acts on it blindly."""
+    from .repo import run_cmd
+
+    staged = run_cmd(["git", "show", f":{repo.git_path(rel)}.dvc"], repo.root, check=False)
+    info: dict[str, Any] = {"md5": "", "size": None, "nfiles": None}
+    if staged.returncode == 0:
+        with contextlib.suppress(DataError):
+            info = parse_dvc_file(staged.stdout, f"{rel}.dvc (git index)")
+    flags = [PIN_FILE_MISSING]
+    if not os.path.lexists(repo.root / rel):
+        flags.append(MISSING)
+    flags.append(NOT_COMMITTED)
+    return StatusRow(path=rel, state=PIN_FILE_MISSING, flags=flags, md5=info["md5"], size=info.get("size"),
+                     files=info.get("nfiles") or 1, revision=revision, remote=remote, last_runs=runs)
 
 
 def push_pinned(paths: Sequence[str | os.PathLike[str]] | None = None, remote: str | None = None) -> list[DatasetPin]:

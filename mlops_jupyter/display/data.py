@@ -7,7 +7,7 @@ from typing import Any
 from .html import badge, card, fit, table, text_table
 
 _STATE_KIND = {"clean": "mlops-ok", "modified": "mlops-warn", "missing": "mlops-fail",
-               "not committed": "mlops-warn", "not pushed": "mlops-warn"}
+               "not committed": "mlops-warn", "not pushed": "mlops-warn", "pin file missing": "mlops-fail"}
 
 
 def human_size(n: int | None) -> str:

@@ -22,13 +22,17 @@ _NAMES = {
     "start_run": "api",
     "sync": "api",
     "track": "api",
+    "InvalidName": "run",
     "NonFiniteMetric": "run",
+    "OfflineRunWarning": "run",
     "ParamConflict": "run",
     "RunHandle": "run",
 }
 
 __all__ = [
+    "InvalidName",
     "NonFiniteMetric",
+    "OfflineRunWarning",
     "ParamConflict",
     "RunHandle",
     "_reset_for_tests",
@@ -72,4 +76,4 @@ if TYPE_CHECKING:
         sync,
         track,
     )
-    from .run import NonFiniteMetric, ParamConflict, RunHandle
+    from .run import InvalidName, NonFiniteMetric, OfflineRunWarning, ParamConflict, RunHandle

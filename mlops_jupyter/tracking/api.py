@@ -22,7 +22,7 @@ from ..errors import NoActiveRun, TrackingError
 from ..session import session
 from . import context, leases, spool, store
 from .history import recorder
-from .run import STATUSES, RunHandle, as_metric
+from .run import STATUSES, RunHandle, as_metric, warn_offline
 
 _ENDED = "tracking.last_run"
 
@@ -152,9 +152,9 @@ def _offline_run(uri: str, exp_name: str, name: str | None, tags: dict[str, str]
         "start_time": int(time.time() * 1000),
     })
     handle.warned_spool = True
-    warnings.warn(
-        f"tracking server {mask_secret(uri)} is unreachable: run {run_name} is recorded offline in "
-        f"{handle.spool.path}; it is sent to the server by `%mlops_track sync` (or mj.sync(), or the "
+    warn_offline(
+        f"tracking server {mask_secret(uri)} is unreachable: run {run_name} is recorded offline, NOT on "
+        f"the server, in {handle.spool.path}; it is sent by `%mlops_track sync` (or mj.sync(), or the "
         "next start) after it has ended",
         stacklevel=3,
     )
@@ -278,6 +278,7 @@ def log(metrics_or_values: dict[str, Any] | None = None, /, step: int | None = N
             params[key] = value
         else:
             metrics[key] = value
+    run.check(metrics, params)  # a bad name or value refuses the whole call, before anything is buffered
     if params:
         run.log_params(params)
     if metrics:

@@ -7,10 +7,12 @@ non-finite metrics, parameter conflicts, over-long params, unsafe artifact names
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import numbers
 import os
+import posixpath
 import re
 import tempfile
 import threading
@@ -26,8 +28,17 @@ from .spool import Spool
 from .writer import Point, Writer
 
 MAX_PARAM_LENGTH = 6000  # MLflow's limit (mlflow.utils.validation.MAX_PARAM_VAL_LENGTH)
-MAX_KEY_LENGTH = 250
-_KEY = re.compile(r"^[\w\-. /:]+$")
+MAX_KEY_LENGTH = 250  # mlflow.utils.validation.MAX_ENTITY_KEY_LENGTH
+# MLflow's rule set for metric, param and tag names (mlflow.utils.validation:
+# validate_param_and_metric_name + path_not_unique), replicated so that mj.log stays in
+# microseconds; tests compare it with MLflow's own functions over many generated names.
+# One deliberate difference: MLflow's pattern ends in `$`, which also matches before a
+# final newline ("acc\n" passes its check); we match the whole name, so a newline is
+# refused wherever it is.
+_NAME_CHARS = re.compile(r"[/\w.\- ]*" if os.name == "nt" else r"[/\w.\- :]*")
+_NAME_HINT = ("use letters, digits, _ - . space" + ("" if os.name == "nt" else " :")
+              + " and / between non-empty parts (no leading or trailing /, no '.' or '..' parts), "
+              f"at most {MAX_KEY_LENGTH} characters")
 STATUSES = ("FINISHED", "FAILED", "KILLED")
 
 
@@ -41,13 +52,51 @@ class NonFiniteMetric(MlopsUsageError):
     """A metric value is ±inf (MLflow would silently store ±1.797e308)."""
 
 
-def check_key(key: str, what: str = "metric") -> str:
-    """Refuse names MLflow would reject later (in the background)."""
-    if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH or not _KEY.match(key) or ".." in key.split("/"):
-        raise MlopsUsageError(
-            f"invalid {what} name {key!r}",
-            hint=f"use letters, digits, _ - . space / : (at most {MAX_KEY_LENGTH} characters)",
-        )
+class OfflineRunWarning(UserWarning):
+    """The tracking store is unreachable: the run's events go to the local spool, not the store."""
+
+
+def warn_offline(message: str, stacklevel: int = 2) -> None:
+    """Warn that a run is (now) offline, in the cell, even under ``filterwarnings("ignore")``
+    (a common notebook habit): the user must not believe the run is on the server. A filter
+    that names :class:`OfflineRunWarning` itself is respected. Called once per run."""
+    targeted = any(f[2] is OfflineRunWarning for f in warnings.filters)
+    with warnings.catch_warnings():
+        if not targeted:
+            warnings.simplefilter("always", OfflineRunWarning)
+        warnings.warn(f"OFFLINE RUN: {message}", OfflineRunWarning, stacklevel=stacklevel + 1)
+
+
+class InvalidName(MlopsUsageError):
+    """A metric, param or tag name that MLflow would refuse (later, in the background)."""
+
+
+@functools.lru_cache(maxsize=4096)
+def name_problem(key: str) -> str | None:
+    """Why MLflow would refuse ``key`` as a metric/param/tag name, or None when it is valid."""
+    if not key:
+        return "it is empty"
+    if len(key) > MAX_KEY_LENGTH:
+        return f"it has {len(key)} characters, over MLflow's limit of {MAX_KEY_LENGTH}"
+    if not _NAME_CHARS.fullmatch(key):
+        bad = next((c for c in key if not _NAME_CHARS.fullmatch(c)), key)
+        return f"it contains {bad!r}"
+    norm = posixpath.normpath(key)
+    if key.startswith("/"):
+        return "it starts with '/'"
+    if norm == "." or norm.startswith(".."):
+        return "MLflow reads names as paths and it starts with '.' or '..'"
+    if norm != key:
+        return f"MLflow reads names as paths and it would resolve to {norm!r}"
+    return None
+
+
+def check_key(key: Any, what: str = "metric") -> str:
+    """Refuse, in the caller's thread, a name MLflow would reject later in the background."""
+    problem = name_problem(key) if isinstance(key, str) else f"it is a {type(key).__name__}, not a string"
+    if problem is not None:
+        raise InvalidName(f"invalid {what} name {key!r}: {problem}; nothing of this call was logged",
+                          hint=_NAME_HINT)
     return key
 
 
@@ -137,23 +186,37 @@ class RunHandle:
         self.guard("log metrics")
         ts = int(time.time() * 1000)
         points: list[Point] = []
+        values = self.check(metrics=metrics)  # all or nothing: a bad one refuses the call
         with self._lock:
-            for key, raw in metrics.items():
-                value = as_metric(raw)
-                if value is None:
-                    raise MlopsUsageError(f"metric {key!r} is not a number: {raw!r}", hint="log it as a param (mj.log(name='text'))")
-                if math.isinf(value):
-                    raise NonFiniteMetric(
-                        f"metric {key!r} is {value} - MLflow would store it as ±1.797e308",
-                        hint="log a finite value (e.g. clip it), or record the event as a tag/param; NaN is allowed",
-                    )
-                check_key(key)
+            for key, value in values.items():
                 st = self.steps.get(key, -1) + 1 if step is None else int(step)
                 self.steps[key] = max(st, self.steps.get(key, -1))
                 self.latest[key] = value
                 points.append((key, value, ts, st))
             self.points += len(points)
         self.writer.add_metrics(points)
+
+    def check(self, metrics: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
+              tags: dict[str, Any] | None = None) -> dict[str, float]:
+        """Refuse the whole call before anything is buffered: a name MLflow would reject, a
+        metric that is not a number or is ±inf. Returns the metrics as floats."""
+        out: dict[str, float] = {}
+        for key, raw in (metrics or {}).items():
+            check_key(key)
+            value = as_metric(raw)
+            if value is None:
+                raise MlopsUsageError(f"metric {key!r} is not a number: {raw!r}", hint="log it as a param (mj.log(name='text'))")
+            if math.isinf(value):
+                raise NonFiniteMetric(
+                    f"metric {key!r} is {value} - MLflow would store it as ±1.797e308",
+                    hint="log a finite value (e.g. clip it), or record the event as a tag/param; NaN is allowed",
+                )
+            out[key] = value
+        for key in params or {}:
+            check_key(key, "param")
+        for key in tags or {}:
+            check_key(key, "tag")
+        return out
 
     def log_params(self, params: dict[str, Any]) -> None:
         """Record params; a different value for an existing param raises :class:`ParamConflict`.
@@ -164,8 +227,8 @@ class RunHandle:
         self.guard("log params")
         items: list[tuple[str, str]] = []
         long_values: dict[str, str] = {}
+        self.check(params=params)
         for key, raw in params.items():
-            check_key(key, "param")
             value = raw if isinstance(raw, str) else json.dumps(raw, default=str) if isinstance(raw, (list, dict, tuple)) else str(raw)
             if len(value) > MAX_PARAM_LENGTH:
                 long_values[key] = value
@@ -194,7 +257,8 @@ class RunHandle:
     def set_tags(self, tags: dict[str, Any]) -> None:
         """Set run tags (later values win, as in MLflow)."""
         self.guard("set tags")
-        items = [(check_key(k, "tag"), str(v)[:8000]) for k, v in tags.items()]
+        self.check(tags=tags)
+        items = [(k, str(v)[:8000]) for k, v in tags.items()]
         if items:
             self.writer.add_tags(items)
 
@@ -286,7 +350,7 @@ class RunHandle:
     def _spooling(self, exc: BaseException) -> None:
         if not self.warned_spool:
             self.warned_spool = True
-            warnings.warn(
+            warn_offline(
                 f"tracking store {self.uri} is unreachable ({type(exc).__name__}); events of run "
                 f"{self.run_id[:8]} are spooled to {self.spool.path} - run `%mlops_track sync` "
                 "(or mj.sync()) when it is back",

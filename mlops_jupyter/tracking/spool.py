@@ -164,7 +164,7 @@ def replay(state_dir: Path, skip_runs: set[str] | None = None) -> SyncResult:
                             target = _create_run(client, uri, ops[i])
                             atomic_write_text(mapping, target)
                     else:
-                        _apply(client, target, ops[i])
+                        result.errors += _apply(client, target, ops[i])
                     atomic_write_text(progress, str(i + 1))
                     result.replayed_ops += 1
             except Exception as exc:
@@ -189,18 +189,17 @@ def _create_run(client: Any, uri: str, op: dict[str, Any]) -> str:
     return str(run.info.run_id)
 
 
-def _apply(client: Any, run_id: str, op: dict[str, Any]) -> None:
-    from mlflow.entities import Metric, Param, RunTag
-
+def _apply(client: Any, run_id: str, op: dict[str, Any]) -> list[str]:
+    """Send one spooled operation; returns the items the store refused (they are reported)."""
     kind = op.get("op")
-    if kind == "batch":
-        from .store import retry_locked
+    if kind == "batch":  # one refused item does not hold back (or drop) the others
+        from .writer import send_isolating
 
-        metrics = [Metric(k, float(v), int(ts), int(st)) for k, v, ts, st in op.get("metrics", [])]
-        params = [Param(k, v) for k, v in op.get("params", [])]
-        tags = [RunTag(k, v) for k, v in op.get("tags", [])]
-        retry_locked(lambda: client.log_batch(run_id, metrics=metrics, params=params, tags=tags, synchronous=True))
-    elif kind == "artifact":
+        refused = send_isolating(client, run_id, [tuple(x) for x in op.get("metrics", [])],
+                                 [tuple(x) for x in op.get("params", [])],
+                                 [tuple(x) for x in op.get("tags", [])])
+        return [f"run {run_id}: store refused {k} {key!r}: {why}" for k, key, why in refused]
+    if kind == "artifact":
         local = Path(op["path"])
         if local.exists():
             client.log_artifact(run_id, str(local), op.get("artifact_path"))
@@ -210,3 +209,4 @@ def _apply(client: Any, run_id: str, op: dict[str, Any]) -> None:
         client.log_inputs(run_id, datasets=[dataset_input_from_dict(op["input"])])
     elif kind == "terminate":
         client.set_terminated(run_id, status=op["status"], end_time=op.get("end_time"))
+    return []

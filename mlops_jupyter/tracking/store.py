@@ -47,9 +47,18 @@ def sqlite_path(uri: str) -> Path | None:
     return Path(raw)
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+DATABRICKS_HINT = ("pip install databricks-sdk, then set DATABRICKS_HOST and DATABRICKS_TOKEN (or a profile in "
+                   "~/.databrickscfg); or use sqlite:///... / http(s)://... instead")
+
+
 def check_uri(uri: str) -> str:
-    """Refuse stores we cannot use reliably, with a fix; return the URI unchanged."""
+    """Refuse stores we cannot use reliably, with a fix; return the URI unchanged.
+
+    Nothing is created here: a refused URI leaves no file (no lock, no database) behind."""
     scheme = urlparse(uri).scheme
+    if uri == "databricks" or scheme in ("databricks", "databricks-uc") or uri == "databricks-uc":
+        return _check_databricks(uri)
     if scheme in ("", "file") or (len(scheme) == 1 and os.name == "nt"):
         folder = uri[len("file://") :] if uri.startswith("file://") else uri
         raise TrackingError(
@@ -61,7 +70,74 @@ def check_uri(uri: str) -> str:
         ("postgresql+", "mysql+", "mssql+")
     ):
         raise TrackingError(f"tracking URI scheme '{scheme}' is not supported", hint="use sqlite:///..., http(s)://... or postgresql://...")
+    db = sqlite_path(uri)
+    if db is not None:
+        _check_sqlite_file(uri, db)
     return uri
+
+
+def _check_sqlite_file(uri: str, db: Path) -> None:
+    """Refuse a ``sqlite:///`` URI naming a folder, a file that is not an SQLite database
+    (MLflow would fail on it, and we would have created a lock file next to it), or the
+    SQLite database of another application (MLflow would add its tables to it)."""
+    fix = f"point it at a new file, e.g. sqlite:///{db.parent.resolve() / 'mlflow.db'}"
+    if db.is_dir():
+        raise TrackingError(f"tracking URI '{uri}' names the folder {db}, not a database file",
+                            hint=f"use sqlite:///{db.resolve() / 'mlflow.db'}")
+    if not db.exists():
+        return
+    try:
+        with db.open("rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise TrackingError(f"tracking URI '{uri}': cannot read {db}: {exc.strerror}", hint=fix) from None
+    if not head:
+        return  # an empty file is a new SQLite database
+    if head != SQLITE_MAGIC:
+        raise TrackingError(f"tracking URI '{uri}' names {db}, which is not an SQLite database", hint=fix)
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return  # locked or busy: MLflow's own error (or success) will tell
+    if tables and not tables & {"experiments", "alembic_version"}:
+        raise TrackingError(
+            f"tracking URI '{uri}' names {db}, an SQLite database of something else "
+            f"(tables {', '.join(sorted(tables)[:3])}{', ...' if len(tables) > 3 else ''}): MLflow would add its tables to it",
+            hint=fix,
+        )
+
+
+def _check_databricks(uri: str) -> str:
+    """Databricks needs the ``databricks-sdk`` package and credentials; say which is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec("databricks") is None or importlib.util.find_spec("databricks.sdk") is None:
+        raise TrackingError(f"tracking URI '{uri}' needs the databricks-sdk package, which is not installed",
+                            hint=DATABRICKS_HINT)
+    profile = urlparse(uri).netloc or None
+    if profile is None and os.environ.get("DATABRICKS_HOST"):
+        return uri
+    cfg = Path(os.environ.get("DATABRICKS_CONFIG_FILE") or Path.home() / ".databrickscfg")
+    import configparser
+
+    parser = configparser.RawConfigParser()
+    with contextlib.suppress(OSError, configparser.Error):
+        parser.read(cfg)
+    wanted = profile or "DEFAULT"
+    if (wanted == "DEFAULT" and parser.defaults().get("host")) or parser.has_section(wanted):
+        return uri
+    raise TrackingError(
+        f"tracking URI '{uri}': no Databricks credentials"
+        + (f" (no profile '{profile}' in {cfg})" if profile else " (DATABRICKS_HOST is not set and "
+           f"{cfg} has no [DEFAULT] host)"),
+        hint=DATABRICKS_HINT,
+    )
 
 
 def is_locked_error(exc: BaseException) -> bool:

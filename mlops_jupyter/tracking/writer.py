@@ -157,27 +157,68 @@ class Writer:
 
         if not self.spooling:
             try:
-                self._send(m, p, t)
-                self.stored_points += len(m)
-                return
+                refused = send_isolating(self.client, self.run_id, m, p, t)
             except Exception as exc:
-                if not store.is_connection_error(exc):
-                    msg = f"tracking store refused a batch of run {self.run_id}: {type(exc).__name__}: {str(exc)[:300]}"
+                if not store.is_connection_error(exc):  # not from the store: report, never kill the thread
+                    msg = f"cannot write a batch of run {self.run_id}: {type(exc).__name__}: {str(exc)[:300]}"
                     self.errors.append(msg)
                     warnings.warn(msg, stacklevel=1)
                     return
                 self.spooling = True
                 if self.on_spool is not None:
                     self.on_spool(exc)
+            else:
+                bad = {(kind, key) for kind, key, _ in refused}
+                self.stored_points += sum(1 for x in m if ("metric", x[0]) not in bad)
+                for kind, key, why in refused:
+                    msg = f"tracking store refused {kind} {key!r} of run {self.run_id} (the rest of its batch was stored): {why}"
+                    self.errors.append(msg)
+                    warnings.warn(msg, stacklevel=1)
+                return
         self.spool.append({"op": "batch", "metrics": [list(x) for x in m], "params": [list(x) for x in p], "tags": [list(x) for x in t]})
         self.spooled_points += len(m)
 
-    def _send(self, m: list[Point], p: list[tuple[str, str]], t: list[tuple[str, str]]) -> None:
-        from mlflow.entities import Metric, Param, RunTag
 
-        from .store import retry_locked
+Refusal = tuple[str, str, str]  # (metric|param|tag, key, the store's reason)
 
-        metrics = [Metric(k, v, ts, st) for k, v, ts, st in m]
-        params = [Param(k, v) for k, v in p]
-        tags = [RunTag(k, v) for k, v in t]
-        retry_locked(lambda: self.client.log_batch(self.run_id, metrics=metrics, params=params, tags=tags, synchronous=True))
+
+def send_isolating(client: Any, run_id: str, m: list[Point], p: list[tuple[str, str]],
+                   t: list[tuple[str, str]]) -> list[Refusal]:
+    """``log_batch`` the items; when the store refuses the batch, send its halves again
+    until the refused items stand alone, so one bad item never drops the good ones.
+
+    Returns the refused items (usually none). A connection error is raised as is (the
+    caller spools what was not sent: every item is idempotent on MLflow, so resending
+    the ones already stored is harmless). Stores validate a whole batch before writing any
+    of it; a store that wrote part of a refused batch gets those items again, unchanged.
+    """
+    from . import store
+
+    items: list[tuple[str, Any]] = [("metric", x) for x in m] + [("param", x) for x in p] + [("tag", x) for x in t]
+    refused: list[Refusal] = []
+    todo = [items] if items else []
+    while todo:
+        part = todo.pop()
+        try:
+            _send(client, run_id, part)
+        except Exception as exc:
+            if store.is_connection_error(exc):
+                raise
+            if len(part) == 1:
+                kind, item = part[0]
+                refused.append((kind, str(item[0]), f"{type(exc).__name__}: {str(exc)[:300]}"))
+            else:
+                half = len(part) // 2
+                todo += [part[half:], part[:half]]  # the first half is sent first
+    return refused
+
+
+def _send(client: Any, run_id: str, part: list[tuple[str, Any]]) -> None:
+    from mlflow.entities import Metric, Param, RunTag
+
+    from .store import retry_locked
+
+    metrics = [Metric(x[0], float(x[1]), int(x[2]), int(x[3])) for kind, x in part if kind == "metric"]
+    params = [Param(x[0], x[1]) for kind, x in part if kind == "param"]
+    tags = [RunTag(x[0], x[1]) for kind, x in part if kind == "tag"]
+    retry_locked(lambda: client.log_batch(run_id, metrics=metrics, params=params, tags=tags, synchronous=True))

@@ -277,3 +277,26 @@ def test_dvcignore_above_the_folder_is_honoured(dvc_project: Path) -> None:
     pin = mj.pin("data/imgs")
     assert pin.md5 == dvc_md5(root, "data/imgs") and pin.files == 3
     assert mj.data_status(check_remote=False).rows[0].state == "not committed"  # not "modified"
+
+
+def test_status_reports_a_deleted_staged_pin_file_as_a_state(dvc_project: Path) -> None:
+    """Issue 12: a staged .dvc file deleted by the user raised a raw FileNotFoundError."""
+    root = dvc_project
+    write_csv(root, [(1, "a")], "data/staged.csv")
+    write_csv(root, [(1, "b")], "data/kept.csv")
+    pin = mj.pin(["data/staged.csv", "data/kept.csv"])[0]  # staged, not committed
+    (root / "data/staged.csv.dvc").unlink()
+    st = mj.data_status()
+    row = {r.path: r for r in st.rows}["data/staged.csv"]
+    assert row.state == "pin file missing" and row.flags == ["pin file missing", "not committed"]
+    assert row.md5 == pin.md5  # what the git index says was pinned
+    assert {r.path: r.state for r in st.rows}["data/kept.csv"] == "not committed"
+    assert not st.ok and st.committable() == ["data/kept.csv"]
+    assert "pin file missing" in str(st) and "pin file missing" in st._repr_html_()
+    assert st.to_dict()["rows"][1]["state"] == "pin file missing"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    cli = str(Path(sys.executable).with_name("mlops-jupyter"))
+    proc = subprocess.run([cli, "data", "status", "--check"], cwd=root, capture_output=True, text=True, env=env)
+    assert proc.returncode == 1 and "pin file missing" in proc.stdout, proc.stderr
+    (root / "data/staged.csv").unlink()  # the data gone too: both are reported
+    assert mj.data_status().rows[1].flags == ["pin file missing", "missing", "not committed"]
