@@ -172,6 +172,7 @@ def json_safe(obj: Any) -> Any:
 # one of the words below (any case): such strings are always quoted. Over-quoting is harmless.
 _YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", ""})
 _YAML_LEADS = frozenset("0123456789+-.~=<")
+_YAML_BREAKS = frozenset("\r\x85\u2028\u2029\ufeff")
 
 
 def yaml_needs_quotes(text: str) -> bool:
@@ -186,6 +187,10 @@ def _yaml_dumper() -> Any:
         """``yaml.SafeDumper`` that quotes strings a 1.2 reader would not read as strings."""
 
     def represent_str(dumper: Any, data: str) -> Any:
+        if any(ch in _YAML_BREAKS for ch in data):
+            # PyYAML writes these raw inside plain, single-quoted or block scalars, where a
+            # reader folds them as line breaks: only double quotes escape them
+            return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
         if yaml_needs_quotes(data):
             return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="'")
         return yaml.SafeDumper.represent_str(dumper, data)

@@ -300,3 +300,29 @@ def test_broken_notebooks_are_one_line_errors(job_project: Path, text: str) -> N
     with pytest.raises(ExportError) as err:
         mj.export_notebook(path)
     assert "\n" not in err.value.one_line()
+
+
+# -- YAML 1.1 and 1.2 readers ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["github", "gitlab"])
+def test_every_yaml_file_of_a_job_reads_the_same_in_yaml_1_1_and_1_2(job_project: Path, target: str) -> None:
+    from ruamel.yaml import YAML
+
+    # Given string parameters that look like numbers, bools and dates to some YAML reader
+    values = {"sci": "1e3", "octal": "0o17", "flag": "yes", "day": "2026-11-29", "clock": "12:30:00",
+              "hexa": "0x1f", "under": "1_000", "nul": "~", "y": "n"}
+    params = "\n".join(f"{k} = {v!r}" for k, v in values.items())
+    path = job_project / "tricky.ipynb"
+    make_notebook([(params, ["parameters"]), "print(sci)"], path)
+    res = mj.export_notebook(path, target=target)
+    # Then a YAML 1.2 reader (ruamel, as GitHub/GitLab-style tools) and PyYAML (1.1) agree on
+    # every YAML file of the job, and the parameters are the strings that were written
+    files = [n for n in res.files if n.endswith((".yaml", ".yml"))]
+    assert len(files) >= 3
+    for name in files:
+        text = (res.job_dir / name).read_text()
+        assert YAML(typ="safe", pure=True).load(text) == yaml.safe_load(text), name
+        assert YAML(typ="rt").load(text) == yaml.safe_load(text), name
+    spec = YAML(typ="safe", pure=True).load((res.job_dir / "job.yaml").read_text())
+    assert {k: spec["parameters"][k]["default"] for k in values} == values
