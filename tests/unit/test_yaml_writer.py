@@ -65,7 +65,7 @@ def _round_trips(value: str) -> None:
     text = dump_yaml(doc)
     for name, load in LOADERS:
         got = load(text)
-        assert got["key"] == value and type(got["key"]) is str or isinstance(got["key"], str), (name, value, text)
+        assert got["key"] == value and isinstance(got["key"], str), (name, value, text)
         assert got["list"][0] == value and got["list"][1]["nested"] == value, (name, value, text)
         assert value in got and got[value] == "as a key", (name, value, text)
         assert all(isinstance(k, str) for k in got), (name, value, text)
@@ -97,3 +97,11 @@ def test_other_scalars_and_order_are_kept() -> None:
 def test_plain_strings_stay_plain() -> None:
     # readable output: only what needs quotes gets them
     assert dump_yaml({"name": "train", "path": "data/wine.csv"}) == "name: train\npath: data/wine.csv\n"
+
+
+def test_suite_files_and_yaml_artifacts_use_the_writer() -> None:
+    from mlops_jupyter.validation.suites import Suite
+
+    text = Suite(name="2026-11-29", rules=["x > 0"], description="1e3").to_yaml()
+    for _name, load in LOADERS:
+        assert load(text) == {"name": "2026-11-29", "description": "1e3", "rules": ["x > 0"]}
