@@ -227,8 +227,7 @@ def _export(nb_path: Path, target: str | None, mode: str | None, out: str | Path
         source_run=source_run, thresholds=thresholds, tolerance=tolerance, tolerances=tolerances,
         schedule=schedule,
     )
-    # ...and look again just before writing: building took a while
-    write_job_dir(job_dir, files, check_job_dir(job_dir, nb_path, nb_rel, root), nb_rel)
+    write_job(job_dir, files, notebook=nb_path, root=root)
     result = ExportResult(job_dir=job_dir, spec=spec, files=describe(files), notes=list(info.notes))
     if not spec["source"]["run_id"]:
         result.notes.append("no source run found: the job has no expected metrics (run the notebook with tracking first)")
@@ -258,6 +257,23 @@ def _relpath(root: Path, job_dir: Path) -> str:
         return Path(os.path.relpath(root.resolve(), job_dir.resolve())).as_posix()
     except ValueError:  # another drive on Windows
         return str(root.resolve())
+
+
+def write_job(job_dir: Path, files: dict[str, bytes], *, notebook: Path | None = None,
+              root: Path | None = None) -> None:
+    """Write the job folder safely (see :mod:`.jobdir`): refused unless new, empty or a job
+    folder of the same notebook; built aside and swapped in whole. The notebook and the
+    project root default to what the spec in ``files`` records."""
+    import yaml
+
+    spec = yaml.safe_load(files[SPEC_FILE])
+    nb_rel = str(spec["source"]["notebook"])
+    if root is None:
+        root = (Path(job_dir).resolve() / str(spec.get("root", "."))).resolve()
+    if notebook is None:
+        notebook = root / nb_rel
+    # look again just before writing: building took a while
+    write_job_dir(job_dir, files, check_job_dir(job_dir, notebook, nb_rel, root), nb_rel)
 
 
 def describe(files: dict[str, bytes]) -> dict[str, str]:
