@@ -181,7 +181,7 @@ def timeline_figure(tl: Any) -> Any:
     """Drift share per window with the dataset threshold, over a per-column score heat map."""
     from plotly.subplots import make_subplots
 
-    labels = plotly_texts(w.label for w in tl.windows if w.report is not None)
+    labels = [w.label for w in tl.windows if w.report is not None]
     reports = tl.reports
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.4, 0.6], vertical_spacing=0.06)
     fig.add_scatter(x=labels, y=[r.share for r in reports], mode="lines+markers", name="drift share",
