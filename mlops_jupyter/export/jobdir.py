@@ -111,7 +111,7 @@ def _write(path: Path, data: bytes) -> None:
 def _carry_over(old: Path, new: Path, files: dict[str, bytes], notebook_rel: str) -> None:
     """Copy what the earlier export did not write (run outputs, dvc.lock, user files)."""
     spec = previous_spec(old, notebook_rel) or {}
-    ours = export_files() | set(files) | {str(spec.get("code", ""))}
+    ours = export_files() | set(files) | {str(spec.get("code", ""))} | _wheels_named(spec)
     for name in os.listdir(old):
         if name in ours:
             continue
@@ -120,6 +120,22 @@ def _carry_over(old: Path, new: Path, files: dict[str, bytes], notebook_rel: str
             shutil.copytree(src, dst, symlinks=True)
         else:
             shutil.copy2(src, dst, follow_symlinks=False)
+
+
+def _wheels_named(spec: Any) -> set[str]:
+    """Wheel files (``*.whl``) that the earlier spec names: the tool travelling with the job
+    was written by that export (a newer export may name another version)."""
+    found: set[str] = set()
+    stack = [spec]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and item.endswith(".whl"):
+            found.add(item.rsplit("/", 1)[-1])
+    return found
 
 
 def _put_in_place(tmp: Path, real: Path, state: str, job_dir: Path) -> None:

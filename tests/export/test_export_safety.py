@@ -326,3 +326,21 @@ def test_every_yaml_file_of_a_job_reads_the_same_in_yaml_1_1_and_1_2(job_project
         assert YAML(typ="rt").load(text) == yaml.safe_load(text), name
     spec = YAML(typ="safe", pure=True).load((res.job_dir / "job.yaml").read_text())
     assert {k: spec["parameters"][k]["default"] for k in values} == values
+
+
+def test_reexport_drops_the_wheel_the_earlier_spec_named_and_keeps_others(train: Path, job_project: Path) -> None:
+    # Given a job folder whose spec names the tool's wheel (as issue 11's export does), and a
+    # wheel the user put there that the spec does not name
+    first = mj.export_notebook(train, target="generic")
+    spec_file = first.job_dir / "job.yaml"
+    spec = yaml.safe_load(spec_file.read_text())
+    spec["environment"]["tool_wheel"] = "mlops_jupyter-0.1-py3-none-any.whl"  # how it names it does not matter
+    spec_file.write_text(yaml.safe_dump(spec))
+    (first.job_dir / "mlops_jupyter-0.1-py3-none-any.whl").write_bytes(b"old tool")
+    (first.job_dir / "users_own-1.0-py3-none-any.whl").write_bytes(b"mine")
+    # When it is exported again
+    second = mj.export_notebook(train, target="generic")
+    # Then the earlier export's wheel is gone and the user's stays
+    names = set(os.listdir(second.job_dir))
+    assert "mlops_jupyter-0.1-py3-none-any.whl" not in names
+    assert (second.job_dir / "users_own-1.0-py3-none-any.whl").read_bytes() == b"mine"
