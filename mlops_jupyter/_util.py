@@ -1,4 +1,5 @@
-"""Small helpers shared by the surfaces (magics, CLI): typed ``k=v`` parsing, atomic writes."""
+"""Small helpers shared by the surfaces (magics, CLI): typed ``k=v`` parsing, atomic writes,
+the one YAML writer."""
 
 from __future__ import annotations
 
@@ -55,20 +56,86 @@ def is_finite_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def current_umask() -> int:
+    """The process umask, read without changing it (``os.umask`` can only be read by
+    setting it, which races with threads creating files meanwhile)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # no /proc: the racy way, restored at once
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_text(path: Path | str, text: str) -> None:
-    """Write ``text`` so that readers see the old or the new file, never half of one."""
+    """Write ``text`` so that readers see the old or the new file, never half of one.
+
+    The file gets the mode a plain ``open(path, "w")`` would give it: an existing file
+    keeps its mode, a new one gets ``0o666`` minus the umask (``mkstemp`` alone gives 0600).
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~current_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
+            if hasattr(os, "fchmod"):
+                os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def swap_dirs(new: Path, target: Path) -> Path:
+    """Put the folder ``new`` at ``target`` (an existing folder) in one step; return where
+    the old ``target`` now is (for the caller to delete).
+
+    Linux exchanges both names atomically (``renameat2(RENAME_EXCHANGE)``): at every
+    instant ``target`` is the complete old or the complete new folder. Elsewhere two
+    renames leave a moment without ``target``, with the old folder kept aside.
+    """
+    if _exchange(new, target):
+        return new
+    aside = target.with_name(f".{target.name}.old-{os.getpid()}-{os.urandom(3).hex()}")
+    os.rename(target, aside)
+    try:
+        os.rename(new, target)
+    except BaseException:
+        os.rename(aside, target)
+        raise
+    return aside
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    import ctypes
+    import errno
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):  # old kernel or file system
+        return False
+    raise OSError(err, os.strerror(err), str(b))
 
 
 def atomic_write_json(path: Path | str, obj: Any) -> None:
@@ -95,3 +162,58 @@ def json_safe(obj: Any) -> Any:
         except (TypeError, ValueError):
             pass
     return str(obj)
+
+
+# Plain scalars that some YAML resolver reads as something other than a string. YAML 1.1
+# (PyYAML, Go yaml.v2, many CI tools) and 1.2 (ruamel.yaml, GitHub's and GitLab's parsers)
+# disagree: 1.1 reads yes/no/on/off/y/n, 12:30:00 and 2026-11-29 as bool, int and date; 1.2
+# reads 1e3 and 0o17 as 1000.0 and 15, which PyYAML leaves plain. Every non-string scalar of
+# either schema starts with a digit, a sign, a dot, ``~``, ``=`` or ``<`` (merge key), or is
+# one of the words below (any case): such strings are always quoted. Over-quoting is harmless.
+_YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", ""})
+_YAML_LEADS = frozenset("0123456789+-.~=<")
+_YAML_BREAKS = frozenset("\r\x85\u2028\u2029\ufeff")
+
+
+def yaml_needs_quotes(text: str) -> bool:
+    """Would any YAML 1.1 or 1.2 resolver read ``text`` written plain as a non-string?"""
+    return text.lower() in _YAML_WORDS or text[0] in _YAML_LEADS
+
+
+def _yaml_dumper() -> Any:
+    import yaml
+
+    class QuotingDumper(yaml.SafeDumper):
+        """``yaml.SafeDumper`` that quotes strings a 1.2 reader would not read as strings."""
+
+    def represent_str(dumper: Any, data: str) -> Any:
+        if any(ch in _YAML_BREAKS for ch in data):
+            # PyYAML writes these raw inside plain, single-quoted or block scalars, where a
+            # reader folds them as line breaks: only double quotes escape them
+            return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+        if yaml_needs_quotes(data):
+            return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="'")
+        return yaml.SafeDumper.represent_str(dumper, data)
+
+    QuotingDumper.add_representer(str, represent_str)
+    QuotingDumper.add_representer(tuple, yaml.SafeDumper.represent_list)
+    return QuotingDumper
+
+
+_DUMPER: Any = None
+
+
+def dump_yaml(obj: Any) -> str:
+    """The one YAML writer: data only (``safe_dump``, never a text template), key order
+    kept, and every string read back as the same string by YAML 1.1 and 1.2 readers.
+
+    Single quotes are asked for; the emitter falls back to double quotes (with escapes)
+    for strings that cannot be single-quoted (control characters, line breaks).
+    """
+    import yaml
+
+    global _DUMPER
+    if _DUMPER is None:
+        _DUMPER = _yaml_dumper()
+    return yaml.dump(obj, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=1000,
+                     default_flow_style=False)

@@ -129,6 +129,12 @@ class ExportError(MlopsError):
     """A notebook cannot be exported to a job."""
 
 
+class ExportConflict(ExportError):
+    """The job folder named for an export holds something export must not replace."""
+
+    http_status = 409
+
+
 class JobError(MlopsError):
     """A job spec is invalid or a job could not be run."""
 

@@ -11,6 +11,7 @@ import itertools
 from html import escape
 from typing import Any
 
+from .figtext import plotly_text, plotly_texts
 from .html import badge, card, fit, fmt, table, text_table
 
 MAX_ROWS = 200  # columns shown in HTML/text views
@@ -147,7 +148,7 @@ def scores_figure(report: Any) -> Any:
     """Bar chart of each column's score; colour says drift; threshold markers per column."""
     go = _go()
     cols = [c for c in [*report.columns, *report.extras] if c.score is not None][:MAX_ROWS]
-    names = [c.column for c in cols]
+    names = plotly_texts(c.column for c in cols)
     colors = ["#cf222e" if c.drifted else "#1a7f37" for c in cols]
     fig = go.Figure()
     fig.add_bar(x=names, y=[c.score for c in cols], marker_color=colors, name="score",
@@ -156,7 +157,7 @@ def scores_figure(report: Any) -> Any:
     fig.add_scatter(x=names, y=[c.threshold for c in cols], mode="markers", name="threshold",
                     marker={"symbol": "line-ew-open", "size": 24, "color": "#57606a"})
     logy = any(c.score_kind == "p_value" for c in cols) and all(c.score_kind == "p_value" for c in cols)
-    fig.update_layout(title=f"drift scores: {report.name}", yaxis_title="score (p-value or distance)",
+    fig.update_layout(title=plotly_text(f"drift scores: {report.name}"), yaxis_title="score (p-value or distance)",
                       height=380, margin={"t": 50, "b": 40}, bargap=0.3)
     if logy:
         fig.update_yaxes(type="log")
@@ -170,7 +171,7 @@ def distribution_figure(report: Any, column: str) -> Any:
     h = c.hist
     fig = go.Figure()
     if not h:
-        fig.update_layout(title=f"{column}: no distribution ({c.reason or 'not tested'})")
+        fig.update_layout(title=plotly_text(f"{column}: no distribution ({c.reason or 'not tested'})"))
         return fig
     rt, ct = max(1, sum(h["ref"])), max(1, sum(h["cur"]))
     if h["type"] == "numeric":
@@ -182,9 +183,9 @@ def distribution_figure(report: Any, column: str) -> Any:
         fig.update_layout(barmode="overlay")
     else:
         for side, counts, tot, color in (("reference", h["ref"], rt, "#0969da"), ("current", h["cur"], ct, "#cf222e")):
-            fig.add_bar(x=h["labels"], y=[v / tot for v in counts], name=side, marker_color=color)
+            fig.add_bar(x=plotly_texts(h["labels"]), y=[v / tot for v in counts], name=side, marker_color=color)
         fig.update_layout(barmode="group")
-    fig.update_layout(title=f"{column}: {c.verdict()} ({c.method} = {fmt(c.score)})",
+    fig.update_layout(title=plotly_text(f"{column}: {c.verdict()} ({c.method} = {fmt(c.score)})"),
                       yaxis_title="share of rows", height=340, margin={"t": 50, "b": 40})
     return fig
 
@@ -205,7 +206,7 @@ def timeline_figure(tl: Any) -> Any:
         cols = [c.column for c in reports[0].columns][:60]
         z = [[(1.0 if r.column(col).drifted else 0.0) if _has(r, col) else None for r in reports] for col in cols]
         text = [[fmt(r.column(col).score) if _has(r, col) else "" for r in reports] for col in cols]
-        fig.add_heatmap(x=labels, y=cols, z=z, text=text, texttemplate="%{text}", zmin=0, zmax=1, showscale=False,
+        fig.add_heatmap(x=labels, y=plotly_texts(cols), z=z, text=text, texttemplate="%{text}", zmin=0, zmax=1, showscale=False,
                         colorscale=[[0, "#dafbe1"], [1, "#ffcecb"]], name="columns", row=2, col=1)
     small = [w for w in tl.windows if w.too_small]
     if small:  # marked where they fall in time, at share 0, never as a verdict
@@ -216,7 +217,7 @@ def timeline_figure(tl: Any) -> Any:
                         hovertemplate="%{x}: too small (%{customdata} rows), not tested<extra></extra>", row=1, col=1)
     order = [w.label for w in tl.windows if w.report is not None or w.too_small]
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=order)
-    fig.update_layout(title=f"drift over time: {tl.name}", height=320 + 18 * min(60, len(reports[0].columns) if reports else 0),
+    fig.update_layout(title=plotly_text(f"drift over time: {tl.name}"), height=320 + 18 * min(60, len(reports[0].columns) if reports else 0),
                       margin={"t": 50})
     fig.update_yaxes(title_text="share", range=[0, 1.05], row=1, col=1)
     return fig

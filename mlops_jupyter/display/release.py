@@ -125,17 +125,19 @@ def comparison_figure(comp: Any) -> Any:
     """Plotly figure: per metric, each model's value with its confidence interval."""
     import plotly.graph_objects as go
 
+    from .figtext import plotly_text
+
     fig = go.Figure()
     for side in ("challenger", "champion"):
         rows = [m for m in comp.metrics if side in m]
         if not rows:
             continue
         fig.add_trace(go.Scatter(
-            x=[m[side] for m in rows], y=[m["metric"] for m in rows], mode="markers", name=side,
+            x=[m[side] for m in rows], y=[plotly_text(m["metric"]) for m in rows], mode="markers", name=side,
             error_x={"type": "data", "symmetric": False,
                      "array": [m[f"{side}_ci_high"] - m[side] for m in rows],
                      "arrayminus": [m[side] - m[f"{side}_ci_low"] for m in rows]},
         ))
-    fig.update_layout(title=f"{comp.model}: challenger vs champion ({comp.confidence:.0%} CI)",
+    fig.update_layout(title=plotly_text(f"{comp.model}: challenger vs champion ({comp.confidence:.0%} CI)"),
                       height=200 + 40 * len(comp.metrics), margin={"l": 80, "r": 20, "t": 50, "b": 40})
     return fig

@@ -74,7 +74,9 @@ class LiveChart:
         self._dirty = False
         self.redraws = 0
         self._timer: threading.Timer | None = None
-        layout = {"title": title, "height": 300, "margin": {"l": 40, "r": 10, "t": 30, "b": 30},
+        from .figtext import plotly_text
+
+        layout = {"title": plotly_text(title), "height": 300, "margin": {"l": 40, "r": 10, "t": 30, "b": 30},
                   "xaxis": {"title": "step"}, "showlegend": True}  # one metric is named too
         self.figure: Any = go.FigureWidget(layout=layout) if widget else go.Figure(layout=layout)
 
@@ -132,13 +134,16 @@ class LiveChart:
             data = {k: (list(x), list(y)) for k, (x, y) in self.series.items()}
             self._dirty = False
             self._last = time.monotonic()
+        from .figtext import plotly_text
+
         fig = self.figure
         existing = {t.name: t for t in fig.data}
         with fig.batch_update():
             for key, (xs, ys) in data.items():
-                trace = existing.get(key)
+                name = plotly_text(key)  # metric names are user text: no plotly markup
+                trace = existing.get(name)
                 if trace is None:
-                    fig.add_scatter(x=xs, y=ys, mode="lines+markers" if len(xs) < 50 else "lines", name=key)
+                    fig.add_scatter(x=xs, y=ys, mode="lines+markers" if len(xs) < 50 else "lines", name=name)
                 else:
                     trace.x, trace.y = xs, ys
         self.redraws += 1

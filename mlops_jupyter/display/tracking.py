@@ -167,10 +167,15 @@ def compare_figure(result: Any) -> Any:
     """A grouped bar chart: each metric, this run vs the best run."""
     import plotly.graph_objects as go
 
-    names = [m for m, _, _ in result.metrics]
+    from .figtext import plotly_text, plotly_texts
+
+    names = plotly_texts(m for m, _, _ in result.metrics)
     fig = go.Figure()
-    fig.add_bar(name=f"this run ({result.current['run_name']})", x=names, y=[c for _, c, _ in result.metrics])
+    fig.add_bar(name=plotly_text(f"this run ({result.current['run_name']})"), x=names,
+                y=[c for _, c, _ in result.metrics])
     if result.best is not None:
-        fig.add_bar(name=f"best other run ({result.best['run_name']})", x=names, y=[b for _, _, b in result.metrics])
-    fig.update_layout(barmode="group", height=320, margin={"l": 40, "r": 10, "t": 30, "b": 40}, title=f"compare on {result.metric}")
+        fig.add_bar(name=plotly_text(f"best other run ({result.best['run_name']})"), x=names,
+                    y=[b for _, _, b in result.metrics])
+    fig.update_layout(barmode="group", height=320, margin={"l": 40, "r": 10, "t": 30, "b": 40},
+                      title=plotly_text(f"compare on {result.metric}"))
     return fig

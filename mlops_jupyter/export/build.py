@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import ExportError
 from ..session import session
 from . import ci
+from .jobdir import check_job_dir, write_job_dir
 from .notebook import NotebookInfo, check_identifier, notebook_json, read_notebook
 from .spec import (
     DEFAULT_ABS_TOL,
@@ -91,10 +92,7 @@ def build_job(
     nb_path = info.path
     stem = nb_path.stem if nb_path else "notebook"
     jname = job_name(name or stem)
-    try:
-        nb_rel = nb_path.resolve().relative_to(root.resolve()).as_posix() if nb_path else f"{stem}.ipynb"
-    except ValueError:
-        nb_rel = str(nb_path.resolve()) if nb_path else f"{stem}.ipynb"
+    nb_rel = notebook_rel(nb_path, root)
     for p in info.parameters:
         check_identifier(p.name)
 
@@ -222,12 +220,14 @@ def _export(nb_path: Path, target: str | None, mode: str | None, out: str | Path
     mode = mode or str(cfg.get("mode", "notebook"))
     jname = job_name(name or nb_path.stem)
     job_dir = Path(out) if out is not None else root / str(cfg.get("out_dir", "jobs")) / jname
+    nb_rel = notebook_rel(nb_path, root)
+    check_job_dir(job_dir, nb_path, nb_rel, root)  # refuse before any work...
     spec, files = build_job(
         info, root=root, job_dir=job_dir.resolve(), target=target, mode=mode, name=name, profile=profile,
         source_run=source_run, thresholds=thresholds, tolerance=tolerance, tolerances=tolerances,
         schedule=schedule,
     )
-    write_job(job_dir, files)
+    write_job(job_dir, files, notebook=nb_path, root=root)
     result = ExportResult(job_dir=job_dir, spec=spec, files=describe(files), notes=list(info.notes))
     if not spec["source"]["run_id"]:
         result.notes.append("no source run found: the job has no expected metrics (run the notebook with tracking first)")
@@ -240,6 +240,16 @@ def _export(nb_path: Path, target: str | None, mode: str | None, out: str | Path
     return result
 
 
+def notebook_rel(nb_path: Path | None, root: Path) -> str:
+    """The notebook's path in the project (as the spec records it)."""
+    if nb_path is None:
+        return "notebook.ipynb"
+    try:
+        return nb_path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(nb_path.resolve())
+
+
 def _relpath(root: Path, job_dir: Path) -> str:
     import os
 
@@ -249,13 +259,21 @@ def _relpath(root: Path, job_dir: Path) -> str:
         return str(root.resolve())
 
 
-def write_job(job_dir: Path, files: dict[str, bytes]) -> None:
-    """Write every file of the job folder (atomically, one by one)."""
-    from .._util import atomic_write_text
+def write_job(job_dir: Path, files: dict[str, bytes], *, notebook: Path | None = None,
+              root: Path | None = None) -> None:
+    """Write the job folder safely (see :mod:`.jobdir`): refused unless new, empty or a job
+    folder of the same notebook; built aside and swapped in whole. The notebook and the
+    project root default to what the spec in ``files`` records."""
+    import yaml
 
-    job_dir.mkdir(parents=True, exist_ok=True)
-    for fname, data in files.items():
-        atomic_write_text(job_dir / fname, data.decode("utf-8"))
+    spec = yaml.safe_load(files[SPEC_FILE])
+    nb_rel = str(spec["source"]["notebook"])
+    if root is None:
+        root = (Path(job_dir).resolve() / str(spec.get("root", "."))).resolve()
+    if notebook is None:
+        notebook = root / nb_rel
+    # look again just before writing: building took a while
+    write_job_dir(job_dir, files, check_job_dir(job_dir, notebook, nb_rel, root), nb_rel)
 
 
 def describe(files: dict[str, bytes]) -> dict[str, str]:

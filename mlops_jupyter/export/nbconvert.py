@@ -37,7 +37,8 @@ class MlopsJobExporter(Exporter):
     def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> tuple[Any, dict[str, Any]]:
         """Build the job for ``nb``; returns (job.yaml text, resources with the other files)."""
         from ..session import session
-        from .build import build_job
+        from .build import build_job, notebook_rel
+        from .jobdir import check_job_dir
         from .notebook import read_notebook
         from .spec import SPEC_FILE, job_name, scoped_session
 
@@ -51,6 +52,8 @@ class MlopsJobExporter(Exporter):
             root = session.config().root
             jname = job_name(stem)
             job_dir = root / "jobs" / jname
+            # nbconvert's FilesWriter writes what we return: refuse a folder that is not ours
+            check_job_dir(job_dir, info.path, notebook_rel(info.path, root), root)
             spec, files = build_job(
                 info, root=root, job_dir=job_dir, target=self.target, mode=self.mode,
                 source_run=None if self.find_source_run else False, schedule=self.schedule or None,

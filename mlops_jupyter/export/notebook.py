@@ -110,10 +110,11 @@ def read_notebook(source: Path | str | Any) -> NotebookInfo:
             ) from None
     else:
         data = json.loads(json.dumps(source))
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-        raise ExportError("the file has no notebook cell list", hint="is this a Jupyter notebook?")
+    if not isinstance(data, dict):
+        raise ExportError("the file is not a notebook (no JSON object)", hint="is this a Jupyter notebook?")
     if data.get("nbformat") != 4:
-        # older formats: let nbformat upgrade them (its import is slow, so only here)
+        # older formats (v3 keeps its cells in "worksheets"): let nbformat upgrade them
+        # first, then check (its import is slow, so only here)
         import nbformat
 
         try:
@@ -121,7 +122,10 @@ def read_notebook(source: Path | str | Any) -> NotebookInfo:
                 warnings.simplefilter("ignore")
                 data = json.loads(nbformat.writes(nbformat.reads(json.dumps(data), as_version=4)))
         except Exception as exc:
-            raise ExportError(f"not a Jupyter notebook: {str(exc).splitlines()[0][:200]}") from None
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            raise ExportError(f"not a Jupyter notebook: {first[:200]}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise ExportError("the file has no notebook cell list", hint="is this a Jupyter notebook?")
     notes = _normalise_ids(data)
     nb = Notebook(data)
     info = NotebookInfo(nb=nb, path=path, digest=content_digest(nb), notes=notes)
@@ -154,9 +158,13 @@ def _normalise_ids(nb: dict[str, Any]) -> list[str]:
     notes: list[str] = []
     seen: set[str] = set()
     nb.setdefault("metadata", {})
+    if not isinstance(nb["metadata"], dict):
+        raise ExportError("the notebook's metadata is not a mapping", hint="is this a Jupyter notebook?")
     for i, cell in enumerate(nb["cells"]):
         if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
             raise ExportError(f"cell {i} is not a notebook cell", hint="is this a Jupyter notebook?")
+        if not isinstance(cell.get("metadata", {}), dict):
+            raise ExportError(f"cell {i} has metadata that is not a mapping", hint="is this a Jupyter notebook?")
         if not isinstance(cell.get("source", ""), (str, list)):
             raise ExportError(f"cell {i} has no text source", hint="is this a Jupyter notebook?")
         cell.setdefault("source", "")
@@ -200,7 +208,7 @@ def find_parameters(nb: Any) -> tuple[int | None, list[Parameter]]:
     """The papermill ``parameters`` cell (tag) and its ``name = literal`` assignments."""
     for i, cell in enumerate(nb.cells):
         tags = cell.get("metadata", {}).get("tags", []) or []
-        if cell.get("cell_type") == "code" and "parameters" in tags:
+        if cell.get("cell_type") == "code" and isinstance(tags, list) and "parameters" in tags:
             return i, parse_parameters(_source(cell), i)
     return None, []
 
@@ -211,6 +219,8 @@ def parse_parameters(source: str, index: int = 0) -> list[Parameter]:
         tree = ast.parse(source)
     except SyntaxError as exc:
         raise ExportError(f"parameters cell {index} is not valid Python: {exc.msg}") from None
+    except (MemoryError, RecursionError):  # absurdly deep nesting
+        raise ExportError(f"parameters cell {index} is nested too deeply to read") from None
     lines = source.splitlines()
     params: list[Parameter] = []
     for node in tree.body:
@@ -225,17 +235,53 @@ def parse_parameters(source: str, index: int = 0) -> list[Parameter]:
             )
         try:
             value = _literal(value_node)
-        except ValueError:
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             raise ExportError(
                 f"parameter '{name}' (cell {index}, line {node.lineno}) is not a literal value",
                 hint="use a number, string, bool, None, list or dict literal",
             ) from None
+        value = carried_value(name, value, f"cell {index}, line {node.lineno}")
         comment = ""
         line = lines[node.lineno - 1] if node.lineno - 1 < len(lines) else ""
         if "#" in line:
             comment = line.split("#", 1)[1].strip()
         params.append(Parameter(check_identifier(name), type_of(value), value, comment))
     return params
+
+
+SUPPORTED_VALUES = "int, float, str, bool, None, and lists and dicts of them (dict keys must be strings)"
+MAX_DEPTH = 50
+
+
+def carried_value(name: str, value: Any, where: str = "") -> Any:
+    """``value`` as the job carries it (tuples become lists), or an ExportError naming the
+    parameter when job.yaml, the parameters file or the CI variables cannot carry it exactly:
+    bytes, sets, complex numbers, dicts with non-string keys, ..."""
+
+    def walk(v: Any, path: str, depth: int) -> Any:
+        at = "" if path == name else f" at {path}"
+        if depth > MAX_DEPTH:
+            raise _unsupported(name, where, f"values nested more than {MAX_DEPTH} levels deep{at}")
+        if v is None or isinstance(v, (bool, int, float, str)):
+            return v
+        if isinstance(v, (list, tuple)):
+            return [walk(x, f"{path}[{i}]", depth + 1) for i, x in enumerate(v)]
+        if isinstance(v, dict):
+            out: dict[str, Any] = {}
+            for k, x in v.items():
+                if not isinstance(k, str):
+                    raise _unsupported(name, where, f"a dict key of type {type(k).__name__} ({k!r}){at}")
+                out[k] = walk(x, f"{path}[{k!r}]", depth + 1)
+            return out
+        raise _unsupported(name, where, f"a {type(v).__name__} value{at}")
+
+    return walk(value, name, 0)
+
+
+def _unsupported(name: str, where: str, what: str) -> ExportError:
+    at = f" ({where})" if where else ""
+    return ExportError(f"parameter '{name}'{at} holds {what[:200]}, which a job cannot carry",
+                       hint=f"supported values: {SUPPORTED_VALUES}")
 
 
 def _literal(node: ast.expr) -> Any:

@@ -1,9 +1,11 @@
 """The job spec (``job.yaml``): building it from a notebook, validating it, digests.
 
 The spec is plain data (dicts/lists/scalars) validated against ``job.schema.json``
-shipped in this package. YAML is always written with ``yaml.safe_dump`` (never text
-templates), so quoting is PyYAML's: ``on`` stays a string key, newlines and quotes in
-values are escaped, and ``safe_load`` gives back exactly what was written.
+shipped in this package. YAML is always written by ``_util.dump_yaml`` (``yaml.safe_dump``
+with stricter quoting, never text templates): ``on`` stays a string key, newlines and
+quotes in values are escaped, strings that a YAML 1.1 *or* 1.2 reader would take for a
+number, bool, date or null (``1e3``, ``0o17``, ``yes``, ``2026-11-29``) are quoted, and
+both kinds of reader give back exactly what was written.
 """
 
 from __future__ import annotations
@@ -293,10 +295,11 @@ def validate_spec(spec: dict[str, Any], where: str = SPEC_FILE) -> None:
 
 
 def dump_yaml(obj: Any) -> str:
-    """YAML text that ``safe_load`` turns back into ``obj`` exactly."""
-    import yaml
+    """YAML text that ``safe_load`` (YAML 1.1) and YAML 1.2 readers turn back into ``obj``
+    exactly: the one writer of :mod:`mlops_jupyter._util`."""
+    from .._util import dump_yaml as write
 
-    return yaml.safe_dump(obj, sort_keys=False, allow_unicode=True, width=1000, default_flow_style=False)
+    return write(obj)
 
 
 def load_spec(job: Path | str) -> tuple[dict[str, Any], Path]:

@@ -10,6 +10,8 @@ reaches the client.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 import sys
@@ -31,6 +33,7 @@ AUTH_RESOURCE = "mlops"
 MAX_BODY_BYTES = 1024 * 1024
 EXECUTOR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mlops-jupyter")
 _RUN_ID = r"[A-Za-z0-9_\-]{1,64}"
+_MLFLOW_RUN_ID = r"[A-Za-z0-9][A-Za-z0-9_\-]{0,63}"
 EXPORT_OPTIONS = {"target": str, "mode": str, "out": str, "name": str}
 
 T = TypeVar("T")
@@ -99,6 +102,8 @@ class MlopsHandler(APIHandler):
             data = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise BadRequest("request body is not valid JSON") from None
+        except RecursionError:  # e.g. 200 kB of "[": within the size cap, too deep to parse
+            raise BadRequest("request body is nested too deeply") from None
         if not isinstance(data, dict):
             raise BadRequest("request body must be a JSON object")
         return data
@@ -150,6 +155,27 @@ def _int_arg(handler: MlopsHandler, name: str, default: int, low: int, high: int
     return value
 
 
+MAX_PAGE_OFFSET = 10**9
+
+
+def page_token(token: str | None) -> str | None:
+    """A page token as the store hands them out (base64 JSON ``{"offset": n}``, MLflow's
+    format, also for our metric-sorted pages), checked before it reaches the store: a
+    forged one is a 400, never an OverflowError (500) or a store error (502)."""
+    if token is None:
+        return None
+    try:
+        if len(token) > 2000 or not re.fullmatch(r"[A-Za-z0-9+/=]+", token):
+            raise ValueError
+        data = json.loads(base64.b64decode(token.encode("ascii"), validate=True))
+        offset = data["offset"] if isinstance(data, dict) and set(data) == {"offset"} else None
+        if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_PAGE_OFFSET:
+            raise ValueError
+    except (ValueError, TypeError, binascii.Error, RecursionError):
+        raise BadRequest("invalid page token", hint="start again from the first page") from None
+    return token
+
+
 class HealthHandler(MlopsHandler):
     """GET: store reachable, versions, active profile, available topics."""
 
@@ -179,9 +205,7 @@ class RunsHandler(MlopsHandler):
         if order not in ("asc", "desc"):
             raise BadRequest("'order' must be asc or desc")
         experiment = self.get_query_argument("experiment", None) or None
-        token = self.get_query_argument("page_token", None) or None
-        if token is not None and (len(token) > 2000 or not re.fullmatch(r"[\x21-\x7e]+", token)):
-            raise BadRequest("invalid page token")
+        token = page_token(self.get_query_argument("page_token", None) or None)
         query: dict[str, Any] = {
             "status": self.get_query_argument("status", None) or None,
             "sort": self.get_query_argument("sort", None) or None,
@@ -199,6 +223,8 @@ class RunHandler(MlopsHandler):
     @web.authenticated
     @authorized
     async def get(self, run_id: str) -> None:
+        if not re.fullmatch(_MLFLOW_RUN_ID, run_id):  # MLflow's own rule: its refusal was a 502
+            raise BadRequest(f"'{run_id}' is not a run id", hint="run ids start with a letter or a digit")
         nb = self.notebook_arg()
         self.reply(
             await self.blocking(services.run_details, self.root_dir, run_id, nb.real if nb else None)

@@ -291,9 +291,9 @@ class RunHandle:
     def log_dict(self, obj: Any, artifact_file: str) -> str:
         """Store ``obj`` as JSON (or YAML for ``.yaml``/``.yml``) at ``artifact_file``."""
         if str(artifact_file).endswith((".yaml", ".yml")):
-            import yaml
+            from .._util import dump_yaml
 
-            text = yaml.safe_dump(obj, sort_keys=False)
+            text = dump_yaml(obj)
         else:
             text = json.dumps(obj, indent=2, default=str)
         return self.log_text(text, artifact_file)

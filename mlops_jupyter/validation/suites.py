@@ -48,9 +48,9 @@ class Suite:
         return {"name": self.name, "description": self.description, "rules": list(self.rules)}
 
     def to_yaml(self) -> str:
-        import yaml
+        from .._util import dump_yaml
 
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=1000)
+        return dump_yaml(self.to_dict())
 
     def __str__(self) -> str:
         head = f"suite '{self.name}' ({len(self.rules)} rules)"
