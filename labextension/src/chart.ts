@@ -18,6 +18,15 @@ function layout(el: HTMLElement, extra: Record<string, unknown> = {}): Record<st
   return { ...LAYOUT, font: { size: 10, color }, ...extra };
 }
 
+/**
+ * plotly reads a subset of HTML in trace names and tick labels (`<a href>`, `<b>`, `<br>`…):
+ * user text (run and metric names) is drawn as plain text by writing `& < >` as the entities
+ * plotly turns back into those characters.
+ */
+export function plotlyText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 const LAYOUT = {
   margin: { l: 40, r: 10, t: 10, b: 40 },
   height: 260,
@@ -34,8 +43,8 @@ export async function plotComparison(el: HTMLElement, runs: IRun[], metricKeys: 
   const keys = metricKeys.filter(k => runs.some(r => typeof r.metrics.get(k) === 'number'));
   const data = runs.map(run => ({
     type: 'bar',
-    name: run.run_name || run.run_id.slice(0, 8),
-    x: keys,
+    name: plotlyText(run.run_name || run.run_id.slice(0, 8)),
+    x: keys.map(plotlyText),
     y: keys.map(k => {
       const v = run.metrics.get(k);
       return typeof v === 'number' ? v : null;
@@ -56,7 +65,7 @@ export async function plotHistory(el: HTMLElement, history: Map<string, IMetricP
   const data = keys.map(k => ({
     type: 'scatter',
     mode: 'lines+markers',
-    name: k,
+    name: plotlyText(k),
     x: history.get(k)!.map(p => p.step),
     y: history.get(k)!.map(p => (typeof p.value === 'number' ? p.value : null))
   }));

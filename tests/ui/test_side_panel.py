@@ -31,7 +31,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "ui"
 
 TRACK_CELL = """import mlops_jupyter as mj
 for lr, acc in [(0.1, 0.81), (0.2, 0.87)]:
-    with mj.track(name=f"lr-{lr}"):
+    # a run name with markup plotly would otherwise draw as a link (issue 12)
+    with mj.track(name=f"lr-{lr} <a href='https://example.com/'>x</a>"):
         mj.log(lr=str(lr))
         for step in range(3):
             mj.log(acc=acc - 0.1 * (2 - step), loss=1 - acc, step=step)"""
@@ -165,6 +166,9 @@ def test_panel_tracks_compares_and_exports(lab: dict[str, Any], page: Any, failu
     boxes.nth(1).check()
     panel.locator(".mlops-compare-chart[data-plotted='2']").wait_for()
     assert panel.locator(".mlops-compare-chart.js-plotly-plot .main-svg").count() >= 1
+    # and run names are drawn as plain text: no link in the legend, the markup shown as written
+    assert panel.locator(".mlops-compare-chart a").count() == 0
+    assert "<a href='https://example.com/'>x</a>" in (panel.locator(".mlops-compare-chart .legend").first.text_content() or "")
     shot(page, "03-compare")
     # When a run is opened, its details show params, history chart and artifacts
     panel.locator("a.mlops-run-link").first.click()
