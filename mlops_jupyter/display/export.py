@@ -22,6 +22,7 @@ def export_text(res: Any) -> str:
         lines.append("parameters: " + ", ".join(f"{k}: {v['type']} = {v['default']!r}" for k, v in spec["parameters"].items()))
     lines += [f"  {name:22} {desc}" for name, desc in res.files.items()]
     lines += [f"note: {n}" for n in res.notes]
+    lines += [f"warning: {w}" for w in getattr(res, "warnings", [])]
     if res.rehearsal is not None:
         lines += ["", str(res.rehearsal)]
     return "\n".join(lines)
@@ -41,6 +42,11 @@ def export_html(res: Any) -> str:
         body += "<p>Parameters</p>" + table(["name", "type", "default"], params)
     if res.notes:
         body += "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in res.notes[:MAX_ROWS]) + "</ul>"
+    warnings = getattr(res, "warnings", [])
+    if warnings:
+        body += ("<ul class='mlops-warnings'>"
+                 + "".join(f"<li>{badge('warning', 'mlops-warn')} {escape(w)}</li>" for w in warnings[:MAX_ROWS])
+                 + "</ul>")
     if res.rehearsal is not None:
         body += rehearsal_html(res.rehearsal, framed=False)
     return card(f"Job {spec['name']}", body)

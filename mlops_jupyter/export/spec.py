@@ -327,6 +327,7 @@ class ExportResult:
     files: dict[str, str] = field(default_factory=dict)  # name -> short description
     notes: list[str] = field(default_factory=list)
     rehearsal: Any = None
+    warnings: list[str] = field(default_factory=list)  # what will break or weaken the job on a runner
 
     @property
     def ok(self) -> bool:
@@ -351,6 +352,7 @@ class ExportResult:
             "files": self.files,
             "parameters": self.spec["parameters"],
             "notes": self.notes,
+            "warnings": self.warnings,
             "rehearsal": self.rehearsal.to_dict() if self.rehearsal is not None else None,
         })
 
