@@ -88,7 +88,8 @@ def job_html(result: Any) -> str:
 
 
 def _metric_rows(report: Any) -> list[tuple[Any, ...]]:
-    return [(m["metric"], m["source"], m["job"], m["rel_tol"], "ok" if m["ok"] else "differs")
+    return [(m["metric"], m["source"], m["job"], m["rel_tol"],
+             ("ok (unreliable)" if m.get("unreliable") else "ok") if m["ok"] else "differs")
             for m in report.metrics[:MAX_ROWS]]
 
 
@@ -105,6 +106,12 @@ def rehearsal_text(report: Any) -> str:
     if report.packages:
         lines.append("packages that differ:")
         lines += [f"  {p['package']}: source {p['source']}, job {p['job']}" for p in report.packages[:20]]
+    causes = getattr(report, "causes", [])
+    if causes:
+        from ..export.causes import describe
+
+        lines.append("what can make the job differ from the notebook:")
+        lines += [f"  {describe(c)}" for c in causes[:20]]
     if report.job is not None and report.job.error:
         lines.append(f"job error: {report.job.error}")
     lines += [f"note: {n}" for n in report.notes]
@@ -120,7 +127,8 @@ def rehearsal_html(report: Any, framed: bool = True) -> str:
         head = badge("not compared", "mlops-warn")
     body = f"<p>{head} source run <code>{escape(str(report.source_run_id or 'none'))}</code></p>"
     if report.metrics:
-        rows = [(*r[:4], badge(r[4], "mlops-ok" if r[4] == "ok" else "mlops-fail")) for r in _metric_rows(report)]
+        kinds = {"ok": "mlops-ok", "ok (unreliable)": "mlops-warn"}
+        rows = [(*r[:4], badge(r[4], kinds.get(r[4], "mlops-fail"))) for r in _metric_rows(report)]
         body += table(["metric", "source", "job", "rel_tol", "verdict"], rows, raw_html_cols={4})
     if report.out_of_order:
         body += "<p>Cells the source ran out of order</p>" + table(
@@ -129,6 +137,11 @@ def rehearsal_html(report: Any, framed: bool = True) -> str:
     if report.packages:
         body += "<p>Packages that differ</p>" + table(
             ["package", "source", "job"], [(p["package"], p["source"], p["job"]) for p in report.packages[:MAX_ROWS]])
+    causes = getattr(report, "causes", [])
+    if causes:
+        body += "<p>What can make the job differ from the notebook</p>" + table(
+            ["cause", "cell", "line", "code", "why"],
+            [(c["kind"], c["cell"], c["line"], c["call"], c["detail"]) for c in causes[:MAX_ROWS]])
     if report.notes:
         body += "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in report.notes) + "</ul>"
     return card(f"Rehearsal of {report.notebook}", body) if framed else body

@@ -77,3 +77,29 @@ def test_jupyter_nbconvert_cli_writes_the_job_folder(job_project: Path) -> None:
     assert (job / "job.yaml").is_file() and (job / "github-workflow.yml").is_file()
     result = mj.run_job(job)
     assert result.exit_code == 0, str(result)
+
+
+@pytest.mark.slow
+def test_rehearsal_names_the_unseeded_call_and_marks_a_tolerance_pass_unreliable(job_project: Path, ip: Any) -> None:
+    # Given a tracked notebook whose score depends (a little) on an unseeded generator
+    cells = ["import numpy as np\nimport mlops_jupyter as mj",
+             "rng = np.random.default_rng()\nscore = 0.9 + rng.normal() * 1e-7",
+             "mj.start_run()\nmj.log(score=score)\nmj.end_run()"]
+    nb = make_notebook(cells)
+    session.set_notebook(str(job_project / "noisy.ipynb"))
+    for n, cell in enumerate(cells, start=1):
+        assert ip.run_cell(cell).success  # type: ignore[attr-defined]
+        nb.cells[n - 1]["execution_count"] = n
+    nbformat.write(nb, job_project / "noisy.ipynb")
+    session.notebook_path = None
+    # When it is rehearsed
+    report = mj.rehearse(job_project / "noisy.ipynb", mode="script")
+    # Then the report names the unseeded call, with its cell and line
+    [cause] = [c for c in report.causes if c["kind"] == "unseeded"]
+    assert (cause["cell"], cause["line"], cause["call"]) == (1, 1, "np.random.default_rng()")
+    text = str(report)
+    assert "unseeded: cell 1 line 1: np.random.default_rng()" in text
+    # and the metric that matched only within tolerance is marked unreliable
+    assert report.reproduced and report.unreliable == ["score"]
+    assert "ok (unreliable)" in text and "unreliable: score" in text
+    assert report.to_dict()["causes"][0]["call"] == "np.random.default_rng()"
