@@ -30,8 +30,11 @@ PARAM_ENV_PREFIX = "MLOPS_PARAM_"
 RUN_INSTALL = 'python -m pip install --no-deps -r "$MLOPS_JOB_DIR/' + LOCK_FILE + '"'
 RUN_PULL = "dvc pull"
 RUN_JOB = 'mlops-jupyter run "$MLOPS_JOB_DIR" --params-from-env'
-# dvc repro runs the stage in the job folder: same install, then the job
-DVC_CMD = "python -m pip install -q --no-deps -r " + LOCK_FILE + " && python -m mlops_jupyter run ."
+# dvc repro runs the stage in the job folder: install mlops_jupyter from the lock if it is
+# absent; `run --install` then installs the lock if the environment differs (refusing to
+# overwrite a development checkout) and runs the job
+DVC_CMD = ("(python -c 'import mlops_jupyter' 2>/dev/null || python -m pip install -q --no-deps -r "
+           + LOCK_FILE + ") && python -m mlops_jupyter run . --install")
 RUN_CD = 'cd "$MLOPS_PROJECT_DIR"'  # GitLab, for a project in a folder of the repository
 _CRON = re.compile(r"^[0-9A-Za-z*/,\-]+( [0-9A-Za-z*/,\-]+){4}$")
 # folders that reach CI files: no quotes, $, braces, backslashes or control characters
