@@ -155,7 +155,8 @@ def dataset_digests(profile: Any, run_id: str | None) -> dict[str, str]:
         from mlflow.tracking import MlflowClient
 
         run = MlflowClient(tracking_uri=str(profile.tracking_uri)).get_run(run_id)
-        return {d.dataset.name: d.dataset.digest for d in (run.inputs.dataset_inputs or [])}
+        inputs = run.inputs.dataset_inputs if run.inputs is not None else []
+        return {d.dataset.name: d.dataset.digest for d in (inputs or [])}
     except Exception:
         return {}
 

@@ -114,7 +114,7 @@ def _installed() -> dict[str, md.Distribution]:
 def _marker_env(extra: str) -> dict[str, str]:
     from packaging.markers import default_environment
 
-    env = dict(default_environment())
+    env = {k: str(v) for k, v in default_environment().items()}
     env["extra"] = extra
     return env
 

@@ -152,6 +152,13 @@ def test_exported_job_passes_on_a_fresh_runner_and_fails_on_tampered_data(origin
                                capture_output=True, text=True)
         assert probe.returncode != 0, f"{ui_only} was installed on the runner"
 
+    # When dvc repro runs the job's stage from the root of the clone (its dvc.yaml as target),
+    # Then the stage's own install finds the environment in place and the job passes again
+    proc = subprocess.run(["bash", "-c", "dvc repro jobs/tiny/dvc.yaml"], cwd=clone, env={**env, **step_env},
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert "job 'tiny' OK (exit 0)" in proc.stdout, proc.stdout[-3000:]
+
     # When the GitLab file's script runs in another fresh clone, Then it passes too
     clone_gl = tmp_path / "clone-gitlab"
     git(tmp_path, "clone", "-q", str(origin), str(clone_gl))

@@ -9,7 +9,7 @@ from mlops_jupyter.tracking.history import CellHistory
 
 def _nb(*sources: str, counts: list[int | None] | None = None) -> dict[str, Any]:
     counts = counts or [None] * len(sources)
-    return {"cells": [{"cell_type": "code", "source": s, "execution_count": n} for s, n in zip(sources, counts)]}
+    return {"cells": [{"cell_type": "code", "source": s, "execution_count": n} for s, n in zip(sources, counts, strict=True)]}
 
 
 def _history(*runs: str) -> CellHistory:
