@@ -101,14 +101,48 @@ def _is_local(module: str, root: Path | None) -> bool:
                for loc in locations)
 
 
-def _installed() -> dict[str, md.Distribution]:
-    """Canonical name -> distribution, first on ``sys.path`` wins (as for imports)."""
-    out: dict[str, md.Distribution] = {}
-    for dist in md.distributions():
-        name = dist.metadata["Name"] if dist.metadata else None
-        if name and canonical(name) not in out:
-            out[canonical(name)] = dist
-    return out
+@dataclass
+class _Dist:
+    """What the closure needs of an installed distribution (read once, cached)."""
+
+    version: str
+    requires: list[str]
+
+
+_CACHE: dict[str, Any] = {}
+
+
+def _path_state() -> tuple[tuple[str, int], ...]:
+    """sys.path folders with their modification times: an install or removal changes them."""
+    import os
+
+    state = []
+    for entry in sys.path:
+        try:
+            state.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            continue
+    return tuple(state)
+
+
+def _environment() -> tuple[dict[str, _Dist], dict[str, list[str]]]:
+    """(canonical name -> distribution, module -> distributions), first on ``sys.path`` wins.
+
+    Reading every distribution's metadata costs about a second with a few hundred of them:
+    the result is kept until a ``sys.path`` folder changes (an install, a removal)."""
+    state = _path_state()
+    if _CACHE.get("state") != state:
+        installed: dict[str, _Dist] = {}
+        for dist in md.distributions():
+            name = dist.metadata["Name"] if dist.metadata else None
+            if name and canonical(name) not in installed:
+                installed[canonical(name)] = _Dist(dist.version, list(dist.requires or []))
+        _CACHE.update(state=state, installed=installed, owners=md.packages_distributions())
+    return _CACHE["installed"], _CACHE["owners"]
+
+
+def _installed() -> dict[str, _Dist]:
+    return _environment()[0]
 
 
 def _marker_env(extra: str) -> dict[str, str]:
@@ -119,7 +153,7 @@ def _marker_env(extra: str) -> dict[str, str]:
     return env
 
 
-def closure(roots: list[tuple[str, set[str]]], installed: dict[str, md.Distribution],
+def closure(roots: list[tuple[str, set[str]]], installed: dict[str, Any],
             skip: frozenset[str] = frozenset()) -> tuple[dict[str, str], list[str]]:
     """Pinned dependency closure of ``roots`` ((name, extras) pairs) among ``installed``."""
     from packaging.requirements import InvalidRequirement, Requirement
@@ -152,7 +186,7 @@ def closure(roots: list[tuple[str, set[str]]], installed: dict[str, md.Distribut
     return dict(sorted(pins.items())), sorted(set(missing))
 
 
-def tool_requirements(installed: dict[str, md.Distribution]) -> list[tuple[str, set[str]]]:
+def tool_requirements(installed: dict[str, Any]) -> list[tuple[str, set[str]]]:
     """mlops_jupyter's runtime requirements (no extras), minus the side panel's."""
     from packaging.requirements import Requirement
 
@@ -186,8 +220,7 @@ def _project_requirements() -> list[str] | None:
 
 def build_lock(sources: list[str], mode: str, root: Path | None) -> Lock:
     """The lock for a notebook whose code cells are ``sources``, run in ``mode``."""
-    installed = _installed()
-    owners = md.packages_distributions()
+    installed, owners = _environment()
     lock = Lock()
     roots: list[tuple[str, set[str]]] = []
     for module in imported_modules(sources):
