@@ -224,8 +224,8 @@ def build_lock(sources: list[str], mode: str, root: Path | None) -> Lock:
     lock = Lock()
     roots: list[tuple[str, set[str]]] = []
     for module in imported_modules(sources):
-        if module in sys.stdlib_module_names or module == "__future__":
-            continue
+        if module in sys.stdlib_module_names or module in ("__future__", "mlops_jupyter"):
+            continue  # the tool travels with the job on its own (wheel or pin)
         dists = owners.get(module)
         if not dists:
             if not _is_local(module, root):
