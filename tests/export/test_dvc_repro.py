@@ -26,6 +26,7 @@ WORKTREE = Path(__file__).resolve().parents[2]
 def test_dvc_repro_from_the_root_runs_the_job_stage(git_project: Path) -> None:
     # Given an exported job committed in a DVC project
     root = make_dvc_project(git_project, toml=TOML)
+    (root / ".gitignore").write_text(".mlops/\njobs/*/out/\n")  # as a project keeps job outputs out of git
     make_notebook(["open('ran.txt', 'w').write('yes')"], root / "nb.ipynb")
     res = mj.export_notebook(root / "nb.ipynb", mode="script", target="generic")
     stage = yaml.safe_load((res.job_dir / "dvc.yaml").read_text())["stages"]["nb"]
