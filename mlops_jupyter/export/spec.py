@@ -92,18 +92,6 @@ def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def lockfile_text(env: dict[str, Any]) -> str:
-    """``requirements.lock``: ``name==version`` for every pinned package."""
-    lines = [f"# pinned environment of the exporting kernel (Python {env['python']})"]
-    local = set(env.get("local", []))
-    for name, version in env["packages"].items():
-        if name in local:  # not on an index: install it the way it was installed
-            lines.append(f"# {name}=={version} was installed from a local path or checkout")
-        else:
-            lines.append(f"{name}=={version}")
-    return "\n".join(lines) + "\n"
-
-
 def git_info(path: Path) -> dict[str, Any] | None:
     """Commit, branch and dirtiness of ``path`` in its git repository (None outside git)."""
     folder = path.parent if path.suffix else path
