@@ -35,6 +35,8 @@ def register(sub: Any) -> None:
     r.add_argument("--strict-env", action="store_true", help="fail (exit 2) when packages differ from the pinned ones")
     r.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                    help="limit per notebook cell (whole script in script mode)")
+    r.add_argument("--install", action="store_true",
+                   help="first install the job's lock when this environment differs (how dvc.yaml runs it)")
     r.add_argument("--json", action="store_true", help="print JSON")
     r.set_defaults(func=cmd_run)
 
@@ -78,6 +80,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from ..export import run_job
 
+    if args.install:
+        import sys
+
+        from ..export.install import install_if_needed, reexec_run
+
+        if install_if_needed(args.job):
+            reexec_run(sys.argv[1:])
     result = run_job(args.job, params=parse_params(args.param), env=args.profile,
                      params_from_env=args.params_from_env, strict_env=args.strict_env, timeout=args.timeout)
     print(json.dumps(result.to_dict(), indent=2) if args.json else result)

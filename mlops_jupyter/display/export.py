@@ -22,6 +22,7 @@ def export_text(res: Any) -> str:
         lines.append("parameters: " + ", ".join(f"{k}: {v['type']} = {v['default']!r}" for k, v in spec["parameters"].items()))
     lines += [f"  {name:22} {desc}" for name, desc in res.files.items()]
     lines += [f"note: {n}" for n in res.notes]
+    lines += [f"warning: {w}" for w in getattr(res, "warnings", [])]
     if res.rehearsal is not None:
         lines += ["", str(res.rehearsal)]
     return fit("\n".join(lines))
@@ -41,6 +42,11 @@ def export_html(res: Any) -> str:
         body += "<p>Parameters</p>" + table(["name", "type", "default"], params)
     if res.notes:
         body += "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in res.notes[:MAX_ROWS]) + "</ul>"
+    warnings = getattr(res, "warnings", [])
+    if warnings:
+        body += ("<ul class='mlops-warnings'>"
+                 + "".join(f"<li>{badge('warning', 'mlops-warn')} {escape(w)}</li>" for w in warnings[:MAX_ROWS])
+                 + "</ul>")
     if res.rehearsal is not None:
         body += rehearsal_html(res.rehearsal, framed=False)
     return card(f"Job {spec['name']}", body)
@@ -82,7 +88,8 @@ def job_html(result: Any) -> str:
 
 
 def _metric_rows(report: Any) -> list[tuple[Any, ...]]:
-    return [(m["metric"], m["source"], m["job"], m["rel_tol"], "ok" if m["ok"] else "differs")
+    return [(m["metric"], m["source"], m["job"], m["rel_tol"],
+             ("ok (unreliable)" if m.get("unreliable") else "ok") if m["ok"] else "differs")
             for m in report.metrics[:MAX_ROWS]]
 
 
@@ -99,6 +106,12 @@ def rehearsal_text(report: Any) -> str:
     if report.packages:
         lines.append("packages that differ:")
         lines += [f"  {p['package']}: source {p['source']}, job {p['job']}" for p in report.packages[:20]]
+    causes = getattr(report, "causes", [])
+    if causes:
+        from ..export.causes import describe
+
+        lines.append("what can make the job differ from the notebook:")
+        lines += [f"  {describe(c)}" for c in causes[:20]]
     if report.job is not None and report.job.error:
         lines.append(f"job error: {report.job.error}")
     lines += [f"note: {n}" for n in report.notes]
@@ -114,7 +127,8 @@ def rehearsal_html(report: Any, framed: bool = True) -> str:
         head = badge("not compared", "mlops-warn")
     body = f"<p>{head} source run <code>{escape(str(report.source_run_id or 'none'))}</code></p>"
     if report.metrics:
-        rows = [(*r[:4], badge(r[4], "mlops-ok" if r[4] == "ok" else "mlops-fail")) for r in _metric_rows(report)]
+        kinds = {"ok": "mlops-ok", "ok (unreliable)": "mlops-warn"}
+        rows = [(*r[:4], badge(r[4], kinds.get(r[4], "mlops-fail"))) for r in _metric_rows(report)]
         body += table(["metric", "source", "job", "rel_tol", "verdict"], rows, raw_html_cols={4})
     if report.out_of_order:
         body += "<p>Cells the source ran out of order</p>" + table(
@@ -123,6 +137,11 @@ def rehearsal_html(report: Any, framed: bool = True) -> str:
     if report.packages:
         body += "<p>Packages that differ</p>" + table(
             ["package", "source", "job"], [(p["package"], p["source"], p["job"]) for p in report.packages[:MAX_ROWS]])
+    causes = getattr(report, "causes", [])
+    if causes:
+        body += "<p>What can make the job differ from the notebook</p>" + table(
+            ["cause", "cell", "line", "code", "why"],
+            [(c["kind"], c["cell"], c["line"], c["call"], c["detail"]) for c in causes[:MAX_ROWS]])
     if report.notes:
         body += "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in report.notes) + "</ul>"
     return card(f"Rehearsal of {report.notebook}", body) if framed else body

@@ -33,7 +33,6 @@ from .spec import (
     find_source_run,
     git_info,
     job_name,
-    lockfile_text,
     parse_threshold,
     run_metrics,
     scoped_session,
@@ -82,8 +81,11 @@ def build_job(
     tolerances: dict[str, float] | None = None,
     schedule: str | None = None,
     kernel: str | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """The spec and every file of the job folder (name -> bytes), without writing them."""
+    """The spec and every file of the job folder (name -> bytes), without writing them.
+
+    ``notes``: receives what export could not pin (imports without a distribution)."""
     cfg = _export_config()
     if target not in TARGETS:
         raise ExportError(f"unknown target {target!r}", hint="use github, gitlab or generic")
@@ -129,7 +131,9 @@ def build_job(
         "".join(c.get("source", "")) if isinstance(c.get("source"), list) else str(c.get("source", ""))
         for c in info.nb.cells
     )
-    env = environment_snapshot()
+    env, tool, tool_lines, tool_files, lock_notes = job_environment(info, mode, root)
+    if notes is not None:
+        notes.extend(lock_notes)
     spec: dict[str, Any] = {
         "version": 1,
         "name": jname,
@@ -149,6 +153,7 @@ def build_job(
             "out_of_order_cells": [o.to_dict() for o in info.out_of_order],
         },
         "environment": env,
+        "tool": tool,
         "profile": prof.name,
         "parameters": {p.name: p.to_dict() for p in info.parameters},
         "data": data_dependencies(root, text, git["commit"] if git else None),
@@ -167,10 +172,38 @@ def build_job(
     spec["digest"] = spec_digest(spec)
     validate_spec(spec)
     files[SPEC_FILE] = dump_yaml(spec).encode("utf-8")
-    files[LOCK_FILE] = lockfile_text(env).encode("utf-8")
+    files[LOCK_FILE] = lock_file(env, tool_lines).encode("utf-8")
+    files.update(tool_files)
     for fname, content in ci.ci_files(spec, job_dir, root, target).items():
         files[fname] = content.encode("utf-8")
     return spec, files
+
+
+def job_environment(info: NotebookInfo, mode: str, root: Path) -> tuple[dict[str, Any], dict[str, Any], list[str],
+                                                                        dict[str, bytes], list[str]]:
+    """(spec environment, spec tool, lock lines of the tool, tool files, notes): the lock holds
+    what the notebook needs (:mod:`.lock`); the tool travels as a pin or a wheel (:mod:`.wheel`)."""
+    from .lock import build_lock, lock_notes
+    from .wheel import tool_for_job
+
+    env = environment_snapshot()
+    env.pop("local", None)
+    lock = build_lock([_cell_source(c) for _, c in info.code_cells], mode, root)
+    env["packages"] = lock.packages
+    tool, tool_lines, tool_files = tool_for_job()
+    return env, tool, tool_lines, tool_files, lock_notes(lock)
+
+
+def lock_file(env: dict[str, Any], tool_lines: list[str]) -> str:
+    """Text of ``requirements.lock`` for the spec's environment and the tool's lines."""
+    from .lock import Lock, lock_text
+
+    return lock_text(Lock(packages=env["packages"]), env["python"], tool_lines)
+
+
+def _cell_source(cell: Any) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
 
 
 def export_notebook(
@@ -213,26 +246,16 @@ def _export(nb_path: Path, target: str | None, mode: str | None, out: str | Path
             profile: str | None, source_run: str | bool | None, thresholds: dict[str, Any] | None,
             tolerance: float | None, tolerances: dict[str, float] | None, schedule: str | None,
             rehearse: bool, strict: bool) -> ExportResult:
-    cfg = _export_config()
+    from .plan import plan_export
+
     info = read_notebook(nb_path)
-    root = session.config().root
-    target = target or str(cfg.get("target", "github"))
-    mode = mode or str(cfg.get("mode", "notebook"))
-    jname = job_name(name or nb_path.stem)
-    job_dir = Path(out) if out is not None else root / str(cfg.get("out_dir", "jobs")) / jname
-    nb_rel = notebook_rel(nb_path, root)
-    check_job_dir(job_dir, nb_path, nb_rel, root)  # refuse before any work...
-    spec, files = build_job(
-        info, root=root, job_dir=job_dir.resolve(), target=target, mode=mode, name=name, profile=profile,
-        source_run=source_run, thresholds=thresholds, tolerance=tolerance, tolerances=tolerances,
-        schedule=schedule,
-    )
-    write_job(job_dir, files, notebook=nb_path, root=root)
-    result = ExportResult(job_dir=job_dir, spec=spec, files=describe(files), notes=list(info.notes))
-    if not spec["source"]["run_id"]:
-        result.notes.append("no source run found: the job has no expected metrics (run the notebook with tracking first)")
-    if info.out_of_order:
-        result.notes.append(f"{len(info.out_of_order)} cell(s) ran out of order in the saved notebook")
+    plan = plan_export(info, target=target, mode=mode, out=out, name=name, profile=profile,
+                       source_run=source_run, thresholds=thresholds, tolerance=tolerance,
+                       tolerances=tolerances, schedule=schedule)
+    job_dir = plan.job_dir
+    write_job(job_dir, plan.files, notebook=nb_path, root=session.config().root)
+    result = ExportResult(job_dir=job_dir, spec=plan.spec, files=describe(plan.files), notes=plan.notes,
+                          warnings=plan.warnings)
     if rehearse:
         from .rehearse import rehearse_job
 
@@ -282,12 +305,13 @@ def describe(files: dict[str, bytes]) -> dict[str, str]:
         SPEC_FILE: "job spec (validated against the shipped JSON Schema)",
         NOTEBOOK_CODE: "the notebook to run with papermill (outputs stripped)",
         SCRIPT_CODE: "plain Python script (no IPython needed)",
-        LOCK_FILE: "pinned environment (pip install -r)",
+        LOCK_FILE: "what the notebook needs, pinned (pip install --no-deps -r)",
         ci.DVC_FILE: "dvc stage: dvc repro runs the job",
         ci.GITHUB_FILE: "GitHub Actions workflow: copy to .github/workflows/",
         ci.GITLAB_FILE: "GitLab CI job: include from .gitlab-ci.yml",
     }
-    return {f: known.get(f, "") for f in files}
+    return {f: known.get(f, "mlops_jupyter as it exported this job" if f.endswith(".whl") else "")
+            for f in files}
 
 
 def spec_json(spec: dict[str, Any]) -> str:

@@ -23,10 +23,18 @@ DVC_FILE = "dvc.yaml"
 OUT_DIR = "out"
 PARAM_ENV_PREFIX = "MLOPS_PARAM_"
 
-# the only shell text in the CI files; none of it comes from the notebook
-RUN_INSTALL = 'python -m pip install -r "$MLOPS_JOB_DIR/' + LOCK_FILE + '"'
+# the only shell text in the CI files; none of it comes from the notebook.
+# The lock is the whole environment (the closure, pinned) plus the exact mlops_jupyter
+# that exported the job (a pin, or its wheel in the job folder): --no-deps keeps pip from
+# adding what the lock leaves out on purpose (JupyterLab, which only the side panel needs).
+RUN_INSTALL = 'python -m pip install --no-deps -r "$MLOPS_JOB_DIR/' + LOCK_FILE + '"'
 RUN_PULL = "dvc pull"
 RUN_JOB = 'mlops-jupyter run "$MLOPS_JOB_DIR" --params-from-env'
+# dvc repro runs the stage in the job folder: install mlops_jupyter from the lock if it is
+# absent; `run --install` then installs the lock if the environment differs (refusing to
+# overwrite a development checkout) and runs the job
+DVC_CMD = ("(python -c 'import mlops_jupyter' 2>/dev/null || python -m pip install -q --no-deps -r "
+           + LOCK_FILE + ") && python -m mlops_jupyter run . --install")
 RUN_CD = 'cd "$MLOPS_PROJECT_DIR"'  # GitLab, for a project in a folder of the repository
 _CRON = re.compile(r"^[0-9A-Za-z*/,\-]+( [0-9A-Za-z*/,\-]+){4}$")
 # folders that reach CI files: no quotes, $, braces, backslashes or control characters
@@ -161,7 +169,7 @@ def dvc_stage(spec: dict[str, Any], job_dir: Path, root: Path) -> dict[str, Any]
     return {
         "stages": {
             spec["name"]: {
-                "cmd": "mlops-jupyter run .",
+                "cmd": DVC_CMD,
                 "deps": list(dict.fromkeys(deps)),
                 "outs": [{OUT_DIR: {"cache": False}}],
             }

@@ -24,11 +24,14 @@ class MlopsJobExporter(Exporter):
     export_from_notebook = "MLOps job"
     output_mimetype = "text/yaml"
 
-    target = Enum(["github", "gitlab", "generic"], default_value="github",
-                  help="CI system to write files for").tag(config=True)
-    mode = Enum(["notebook", "script"], default_value="notebook",
-                help="run the notebook with papermill, or a plain Python script").tag(config=True)
-    schedule = Unicode("", help="cron expression for continuous training (GitHub schedule)").tag(config=True)
+    # None: from [export] in mlops.toml (then github / notebook), as mlops-jupyter export does
+    target = Enum(["github", "gitlab", "generic"], default_value=None, allow_none=True,
+                  help="CI system to write files for (default: [export] target, else github)").tag(config=True)
+    mode = Enum(["notebook", "script"], default_value=None, allow_none=True,
+                help="papermill notebook or plain Python script (default: [export] mode, else notebook)",
+                ).tag(config=True)
+    schedule = Unicode(None, allow_none=True,
+                       help="cron expression for continuous training (default: [export] schedule)").tag(config=True)
     find_source_run = Bool(True, help="look up the notebook's newest tracked run for expected metrics").tag(config=True)
 
     def _file_extension_default(self) -> str:
@@ -36,11 +39,9 @@ class MlopsJobExporter(Exporter):
 
     def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> tuple[Any, dict[str, Any]]:
         """Build the job for ``nb``; returns (job.yaml text, resources with the other files)."""
-        from ..session import session
-        from .build import build_job, notebook_rel
-        from .jobdir import check_job_dir
         from .notebook import read_notebook
-        from .spec import SPEC_FILE, job_name, scoped_session
+        from .plan import plan_export
+        from .spec import SPEC_FILE, scoped_session
 
         nb_copy, resources = super().from_notebook_node(nb, resources, **kw)
         meta = resources.get("metadata", {}) or {}
@@ -49,15 +50,11 @@ class MlopsJobExporter(Exporter):
         info = read_notebook(nb_copy)
         info.path = folder / f"{stem}.ipynb"
         with scoped_session(folder):
-            root = session.config().root
-            jname = job_name(stem)
-            job_dir = root / "jobs" / jname
-            # nbconvert's FilesWriter writes what we return: refuse a folder that is not ours
-            check_job_dir(job_dir, info.path, notebook_rel(info.path, root), root)
-            spec, files = build_job(
-                info, root=root, job_dir=job_dir, target=self.target, mode=self.mode,
-                source_run=None if self.find_source_run else False, schedule=self.schedule or None,
-            )
+            plan = plan_export(info, target=self.target, mode=self.mode, schedule=self.schedule,
+                               source_run=None if self.find_source_run else False)
+        job_dir, spec, files = plan.job_dir.resolve(), plan.spec, plan.files
+        for warning in plan.warnings:
+            self.log.warning("mlops_job: %s", warning)
         prefix = Path(os.path.relpath(job_dir, folder))
         # job.yaml is the main output and also one of the files: JupyterLab's export route
         # zips outputs by base name plus "<notebook>.yaml", so the zip holds job.yaml too.
@@ -67,5 +64,6 @@ class MlopsJobExporter(Exporter):
         outputs = resources.setdefault("outputs", {})
         for fname, data in files.items():
             outputs[(prefix / fname).as_posix()] = data
-        resources["mlops_job"] = {"name": spec["name"], "digest": spec["digest"], "job_dir": str(job_dir)}
+        resources["mlops_job"] = {"name": spec["name"], "digest": spec["digest"], "job_dir": str(job_dir),
+                                  "warnings": plan.warnings}
         return main, resources

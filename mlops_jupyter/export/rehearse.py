@@ -34,6 +34,7 @@ class RehearsalReport:
     packages: list[dict[str, Any]] = field(default_factory=list)
     strict: bool = False
     notes: list[str] = field(default_factory=list)
+    causes: list[dict[str, Any]] = field(default_factory=list)  # why numbers can differ (.causes)
 
     @property
     def compared(self) -> bool:
@@ -50,12 +51,18 @@ class RehearsalReport:
     def ok(self) -> bool:
         return self.reproduced or not self.strict
 
+    @property
+    def unreliable(self) -> list[str]:
+        """Metrics that passed only within tolerance while the notebook has unseeded randomness."""
+        return [m["metric"] for m in self.metrics if m.get("unreliable")]
+
     def to_dict(self) -> dict[str, Any]:
         return json_safe({
             "notebook": self.notebook, "job_dir": str(self.job_dir), "source_run_id": self.source_run_id,
             "ok": self.ok, "reproduced": self.reproduced, "compared": self.compared, "strict": self.strict,
             "metrics": self.metrics, "out_of_order": self.out_of_order, "history": self.history_flag,
-            "packages": self.packages, "notes": self.notes,
+            "packages": self.packages, "notes": self.notes, "causes": self.causes,
+            "unreliable": self.unreliable,
             "job": self.job.to_dict() if self.job is not None else None,
         })
 
@@ -117,6 +124,7 @@ def _report(spec: dict[str, Any], job_dir: Path, job: JobResult, info: NotebookI
             report.packages.append({"package": k[len("mlops.pkg."):], "source": src_tags.get(k), "job": job_tags.get(k)})
     for d in job.env_diff:
         report.packages.append({"package": d["package"], "source": d["pinned"], "job": d["installed"]})
+    _name_causes(report, info, profile, job)
     if not report.source_run_id:
         report.notes.append("no source run: nothing to compare (track the notebook's run first)")
     if report.history_flag and report.history_flag != "linear":
@@ -127,9 +135,38 @@ def _report(spec: dict[str, Any], job_dir: Path, job: JobResult, info: NotebookI
     return report
 
 
+def _name_causes(report: RehearsalReport, info: NotebookInfo, profile: Any, job: JobResult) -> None:
+    """Static causes (unseeded randomness, network), package and data differences; a metric
+    that matched only within tolerance on an unseeded notebook is marked unreliable."""
+    from .causes import data_causes, dataset_digests, package_causes, static_causes
+
+    cells = info.code_cells
+    sources = ["".join(c.get("source", "")) if isinstance(c.get("source"), list) else str(c.get("source", ""))
+               for _, c in cells]
+    report.causes = static_causes(sources, [i for i, _ in cells]) + package_causes(report.packages)
+    job_run = job.run_ids[-1] if job.run_ids else None
+    report.causes += data_causes(dataset_digests(profile, report.source_run_id), dataset_digests(profile, job_run))
+    unseeded = [c for c in report.causes if c["kind"] == "unseeded"]
+    if not unseeded:
+        return
+    for m in report.metrics:
+        if m["ok"] and "note" not in m and m["source"] is not None and m["job"] is not None \
+                and float(m["job"]) != float(m["source"]):
+            m["unreliable"] = True
+    if report.unreliable:
+        first = unseeded[0]
+        report.notes.append(f"unreliable: {', '.join(report.unreliable)} matched only within tolerance and the "
+                            f"notebook draws unseeded random numbers (cell {first['cell']}: {first['call']}); "
+                            "seed it to make the check meaningful")
+
+
 def _mismatch_hint(report: RehearsalReport) -> str:
     bad = [m["metric"] for m in report.metrics if not m["ok"]]
     bits = []
+    if bad and report.causes:
+        from .causes import describe
+
+        bits.append("likely cause: " + describe(report.causes[0]))
     if not report.compared:
         bits.append("no source run to compare with: track the notebook's run first (mj.start_run / %mlops_track)")
     if bad:

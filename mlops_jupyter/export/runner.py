@@ -311,6 +311,9 @@ def run_job(
     start = time.time()
     spec, job_dir = load_spec(job)
     job_dir = job_dir.resolve()
+    from .wheel import check_tool
+
+    check_tool(spec, job_dir)
     code = job_dir / spec["code"]
     if not code.is_file() or file_digest(code.read_bytes()) != spec["code_digest"]:
         raise JobError(f"{code.name} in {job_dir} does not match the job spec's code digest",

@@ -94,18 +94,6 @@ def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def lockfile_text(env: dict[str, Any]) -> str:
-    """``requirements.lock``: ``name==version`` for every pinned package."""
-    lines = [f"# pinned environment of the exporting kernel (Python {env['python']})"]
-    local = set(env.get("local", []))
-    for name, version in env["packages"].items():
-        if name in local:  # not on an index: install it the way it was installed
-            lines.append(f"# {name}=={version} was installed from a local path or checkout")
-        else:
-            lines.append(f"{name}=={version}")
-    return "\n".join(lines) + "\n"
-
-
 def git_info(path: Path) -> dict[str, Any] | None:
     """Commit, branch and dirtiness of ``path`` in its git repository (None outside git)."""
     folder = path.parent if path.suffix else path
@@ -330,6 +318,7 @@ class ExportResult:
     files: dict[str, str] = field(default_factory=dict)  # name -> short description
     notes: list[str] = field(default_factory=list)
     rehearsal: Any = None
+    warnings: list[str] = field(default_factory=list)  # what will break or weaken the job on a runner
 
     @property
     def ok(self) -> bool:
@@ -354,6 +343,7 @@ class ExportResult:
             "files": self.files,
             "parameters": self.spec["parameters"],
             "notes": self.notes,
+            "warnings": self.warnings,
             "rehearsal": self.rehearsal.to_dict() if self.rehearsal is not None else None,
         })
 

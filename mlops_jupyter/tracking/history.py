@@ -41,6 +41,7 @@ class HistoryReport:
     out_of_order: list[int] = field(default_factory=list)  # execution counts
     edited: list[int] = field(default_factory=list)
     notebook_known: bool = False
+    compared: int = 0  # executed cells placed in the notebook (by id, else execution count + source)
 
     @property
     def ok(self) -> bool:
@@ -52,10 +53,14 @@ class HistoryReport:
             "out_of_order": self.out_of_order,
             "edited": self.edited,
             "notebook_known": self.notebook_known,
+            "compared": self.compared,
         }
 
     def flag(self) -> str:
-        """Value of the ``mlops.history`` tag."""
+        """Value of the ``mlops.history`` tag (``not_compared`` when no executed cell could
+        be placed in the notebook: never "linear" without evidence)."""
+        if self.ok and not self.compared and self.cells:
+            return "not_compared"
         if self.ok:
             return "linear"
         parts = []
@@ -124,12 +129,17 @@ class CellHistory:
             position = {cid: i for i, cid in enumerate(session.cell_ids)}
         current = {c.get("id"): _src(c) for c in nb_cells if c.get("id")}
         rep.notebook_known = bool(position)
+        by_source = _positions_by_source(nb_cells)
+        by_count = {(c.get("execution_count"), _src(c).strip()): i for i, c in enumerate(nb_cells)
+                    if isinstance(c.get("execution_count"), int)}
+        rep.notebook_known = rep.notebook_known or bool(by_source)
         highest = -1
         last_source: dict[str, str] = {}
         for c in self.cells:
             label = c.execution_count if c.execution_count is not None else -1
-            if c.cell_id and c.cell_id in position:
-                pos = position[c.cell_id]
+            pos = _place(c, position, by_count, by_source, highest)
+            if pos is not None:
+                rep.compared += 1
                 if pos < highest:
                     rep.out_of_order.append(label)
                 highest = max(highest, pos)
@@ -144,6 +154,33 @@ class CellHistory:
                 if last not in rep.edited:
                     rep.edited.append(last)
         return rep
+
+
+def _positions_by_source(nb_cells: list[dict[str, Any]]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for i, c in enumerate(nb_cells):
+        text = _src(c).strip()
+        if text:
+            out.setdefault(text, []).append(i)
+    return out
+
+
+def _place(rec: CellRecord, by_id: dict[Any, int], by_count: dict[tuple[Any, str], int],
+           by_source: dict[str, list[int]], highest: int) -> int | None:
+    """The notebook position of an executed cell: its id; without one (nbclient, some front
+    ends) the saved cell with its execution count and source, else a cell with its source
+    (of identical cells, the first at or after the furthest position reached so far)."""
+    if rec.cell_id and rec.cell_id in by_id:
+        return by_id[rec.cell_id]
+    if rec.cell_id and by_id:
+        return None  # an id the notebook does not have (a deleted cell): nothing to compare
+    text = rec.source.strip()
+    if (rec.execution_count, text) in by_count:
+        return by_count[(rec.execution_count, text)]
+    candidates = by_source.get(text)
+    if not candidates:
+        return None
+    return next((p for p in candidates if p >= highest), candidates[0])
 
 
 def _src(cell: dict[str, Any]) -> str:

@@ -127,7 +127,7 @@ def _rule_tuple_in(view: FrameView, rule: Rule) -> RowCheck:
             keys = pd.MultiIndex.from_arrays(arrays)
             key, wanted, size = np.asarray(keys.isin(allowed), dtype=np.int64), np.ones(1, dtype=np.int64), 0
             break
-        found = pd.Index(uniques).get_indexer([t[j] for t in allowed])  # -1: never occurs
+        found = pd.Index(uniques).get_indexer(pd.Index([t[j] for t in allowed]))  # -1: never occurs
         key = key * radix + (codes + 1)
         wanted = np.where((wanted < 0) | (found < 0), -1, wanted * radix + (found + 1))
         size *= radix

@@ -77,3 +77,63 @@ def test_jupyter_nbconvert_cli_writes_the_job_folder(job_project: Path) -> None:
     assert (job / "job.yaml").is_file() and (job / "github-workflow.yml").is_file()
     result = mj.run_job(job)
     assert result.exit_code == 0, str(result)
+
+
+@pytest.mark.slow
+def test_rehearsal_names_the_unseeded_call_and_marks_a_tolerance_pass_unreliable(job_project: Path, ip: Any) -> None:
+    # Given a tracked notebook whose score depends (a little) on an unseeded generator
+    cells = ["import numpy as np\nimport mlops_jupyter as mj",
+             "rng = np.random.default_rng()\nscore = 0.9 + rng.normal() * 1e-7",
+             "mj.start_run()\nmj.log(score=score)\nmj.end_run()"]
+    nb = make_notebook(cells)
+    session.set_notebook(str(job_project / "noisy.ipynb"))
+    for n, cell in enumerate(cells, start=1):
+        assert ip.run_cell(cell).success  # type: ignore[attr-defined]
+        nb.cells[n - 1]["execution_count"] = n
+    nbformat.write(nb, job_project / "noisy.ipynb")
+    session.notebook_path = None
+    # When it is rehearsed
+    report = mj.rehearse(job_project / "noisy.ipynb", mode="script")
+    # Then the report names the unseeded call, with its cell and line
+    [cause] = [c for c in report.causes if c["kind"] == "unseeded"]
+    assert (cause["cell"], cause["line"], cause["call"]) == (1, 1, "np.random.default_rng()")
+    text = str(report)
+    assert "unseeded: cell 1 line 1: np.random.default_rng()" in text
+    # and the metric that matched only within tolerance is marked unreliable
+    assert report.reproduced and report.unreliable == ["score"]
+    assert "ok (unreliable)" in text and "unreliable: score" in text
+    assert report.to_dict()["causes"][0]["call"] == "np.random.default_rng()"
+
+
+@pytest.mark.slow
+def test_nbconvert_and_cli_read_the_export_config_and_write_the_same_folder(job_project: Path) -> None:
+    import shutil
+
+    # Given [export] defaults in mlops.toml (target, mode, folder, schedule, gates)
+    with (job_project / "mlops.toml").open("a") as fh:
+        fh.write('[export]\ntarget = "gitlab"\nmode = "script"\nout_dir = "pipelines"\n'
+                 'schedule = "0 3 * * 1"\nthresholds = { n = ">= 1" }\n')
+    make_notebook([("n = 1", ["parameters"]), "print(n)"], job_project / "train.ipynb")
+    # When the CLI exports it, and then nbconvert does
+    cli = subprocess.run([str(VENV_BIN / "mlops-jupyter"), "export", "train.ipynb"], cwd=job_project,
+                         capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 0, cli.stderr
+    job = job_project / "pipelines" / "train"
+    by_cli = {p.relative_to(job): p.read_bytes() for p in job.rglob("*") if p.is_file()}
+    shutil.rmtree(job)
+    nbc = subprocess.run([str(VENV_BIN / "jupyter"), "nbconvert", "--to", "mlops_job", "train.ipynb"],
+                         cwd=job_project, capture_output=True, text=True, timeout=300)
+    assert nbc.returncode == 0, nbc.stderr
+    by_nbconvert = {p.relative_to(job): p.read_bytes() for p in job.rglob("*") if p.is_file()}
+    # Then both honoured the config: the same files, byte for byte (but the export time)
+    assert set(by_cli) == set(by_nbconvert) and Path("gitlab-ci.yml") in by_cli and Path("job.py") in by_cli
+    assert any(p.suffix == ".whl" for p in by_cli)
+    for rel in by_cli:
+        if rel.name == "job.yaml":
+            a, b = (yaml.safe_load(x) for x in (by_cli[rel], by_nbconvert[rel]))
+            a["source"].pop("exported_at"), b["source"].pop("exported_at")
+            assert a == b and a["schedule"] == "0 3 * * 1" and a["gates"]["metrics"][0]["metric"] == "n"
+        else:
+            assert by_cli[rel] == by_nbconvert[rel], rel
+    # and nbconvert told the same warnings as the CLI (no tracked source run here)
+    assert "no finished run of this notebook" in cli.stdout and "no finished run of this notebook" in nbc.stderr

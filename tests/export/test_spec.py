@@ -11,7 +11,7 @@ import yaml
 
 import mlops_jupyter as mj
 from mlops_jupyter.errors import ExportError, JobError
-from mlops_jupyter.export.ci import RUN_INSTALL, RUN_JOB, RUN_PULL
+from mlops_jupyter.export.ci import DVC_CMD, RUN_INSTALL, RUN_JOB, RUN_PULL
 from mlops_jupyter.export.notebook import coerce, read_notebook
 from mlops_jupyter.export.spec import load_spec, validate_spec
 from tests.notebooks import make_notebook
@@ -77,7 +77,7 @@ def test_gitlab_and_dvc_stage(job_project: Path) -> None:
     assert set(ci["variables"]) == {f"MLOPS_PARAM_{p}" for p in ("alpha", "epochs", "label", "flag", "missing", "big")}
     assert all(v["value"] == "" for v in ci["variables"].values())
     stage = yaml.safe_load((res.job_dir / "dvc.yaml").read_text())["stages"]["train"]
-    assert stage["cmd"] == "mlops-jupyter run ."
+    assert stage["cmd"] == DVC_CMD
     assert "../../train.ipynb" in stage["deps"] and "job.py" in stage["deps"]
 
 
