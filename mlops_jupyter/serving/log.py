@@ -171,6 +171,10 @@ def _write_part(frame: Any, target: Path) -> None:
     os.replace(tmp, target)
 
 
+def _list_segments(folder: Path, kind: str) -> list[Path]:
+    return sorted((folder / "wal" / kind).glob("seg-*.jsonl"))
+
+
 def read_log(folder: Path | str, kind: str = "requests", since: float | None = None) -> Any:
     """Every record of one kind: the Parquet parts plus the unflushed write-ahead segments,
     duplicates (a crash between part write and segment delete) dropped. ``since``: only
@@ -178,15 +182,18 @@ def read_log(folder: Path | str, kind: str = "requests", since: float | None = N
     import pandas as pd
 
     folder = Path(folder)
+    # The write-ahead segments are read BEFORE the Parquet parts: a segment that the gateway
+    # flushes and deletes while we read is then found among the parts listed afterwards
+    # (the other order misses it). Records seen twice are dropped below.
+    records: list[dict[str, Any]] = []
+    for seg in _list_segments(folder, kind):
+        records.extend(_read_segment(seg))
     frames = []
     min_hour = _hour(since) if since is not None else None
     for part in sorted((folder / kind).glob("hour=*/part-*.parquet")):
         if min_hour is not None and part.parent.name[len("hour="):] < min_hour:
             continue
         frames.append(pd.read_parquet(part))
-    records: list[dict[str, Any]] = []
-    for seg in sorted((folder / "wal" / kind).glob("seg-*.jsonl")):
-        records.extend(_read_segment(seg))
     if records:
         frames.append(_frame(records))
     if not frames:
