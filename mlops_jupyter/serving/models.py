@@ -39,12 +39,13 @@ class ModelSpec:
 def parse_model(text: Any) -> tuple[str, str, str]:
     """``(form, a, b)``: ``("alias", name, alias)``, ``("version", name, v)`` or ``("run", id, path)``."""
     if not isinstance(text, str):
-        raise MlopsUsageError(f"a model to serve is a URI string, not {type(text).__name__}", hint=f"use {FORMS}")
+        raise MlopsUsageError(f"a model to serve is a URI string ({FORMS}), not {type(text).__name__}")
     for form, rx in (("alias", ALIAS_RE), ("version", VERSION_RE), ("run", RUN_RE)):
         m = rx.match(text.strip())
         if m:
             return form, m.group(1), m.group(2)
-    raise MlopsUsageError(f"cannot serve {text!r}: not a model URI", hint=f"use {FORMS}")
+    raise MlopsUsageError(f"cannot serve {text!r}: not a model URI ({FORMS})",
+                          hint="a registered version, an alias or a run's logged model")
 
 
 def resolve_model(text: str, arm: str, tracking_uri: str, registry_uri: str | None) -> ModelSpec:

@@ -80,8 +80,9 @@ class Service:
     """
 
     def __init__(self, name: str, folder: Path, port: int, arms: list[ModelSpec], split: float,
-                 env: str, tracking_uri: str, registry_uri: str | None) -> None:
+                 env: str, tracking_uri: str, registry_uri: str | None, probe_interval: float = 1.0) -> None:
         self.name, self.folder, self.port, self.split, self.env = name, folder, port, split, env
+        self.probe_interval = probe_interval
         self.arms = {a.arm: a for a in arms}
         self.tracking_uri, self.registry_uri = tracking_uri, registry_uri
         self.procs: dict[str, Proc] = {}
@@ -111,7 +112,8 @@ class Service:
 
     def _gateway_config(self) -> Path:
         cfg = {"name": self.name, "folder": str(self.folder), "port": self.port, "host": "127.0.0.1",
-               "split": self.split, "arms": [s.gateway_dict() for s in self.arms.values()]}
+               "split": self.split, "arms": [s.gateway_dict() for s in self.arms.values()],
+               "probe_interval": self.probe_interval}
         path = self.folder / "gateway.json"
         atomic_write_json(path, cfg)
         return path
@@ -223,14 +225,16 @@ def _check_rights(env: str | None, action: str) -> None:
 
 
 def serve(model: str, challenger: str | None = None, split: float = 0.1, env: str | None = None,
-          port: int | None = None, *, name: str | None = None, timeout: float = 180.0) -> Service:
+          port: int | None = None, *, name: str | None = None, probe_interval: float = 1.0,
+          timeout: float = 180.0) -> Service:
     """Serve ``model`` (and ``challenger`` on a ``split`` share of traffic) behind a gateway.
 
     ``model``/``challenger``: ``models:/NAME@ALIAS``, ``models:/NAME/VERSION`` or
     ``runs:/RUN_ID/PATH``; aliases are pinned to their version at start. ``env``: the profile
     whose tracking store holds the models (default: the active one). ``port``: the
     gateway's port on 127.0.0.1 (default: a free one). ``name``: the service name (default:
-    the model's name), which names ``.mlops/serving/NAME/``. Returns a running
+    the model's name), which names ``.mlops/serving/NAME/``. ``probe_interval``: seconds
+    between health probes of each scoring server. Returns a running
     :class:`Service`; a read-only profile refuses in an interactive kernel.
     """
     _check_rights(env, "start a service")
@@ -255,7 +259,7 @@ def serve(model: str, challenger: str | None = None, split: float = 0.1, env: st
         raise ServingError(f"port {port} on 127.0.0.1 is in use", hint="choose another port or leave port=None")
     folder.mkdir(parents=True, exist_ok=True)
     svc = Service(name, folder, port or free_port(), specs, float(split), profile.name,
-                  profile.tracking_uri, profile.registry_uri)
+                  profile.tracking_uri, profile.registry_uri, float(probe_interval))
     return svc._start(timeout)
 
 

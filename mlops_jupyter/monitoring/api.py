@@ -1,0 +1,283 @@
+"""``mj.monitor``: service health, latency, drift and model quality per window, from the
+inference log, the feedback labels and the gateway's health history."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import MlopsUsageError
+from .report import MonitorReport
+from .slo import SloResult, check_slo, parse_slo
+
+MAX_DRIFT_ROWS = 5000  # rows of one window's inputs compared with the reference
+
+
+def window_seconds(window: str | float | int) -> float:
+    """``"5min"``, ``"30s"``, ``"1h"``, ``"1d"`` or a number of seconds."""
+    if isinstance(window, (int, float)) and not isinstance(window, bool):
+        seconds = float(window)
+    else:
+        try:
+            seconds = pd.Timedelta(str(window)).total_seconds()
+        except ValueError:
+            raise MlopsUsageError(f"window {window!r} is not a duration", hint="e.g. 30s, 5min, 1h") from None
+    if not seconds > 0:
+        raise MlopsUsageError(f"window must be positive, got {window!r}")
+    return seconds
+
+
+def _service(service: Any) -> tuple[str, Path, dict[str, Any]]:
+    from ..serving.service import find_service
+
+    if isinstance(service, str):
+        state = find_service(service)
+        assert state is not None
+        return service, Path(state["folder"]), state
+    if hasattr(service, "folder") and hasattr(service, "name"):
+        state = find_service(service.name, required=False) or {}
+        return str(service.name), Path(service.folder), state
+    raise MlopsUsageError(f"monitor wants a service name or a Service, not {type(service).__name__}")
+
+
+def health_events(folder: Path) -> list[dict[str, Any]]:
+    path = folder / "health.jsonl"
+    if not path.is_file():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            continue
+    return out
+
+
+def down_intervals(events: list[dict[str, Any]], arms: Sequence[str], now: float) -> tuple[dict[str, list[tuple[float, float]]], dict[str, float]]:
+    """Per arm: intervals when it was down (arm events, and the gateway not running), and uptime."""
+    if not events:
+        return {a: [] for a in arms}, {a: float("nan") for a in arms}
+    start = events[0]["time"]
+    out: dict[str, list[tuple[float, float]]] = {}
+    uptime: dict[str, float] = {}
+    for arm in arms:
+        intervals: list[tuple[float, float]] = []
+        gw_up, arm_up, since = True, True, start
+        down_since: float | None = None
+        for e in events:
+            if e.get("arm") is None:
+                gw_up = bool(e.get("up"))
+                if gw_up:
+                    arm_up = True  # a fresh gateway assumes every arm up until probed
+            elif e.get("arm") == arm:
+                arm_up = bool(e.get("up"))
+            up = gw_up and arm_up
+            if not up and down_since is None:
+                down_since = e["time"]
+            elif up and down_since is not None:
+                intervals.append((down_since, e["time"]))
+                down_since = None
+        if down_since is not None:
+            intervals.append((down_since, now))
+        out[arm] = intervals
+        total = max(now - since, 1e-9)
+        uptime[arm] = 1.0 - sum(b - a for a, b in intervals) / total
+    return out, uptime
+
+
+def _label_value(text: Any) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def quality_frame(log: pd.DataFrame, feedback: pd.DataFrame) -> pd.DataFrame:
+    """Labelled requests: one row per labelled request with ``arm``, ``time``, ``correct``
+    (classification) or ``sq_error`` (numeric). Multi-row requests count row by row."""
+    cols = ["request_id", "arm", "time", "correct", "sq_error"]
+    if feedback.empty or log.empty:
+        return pd.DataFrame(columns=cols)
+    joined = log[["request_id", "arm", "time", "prediction"]].merge(feedback[["request_id", "label"]], on="request_id")
+    rows = []
+    for rid, arm, t, pred, label in joined.itertuples(index=False):
+        preds = _label_value(pred)
+        labels = _label_value(label)
+        preds = preds if isinstance(preds, list) else [preds]
+        labels = labels if isinstance(labels, list) else [labels]
+        for p, y in zip(preds, labels, strict=False):
+            p = p[0] if isinstance(p, list) and len(p) == 1 else p
+            numeric = isinstance(y, float) and not float(y).is_integer()
+            rows.append((rid, arm, t, None if numeric else float(_same(p, y)),
+                         (float(p) - float(y)) ** 2 if numeric and isinstance(p, (int, float)) else None))
+    out = pd.DataFrame(rows, columns=cols)
+    for col in ("correct", "sq_error"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    return out
+
+
+def _same(p: Any, y: Any) -> bool:
+    if isinstance(p, (int, float)) and isinstance(y, (int, float)):
+        return float(p) == float(y)
+    return str(p) == str(y)
+
+
+def _window_stats(log: pd.DataFrame, seconds: float) -> pd.DataFrame:
+    if log.empty:
+        return pd.DataFrame(columns=["window", "arm", "requests", "request_rate", "error_rate", "client_error_rate",
+                                     "p50_latency", "p95_latency", "p99_latency"])
+    frame = log[["time", "arm", "status", "latency_ms"]].copy()
+    frame["window"] = (frame["time"] // seconds) * seconds
+    frame["err"] = (frame["status"] >= 500).astype(float)
+    frame["cerr"] = ((frame["status"] >= 400) & (frame["status"] < 500)).astype(float)
+    ok_lat = frame["latency_ms"].where(frame["status"] < 500)
+    frame["lat"] = ok_lat
+    g = frame.groupby(["window", "arm"], sort=True)
+    out = g.agg(requests=("time", "size"), error_rate=("err", "mean"), client_error_rate=("cerr", "mean"),
+                p50_latency=("lat", lambda s: s.quantile(0.5)), p95_latency=("lat", lambda s: s.quantile(0.95)),
+                p99_latency=("lat", lambda s: s.quantile(0.99))).reset_index()
+    out["request_rate"] = out["requests"] / seconds
+    return out
+
+
+def _drift_by_window(log: pd.DataFrame, reference: Any, seconds: float) -> dict[float, dict[str, Any]]:
+    """Input drift against ``reference`` (summarised once) and prediction drift against the
+    first window, per window (all arms together)."""
+    from ..drift.api import drift
+    from ..drift.summary import ReferenceSummary, summarize_reference
+
+    ok = log[log["status"] < 400]
+    if ok.empty:
+        return {}
+    windows = (ok["time"] // seconds) * seconds
+    ref_sum = None
+    if reference is not None:
+        ref_sum = reference if isinstance(reference, ReferenceSummary) else summarize_reference(reference)
+    out: dict[float, dict[str, Any]] = {}
+    first_preds: pd.DataFrame | None = None
+    for w, rows in ok.groupby(windows, sort=True):
+        rows = rows.tail(MAX_DRIFT_ROWS)
+        entry: dict[str, Any] = {}
+        if ref_sum is not None:
+            records = [r for text in rows["inputs"] for r in (_label_value(text) or []) if isinstance(r, dict)]
+            if records:
+                cur = pd.DataFrame.from_records(records[-MAX_DRIFT_ROWS:])
+                cols = [c for c in cur.columns if c in ref_sum.columns]
+                if cols:
+                    rep = drift(ref_sum, cur[cols], columns=cols, record_check=False, name=f"window {w}")
+                    entry["drift_share"] = rep.share
+                    entry["drifted_columns"] = list(rep.drifted_columns)
+        preds = [p for text in rows["prediction"] for p in (_flat(_label_value(text)))]
+        pframe = pd.DataFrame({"prediction": preds})
+        if first_preds is None:
+            first_preds = pframe
+        elif len(pframe) and len(first_preds):
+            rep = drift(first_preds, pframe, record_check=False, name=f"predictions window {w}")
+            col = rep.columns[0] if rep.columns else None
+            entry["prediction_drift"] = col.score if col is not None else None
+            entry["prediction_drifted"] = bool(rep.drifted)
+        out[float(w)] = entry
+    return out
+
+
+def _flat(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return [v[0] if isinstance(v, list) and len(v) == 1 else v for v in value if not isinstance(v, dict)]
+    return [] if value is None or isinstance(value, (dict, str)) else [value]
+
+
+def monitor(service: Any, reference: Any = None, window: str | float = "5min", *,
+            slo: Sequence[str] | str | None = None, since: float | None = None,
+            on_breach: Any = None) -> MonitorReport:
+    """Health, latency, drift and quality of ``service`` (a name or a :class:`Service`).
+
+    ``reference``: the model's training inputs (DataFrame, path or ``summarize_reference``
+    result) for input drift per window. ``window``: window length ("5min", "1h", seconds).
+    ``slo``: rules like ``"p95_latency < 200 ms"``, ``"error_rate < 1%"``,
+    ``"drift_share < 0.3"``, ``"accuracy >= 0.85 mostly 0.9"``. ``since``: only requests
+    from this epoch time on. ``on_breach``: the drift triggers ("raise", "tag",
+    "webhook URL", "run JOB", a callable, or a list) fired when an SLO is breached.
+    """
+    t0 = time.perf_counter()
+    seconds = window_seconds(window)
+    rules = [parse_slo(r) for r in ([slo] if isinstance(slo, str) else list(slo or []))]
+    from ..drift.triggers import parse_on_drift
+
+    actions = parse_on_drift(on_breach)
+    name, folder, state = _service(service)
+    if reference is not None and not hasattr(reference, "columns"):
+        from ..drift.io import as_frame
+
+        reference = as_frame(reference, "reference")[0]
+    from ..serving.log import read_log
+
+    log = read_log(folder, "requests", since=since)
+    feedback = read_log(folder, "feedback")
+    now = time.time()
+    arms = list(state.get("arms") or sorted(set(log["arm"].dropna()))) or ["champion"]
+    intervals, uptime = down_intervals(health_events(folder), arms, now)
+    wins = _window_stats(log, seconds)
+    quality = quality_frame(log, feedback)
+    if not quality.empty:
+        quality["window"] = (quality["time"] // seconds) * seconds
+        q = quality.groupby(["window", "arm"]).agg(accuracy=("correct", "mean"), rmse=("sq_error", "mean"),
+                                                   labelled=("request_id", "size")).reset_index()
+        q["rmse"] = np.sqrt(q["rmse"])
+        wins = wins.merge(q, on=["window", "arm"], how="left")
+    drift_w = _drift_by_window(log, reference, seconds) if not log.empty else {}
+    per_arm = []
+    for arm in arms:
+        rows = log[log["arm"] == arm]
+        lat = rows.loc[rows["status"] < 500, "latency_ms"]
+        qa = quality[quality["arm"] == arm] if not quality.empty else quality
+        per_arm.append({
+            "arm": arm, "model_version": str((state.get("arms") or {}).get(arm, {}).get("version") or ""),
+            "requests": len(rows), "error_rate": float((rows["status"] >= 500).mean()) if len(rows) else None,
+            "p50_latency": _q(lat, 0.5), "p95_latency": _q(lat, 0.95), "p99_latency": _q(lat, 0.99),
+            "uptime": uptime.get(arm), "labelled": len(qa),
+            "accuracy": float(qa["correct"].mean()) if len(qa) and qa["correct"].notna().any() else None,
+        })
+    report = MonitorReport(
+        service=name, url=str(state.get("url", "")), running=bool(state.get("running")), window=str(window),
+        window_s=seconds, generated=now, arms=per_arm, windows=wins, drift=drift_w, down=intervals,
+        slo=[_check(rule, wins, drift_w, uptime) for rule in rules], reference=reference is not None,
+    )
+    report.elapsed_s = time.perf_counter() - t0
+    if actions or report.breached:
+        _fire(report, actions)
+    return report
+
+
+def _q(series: pd.Series, q: float) -> float | None:
+    return float(series.quantile(q)) if len(series) else None
+
+
+def _check(rule: Any, wins: pd.DataFrame, drift_w: dict[float, dict[str, Any]], uptime: dict[str, float]) -> SloResult:
+    if rule.measure in ("drift_share", "prediction_drift"):
+        values = [(str(w), d.get(rule.measure)) for w, d in drift_w.items()]
+    elif rule.measure == "uptime":
+        values = [(arm, v) for arm, v in uptime.items()]
+    elif rule.measure in wins.columns:
+        values = [(f"{w}/{a}", None if pd.isna(v) else float(v)) for w, a, v in wins[["window", "arm", rule.measure]].itertuples(index=False)]
+    else:
+        values = []
+    return check_slo(rule, values)
+
+
+def _fire(report: MonitorReport, actions: list[tuple[str, Any]]) -> None:
+    """Breaches go to the drift triggers (tag / webhook / run / callable); ``raise`` last."""
+    from ..drift.triggers import fire
+    from ..errors import SloBreached
+
+    others = [a for a in actions if a[0] != "raise"]
+    if others and report.breached:
+        fire(report, others, False)
+    if report.breached and any(a == "raise" for a, _ in actions):
+        raise SloBreached(f"service {report.service}: SLO breached: {', '.join(r.rule for r in report.slo if not r.ok)}",
+                          report=report, hint="see exc.report for the windows that failed")
