@@ -81,7 +81,8 @@ class ServingMagics(Magics):
         import mlops_jupyter as mj
 
         args = parse_argstring(self.mlops_monitor, line)
-        target: Any = services().get(args.service) or self.shell.user_ns.get(args.service, args.service)
+        user_ns = self.shell.user_ns if self.shell is not None else {}
+        target: Any = services().get(args.service) or user_ns.get(args.service, args.service)
         if not isinstance(target, str) and not hasattr(target, "folder"):
             target = args.service
         kw = _monitor_kwargs(args)

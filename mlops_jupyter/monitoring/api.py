@@ -150,6 +150,7 @@ def _drift_by_window(log: pd.DataFrame, reference: Any, seconds: float) -> dict[
     """Input drift against ``reference`` (summarised once) and prediction drift against the
     first window, per window (all arms together)."""
     from ..drift.api import drift
+    from ..drift.report import DriftReport
     from ..drift.summary import ReferenceSummary, summarize_reference
 
     ok = log[log["status"] < 400]
@@ -171,6 +172,7 @@ def _drift_by_window(log: pd.DataFrame, reference: Any, seconds: float) -> dict[
                 cols = [c for c in cur.columns if c in ref_sum.columns]
                 if cols:
                     rep = drift(ref_sum, cur[cols], columns=cols, record_check=False, name=f"window {w}")
+                    assert isinstance(rep, DriftReport)
                     entry["drift_share"] = rep.share
                     entry["drifted_columns"] = list(rep.drifted_columns)
         preds = [p for text in rows["prediction"] for p in (_flat(_label_value(text)))]
@@ -179,6 +181,7 @@ def _drift_by_window(log: pd.DataFrame, reference: Any, seconds: float) -> dict[
             first_preds = pframe
         elif len(pframe) and len(first_preds):
             rep = drift(first_preds, pframe, record_check=False, name=f"predictions window {w}")
+            assert isinstance(rep, DriftReport)
             col = rep.columns[0] if rep.columns else None
             entry["prediction_drift"] = col.score if col is not None else None
             entry["prediction_drifted"] = bool(rep.drifted)

@@ -108,5 +108,5 @@ def _need_more(diff: float, var: float, n: int, theta0: float, tau: float, thres
         effect = tau
     for k in np.geomspace(1.01, 10_000, 400):
         if mixture_lr(theta0 + effect, var / k, theta0, tau) >= threshold:
-            return max(1, int(math.ceil(n * (k - 1))))
+            return max(1, math.ceil(n * (k - 1)))
     return None

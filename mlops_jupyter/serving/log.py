@@ -103,8 +103,6 @@ class RecordLog:
             return 0
         records = _read_segment(path)
         if records:
-            import pandas as pd
-
             frame = _frame(records)
             hours = frame["time"].map(_hour)
             for hour, rows in frame.groupby(hours, sort=True):

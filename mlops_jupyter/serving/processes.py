@@ -3,6 +3,7 @@ process group, started on 127.0.0.1 and stopped by their own PID."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -113,10 +114,8 @@ class Proc:
 
 
 def _signal_group(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def scoring_proc(arm: str, model_uri: str, port: int, tracking_uri: str, registry_uri: str | None,

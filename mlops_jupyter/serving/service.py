@@ -17,7 +17,15 @@ from .._util import atomic_write_json
 from ..errors import MlopsUsageError, ReadOnlyEnvironment
 from ..session import session
 from .models import ModelSpec, resolve_model
-from .processes import Proc, ServingError, free_port, gateway_proc, pid_alive, port_free, scoring_proc
+from .processes import (
+    Proc,
+    ServingError,
+    free_port,
+    gateway_proc,
+    pid_alive,
+    port_free,
+    scoring_proc,
+)
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 SERVING_DIR = "serving"
@@ -135,6 +143,7 @@ class Service:
         if arm not in self.arms:
             raise MlopsUsageError(f"service {self.name} has no arm {arm!r}", hint=f"arms: {', '.join(self.arms)}")
         spec = self.arms[arm]
+        assert spec.port is not None
         with self._lock:
             self.procs[arm].stop()
             self.procs[arm] = scoring_proc(arm, spec.uri, spec.port, self.tracking_uri, self.registry_uri,

@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+import mlops_jupyter as mj
+
 from mlops_jupyter.serving.gateway import arm_of
 
 from .conftest import Zoo, rows, start_service
@@ -69,6 +71,14 @@ def test_killed_challenger_leaves_the_rotation_and_returns_after_restart(svc: An
     arm_events = [(e["arm"], e["up"]) for e in events if e["arm"] == "challenger"]
     assert arm_events[-2:] == [("challenger", False), ("challenger", True)]
     assert svc.procs["challenger"].pid != pid
+    # the monitor's uptime comes from this health history: the challenger's gap shows
+    report = mj.monitor(svc, window="10s")
+    gaps = report.down["challenger"]
+    assert gaps and gaps[-1][1] > gaps[-1][0] and not report.down["champion"]
+    arms = {a["arm"]: a for a in report.arms}
+    assert arms["challenger"]["uptime"] < 1.0 == arms["champion"]["uptime"]
+    up = next(t for t in report.figure().data if t.name == "challenger up")
+    assert 0 in list(up.y)
 
 
 def test_a_request_that_finds_the_arm_dead_is_a_model_error_and_fails_over(svc: Any, zoo: Zoo) -> None:

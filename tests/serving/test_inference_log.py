@@ -7,6 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,7 +25,7 @@ N_LOAD = int(os.environ.get("MLOPS_TEST_LOAD_N", "5000"))
 
 def _cpu_s(pid: int | None) -> float:
     try:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 1)
     except (OSError, IndexError, ValueError):
         return -1.0

@@ -100,7 +100,7 @@ def test_views_are_bounded_and_json_safe(project: Path) -> None:
     assert "mlops-card" in rep._repr_html_() and len(rep._repr_html_()) < 20_000
     fig = rep.figure()
     assert len(fig.data) >= 8
-    up = [t for t in fig.data if t.name == "challenger up"][0]
+    up = next(t for t in fig.data if t.name == "challenger up")
     assert 0 in list(up.y)  # the gap in the uptime chart
 
 
