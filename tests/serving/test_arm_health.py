@@ -13,7 +13,6 @@ import httpx
 import pytest
 
 import mlops_jupyter as mj
-
 from mlops_jupyter.serving.gateway import arm_of
 
 from .conftest import Zoo, rows, start_service
