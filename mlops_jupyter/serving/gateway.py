@@ -156,8 +156,34 @@ class Gateway:
     async def _probe_loop(self) -> None:
         interval = float(self.cfg.get("probe_interval", 1.0))
         while True:
+            if self._orphaned():
+                return
             await asyncio.gather(*(self._probe(a) for a in self.arms.values()))
             await asyncio.sleep(interval)
+
+    def _orphaned(self) -> bool:
+        """The process that owns the service died without stopping it (a killed kernel):
+        stop its scoring servers by their PIDs (from service.json) and this gateway."""
+        import os
+        import signal
+
+        from .processes import pid_alive
+
+        owner = self.cfg.get("owner_pid")
+        if not owner or pid_alive(owner):
+            return False
+        self._health_event(None, False, f"owner process {owner} is gone: stopping the service")
+        try:
+            state = json.loads((self.folder / "service.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            state = {}
+        for arm in (state.get("arms") or {}).values():
+            pid = arm.get("pid")
+            if isinstance(pid, int) and pid_alive(pid):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGTERM)  # uvicorn shuts down cleanly: the log is flushed
+        return True
 
     async def _probe(self, arm: Arm) -> None:
         assert self.client is not None

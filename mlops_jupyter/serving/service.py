@@ -110,6 +110,7 @@ class Service:
                                                     self.registry_uri, self.folder).start()
             for spec in self.arms.values():
                 self.procs[spec.arm].wait_ready(timeout)
+            self._write_state()  # the gateway reads the scoring PIDs from here if orphaned
             self._start_gateway(timeout=60.0)
             self._write_state()
         except BaseException:  # a failed or interrupted start leaves nothing running
@@ -121,7 +122,7 @@ class Service:
     def _gateway_config(self) -> Path:
         cfg = {"name": self.name, "folder": str(self.folder), "port": self.port, "host": "127.0.0.1",
                "split": self.split, "arms": [s.gateway_dict() for s in self.arms.values()],
-               "probe_interval": self.probe_interval}
+               "probe_interval": self.probe_interval, "owner_pid": os.getpid()}
         path = self.folder / "gateway.json"
         atomic_write_json(path, cfg)
         return path

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +95,24 @@ def test_magic_script_form_is_the_api_call() -> None:
         "mj.serve(model='models:/churn@champion', challenger='models:/churn@challenger', split=0.2, port=8080)"
     assert export_monitor("churn --reference train_df --window 10min") == \
         "mj.monitor('churn', reference=train_df, window='10min')"
+
+
+@pytest.mark.slow
+def test_a_killed_owner_leaves_no_process_behind(in_zoo: Zoo) -> None:
+    # The owner is a real process (the CLI) killed with SIGKILL: nothing runs its cleanup.
+    env = {k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "MLOPS_ENV")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    cli = str(Path(sys.executable).with_name("mlops-jupyter"))
+    proc = subprocess.Popen([cli, "serve", "models:/churn@champion", "--name", "orphan", "--json"], cwd=in_zoo.root,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    assert proc.stdout is not None
+    state = json.loads(proc.stdout.readline())
+    pids = [state["gateway_pid"], state["arms"]["champion"]["pid"]]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(pid_alive(p) for p in pids):
+        time.sleep(0.3)
+    assert not any(pid_alive(p) for p in pids)
+    events = (in_zoo.root / ".mlops" / "serving" / "orphan" / "health.jsonl").read_text()
+    assert "is gone: stopping the service" in events and "gateway stopped" in events

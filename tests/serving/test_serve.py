@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -121,3 +123,31 @@ def test_feedback_is_stored_for_a_logged_request(svc: Any, zoo: Zoo) -> None:
     assert fb.status_code == 200 and fb.json() == {"stored": 1}
     labels = read_log(svc.folder, "feedback")
     assert json.loads(labels.set_index("request_id").loc[rid, "label"]) == 1
+
+
+@pytest.mark.prometheus
+def test_a_real_prometheus_scrapes_the_request_count(svc: Any, zoo: Zoo, tmp_path: Path) -> None:
+    from .prom import Prometheus, prometheus_bin
+
+    assert prometheus_bin(), "prometheus is not installed (bash .ci/system-deps.sh installs it)"
+    with httpx.Client() as c:
+        for i in range(7):
+            assert c.post(svc.url + "/invocations", json={"inputs": rows(zoo, 1, i)}).status_code == 200
+        own = c.get(svc.url + "/metrics").text
+    expected = sum(_metric(own, "mlops_requests_total", arm=a, status=s)
+                   for a in ("champion", "challenger") for s in ("2xx", "4xx", "5xx"))
+    prom = Prometheus(tmp_path / "prom", f"127.0.0.1:{svc.port}").start()
+    try:
+        deadline = time.monotonic() + 20
+        seen = None
+        while time.monotonic() < deadline:
+            result = prom.query("sum(mlops_requests_total)")
+            seen = float(result[0]["value"][1]) if result else None
+            if seen == expected:
+                break
+            time.sleep(0.5)
+        assert seen == expected
+        per_arm = {r["metric"]["arm"] for r in prom.query("mlops_request_latency_seconds_count")}
+        assert per_arm == {"champion", "challenger"}
+    finally:
+        prom.stop()
