@@ -37,6 +37,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ..serving.options import serve_kwargs
     from ..serving.service import serve
 
+    kw = serve_kwargs(args)
+    if "export" in kw:
+        for path in serve(**kw):
+            print(path)
+        return 0
     done = threading.Event()
 
     def _term(signum: int, frame: Any) -> None:
@@ -44,7 +49,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     old = signal.signal(signal.SIGTERM, _term)
     try:
-        with serve(**serve_kwargs(args)) as svc:
+        with serve(**kw) as svc:
             print(json.dumps(svc.state()) if args.json else f"{svc.status()}\nserving at {svc.url} (Ctrl-C stops)",
                   flush=True)
             try:

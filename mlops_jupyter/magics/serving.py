@@ -65,7 +65,10 @@ class ServingMagics(Magics):
             return svc.status()
         if not args.model:
             raise UsageError("give MODEL (models:/NAME@ALIAS, models:/NAME/VERSION or runs:/RUN_ID/PATH) or --stop NAME")
-        svc = mj.serve(**serve_kwargs(args))
+        kw = serve_kwargs(args)
+        if "export" in kw:
+            return mj.serve(**kw)
+        svc = mj.serve(**kw)
         services()[svc.name] = svc
         return svc
 

@@ -12,6 +12,8 @@ OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("--env",), {"metavar": "PROFILE", "help": "profile whose tracking store holds the models (default: active)"}),
     (("--port",), {"type": int, "help": "gateway port on 127.0.0.1 (default: a free one)"}),
     (("--name",), {"help": "service name (default: the model's name); logs go to .mlops/serving/NAME/"}),
+    (("--export",), {"nargs": 2, "metavar": ("compose|k8s", "DIR"),
+                     "help": "write docker compose or Kubernetes files for this service to DIR instead of starting it"}),
 ]
 
 
@@ -27,6 +29,8 @@ def serve_kwargs(args: Any) -> dict[str, Any]:
     if args.challenger:
         kw["challenger"] = args.challenger
         kw["split"] = args.split
+    if getattr(args, "export", None):
+        kw["export"] = tuple(args.export)
     for key in ("env", "port", "name"):
         if getattr(args, key) is not None:
             kw[key] = getattr(args, key)

@@ -236,7 +236,7 @@ def _check_rights(env: str | None, action: str) -> None:
 
 def serve(model: str, challenger: str | None = None, split: float = 0.1, env: str | None = None,
           port: int | None = None, *, name: str | None = None, probe_interval: float = 1.0,
-          timeout: float = 180.0) -> Service:
+          timeout: float = 180.0, export: tuple[str, str] | None = None) -> Any:
     """Serve ``model`` (and ``challenger`` on a ``split`` share of traffic) behind a gateway.
 
     ``model``/``challenger``: ``models:/NAME@ALIAS``, ``models:/NAME/VERSION`` or
@@ -246,8 +246,11 @@ def serve(model: str, challenger: str | None = None, split: float = 0.1, env: st
     the model's name), which names ``.mlops/serving/NAME/``. ``probe_interval``: seconds
     between health probes of each scoring server. Returns a running
     :class:`Service`; a read-only profile refuses in an interactive kernel.
+    ``export=("compose" | "k8s", DIR)`` starts nothing: it writes the files that run the
+    same service elsewhere and returns their paths.
     """
-    _check_rights(env, "start a service")
+    if export is None:
+        _check_rights(env, "start a service")
     if challenger is None:
         split = 0.0
     elif isinstance(split, bool) or not isinstance(split, (int, float)) or not 0.0 < split < 1.0:
@@ -261,6 +264,12 @@ def serve(model: str, challenger: str | None = None, split: float = 0.1, env: st
         specs.append(resolve_model(challenger, "challenger", profile.tracking_uri, profile.registry_uri))
     name = name or specs[0].name
     folder = service_dir(name)
+    if export is not None:
+        from .export import export_service
+
+        target, directory = export
+        state = {"name": name, "split": float(split), "arms": {s.arm: s.to_dict() for s in specs}}
+        return export_service(state, target, directory, profile.tracking_uri)
     existing = find_service(name, required=False)
     if existing is not None and existing.get("running"):
         raise ServingError(f"service '{name}' is already running at {existing.get('url')}",
