@@ -17,6 +17,7 @@ from .report import MonitorReport
 from .slo import SloResult, check_slo, parse_slo
 
 MAX_DRIFT_ROWS = 5000  # rows of one window's inputs compared with the reference
+MAX_PRED_ROWS = 2000   # latest predictions of one window compared with the first window
 
 
 def window_seconds(window: str | float | int) -> float:
@@ -98,28 +99,50 @@ def _label_value(text: Any) -> Any:
         return text
 
 
+def scalars(texts: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Vectorised reading of JSON values that hold one scalar (``1``, ``[1]``, ``"a"``,
+    ``["a"]``): ``(number or NaN, text, is_single)``; anything else is not single."""
+    s = texts.astype("string[pyarrow]").fillna("").str.strip()  # Arrow kernels: vectorised for real
+    inner = s.str.removeprefix("[").str.removesuffix("]").str.strip()
+    single = (~inner.str.contains(r"[\[\]{},]", regex=True)) & (inner != "")
+    number = pd.to_numeric(inner.where(single), errors="coerce")
+    text = inner.str.strip('"')
+    return number.astype("float64"), text, single.fillna(False).astype(bool)
+
+
 def quality_frame(log: pd.DataFrame, feedback: pd.DataFrame) -> pd.DataFrame:
     """Labelled requests: one row per labelled request with ``arm``, ``time``, ``correct``
-    (classification) or ``sq_error`` (numeric). Multi-row requests count row by row."""
+    (classification) or ``sq_error`` (numeric). Multi-row requests count row by row.
+    Single-value predictions and labels are compared vectorised; others one by one."""
     cols = ["request_id", "arm", "time", "correct", "sq_error"]
     if feedback.empty or log.empty:
         return pd.DataFrame(columns=cols)
     joined = log[["request_id", "arm", "time", "prediction"]].merge(feedback[["request_id", "label"]], on="request_id")
+    p_num, p_txt, p_one = scalars(joined["prediction"])
+    y_num, y_txt, y_one = scalars(joined["label"])
+    fast = p_one & y_one
+    numeric = y_num.notna() & (y_num != y_num.round())  # a non-integer label: regression
+    both_num = p_num.notna() & y_num.notna()
+    correct = np.where(both_num, p_num == y_num, p_txt == y_txt).astype("float64")
+    out = pd.DataFrame({"request_id": joined["request_id"], "arm": joined["arm"], "time": joined["time"],
+                        "correct": np.where(numeric, np.nan, correct),
+                        "sq_error": np.where(numeric & both_num, (p_num - y_num) ** 2, np.nan)})[fast.to_numpy()]
     rows = []
-    for rid, arm, t, pred, label in joined.itertuples(index=False):
+    for rid, arm, t, pred, label in joined[~fast.to_numpy()].itertuples(index=False):
         preds = _label_value(pred)
         labels = _label_value(label)
         preds = preds if isinstance(preds, list) else [preds]
         labels = labels if isinstance(labels, list) else [labels]
         for p, y in zip(preds, labels, strict=False):
             p = p[0] if isinstance(p, list) and len(p) == 1 else p
-            numeric = isinstance(y, float) and not float(y).is_integer()
-            rows.append((rid, arm, t, None if numeric else float(_same(p, y)),
-                         (float(p) - float(y)) ** 2 if numeric and isinstance(p, (int, float)) else None))
-    out = pd.DataFrame(rows, columns=cols)
+            is_num = isinstance(y, float) and not float(y).is_integer()
+            rows.append((rid, arm, t, None if is_num else float(_same(p, y)),
+                         (float(p) - float(y)) ** 2 if is_num and isinstance(p, (int, float)) else None))
+    if rows:
+        out = pd.concat([out, pd.DataFrame(rows, columns=cols)], ignore_index=True)
     for col in ("correct", "sq_error"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
-    return out
+    return out.reset_index(drop=True)
 
 
 def _same(p: Any, y: Any) -> bool:
@@ -139,9 +162,10 @@ def _window_stats(log: pd.DataFrame, seconds: float) -> pd.DataFrame:
     ok_lat = frame["latency_ms"].where(frame["status"] < 500)
     frame["lat"] = ok_lat
     g = frame.groupby(["window", "arm"], sort=True)
-    out = g.agg(requests=("time", "size"), error_rate=("err", "mean"), client_error_rate=("cerr", "mean"),
-                p50_latency=("lat", lambda s: s.quantile(0.5)), p95_latency=("lat", lambda s: s.quantile(0.95)),
-                p99_latency=("lat", lambda s: s.quantile(0.99))).reset_index()
+    out = g.agg(requests=("time", "size"), error_rate=("err", "mean"), client_error_rate=("cerr", "mean")).reset_index()
+    qs = g["lat"].quantile(np.array([0.5, 0.95, 0.99])).unstack()
+    qs.columns = ["p50_latency", "p95_latency", "p99_latency"]
+    out = out.merge(qs.reset_index(), on=["window", "arm"], how="left")
     out["request_rate"] = out["requests"] / seconds
     return out
 
@@ -153,7 +177,7 @@ def _drift_by_window(log: pd.DataFrame, reference: Any, seconds: float) -> dict[
     from ..drift.report import DriftReport
     from ..drift.summary import ReferenceSummary, summarize_reference
 
-    ok = log[log["status"] < 400]
+    ok = log.loc[log["status"] < 400, ["time", "prediction", *(["inputs"] if reference is not None else [])]]
     if ok.empty:
         return {}
     windows = (ok["time"] // seconds) * seconds
@@ -162,6 +186,13 @@ def _drift_by_window(log: pd.DataFrame, reference: Any, seconds: float) -> dict[
         ref_sum = reference if isinstance(reference, ReferenceSummary) else summarize_reference(reference)
     out: dict[float, dict[str, Any]] = {}
     first_preds: pd.DataFrame | None = None
+    # predictions: the latest MAX_PRED_ROWS of each window, read in one vectorised pass
+    sampled = ok.groupby(windows, sort=False).tail(MAX_PRED_ROWS)
+    p_num, p_txt, p_one = scalars(sampled["prediction"])
+    pred_parts = pd.DataFrame({"num": p_num.to_numpy(), "txt": p_txt.to_numpy(), "one": p_one.to_numpy(),
+                               "text": sampled["prediction"].to_numpy()}, index=sampled.index)
+    pred_windows = windows[sampled.index]
+    pred_groups = dict(tuple(pred_parts.groupby(pred_windows, sort=False)))
     for w, rows in ok.groupby(windows, sort=True):
         rows = rows.tail(MAX_DRIFT_ROWS)
         entry: dict[str, Any] = {}
@@ -175,8 +206,14 @@ def _drift_by_window(log: pd.DataFrame, reference: Any, seconds: float) -> dict[
                     assert isinstance(rep, DriftReport)
                     entry["drift_share"] = rep.share
                     entry["drifted_columns"] = list(rep.drifted_columns)
-        preds = [p for text in rows["prediction"] for p in (_flat(_label_value(text)))]
-        pframe = pd.DataFrame({"prediction": preds})
+        part = pred_groups.get(w)
+        if part is None:
+            pframe = pd.DataFrame({"prediction": []})
+        elif part["one"].all():
+            values = part["num"] if part["num"].notna().all() else part["txt"]
+            pframe = pd.DataFrame({"prediction": values.to_numpy()})
+        else:
+            pframe = pd.DataFrame({"prediction": [p for text in part["text"] for p in _flat(_label_value(text))]})
         if first_preds is None:
             first_preds = pframe
         elif len(pframe) and len(first_preds):
