@@ -40,9 +40,16 @@ def _monitor_kwargs(args: Any) -> dict[str, Any]:
     kw: dict[str, Any] = {}
     if args.window:
         kw["window"] = args.window
-    if args.slo:
-        kw["slo"] = list(args.slo)
+    if args.slo:  # IPython keeps the quotes around a quoted argument: "p95_latency < 200 ms"
+        kw["slo"] = [_unquote(r) for r in args.slo]
     return kw
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text
 
 
 @magics_class

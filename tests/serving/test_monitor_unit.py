@@ -132,3 +132,10 @@ def test_cli_monitor_json_and_fail(project: Path) -> None:
     assert out.returncode == 1, out.stderr
     data = json.loads(out.stdout)
     assert data["ok"] is False and data["slo"][0]["ok"] is False and len(data["arms"]) == 2
+
+
+def test_monitor_magic_takes_quoted_slo_rules(ip: object, project: Path) -> None:
+    """Regression: IPython keeps the quotes of `--slo "p95_latency < 200 ms"` (RuleError in demo 07)."""
+    _service(project)
+    rep = ip.run_line_magic("mlops_monitor", """svc --window 60s --slo "p95_latency < 200 ms" 'error_rate < 50%'""")  # type: ignore[attr-defined]
+    assert [(r.rule, r.ok) for r in rep.slo] == [("p95_latency < 200 ms", False), ("error_rate < 50%", True)]
