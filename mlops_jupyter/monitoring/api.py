@@ -61,35 +61,58 @@ def health_events(folder: Path) -> list[dict[str, Any]]:
 
 
 def down_intervals(events: list[dict[str, Any]], arms: Sequence[str], now: float) -> tuple[dict[str, list[tuple[float, float]]], dict[str, float]]:
-    """Per arm: intervals when it was down (arm events, and the gateway not running), and uptime."""
-    if not events:
-        return {a: [] for a in arms}, {a: float("nan") for a in arms}
-    start = events[0]["time"]
+    """Per arm: the intervals it was down while the service was meant to run, and uptime.
+
+    A deliberate stop of the gateway ("gateway stopped") ends an observed period and the
+    next start begins one: time between them is not downtime. A gateway killed without
+    that event (SIGKILL, crash) counts as down for every arm until it starts again."""
     out: dict[str, list[tuple[float, float]]] = {}
     uptime: dict[str, float] = {}
     for arm in arms:
         intervals: list[tuple[float, float]] = []
-        gw_up, arm_up, since = True, True, start
+        observed = 0.0
+        period_start: float | None = None
+        arm_up = True
         down_since: float | None = None
         for e in events:
-            if e.get("arm") is None:
-                gw_up = bool(e.get("up"))
-                if gw_up:
-                    arm_up = True  # a fresh gateway assumes every arm up until probed
-            elif e.get("arm") == arm:
+            t = float(e["time"])
+            if e.get("arm") is None and e.get("up"):  # gateway started (after a stop or a crash)
+                if period_start is not None:  # no stop event before: it crashed
+                    observed += t - period_start
+                    intervals.append((down_since if down_since is not None else _last_time(events, e), t))
+                    down_since = None
+                period_start, arm_up = t, True
+            elif e.get("arm") is None:  # deliberate stop: close the period
+                if period_start is not None:
+                    observed += t - period_start
+                if down_since is not None:
+                    intervals.append((down_since, t))
+                period_start, down_since = None, None
+            elif e.get("arm") == arm and period_start is not None:
+                if not e.get("up") and arm_up:
+                    down_since = t
+                elif e.get("up") and not arm_up and down_since is not None:
+                    intervals.append((down_since, t))
+                    down_since = None
                 arm_up = bool(e.get("up"))
-            up = gw_up and arm_up
-            if not up and down_since is None:
-                down_since = e["time"]
-            elif up and down_since is not None:
-                intervals.append((down_since, e["time"]))
-                down_since = None
-        if down_since is not None:
-            intervals.append((down_since, now))
+        if period_start is not None:
+            observed += now - period_start
+            if down_since is not None:
+                intervals.append((down_since, now))
         out[arm] = intervals
-        total = max(now - since, 1e-9)
-        uptime[arm] = 1.0 - sum(b - a for a, b in intervals) / total
+        down = sum(b - a for a, b in intervals)
+        uptime[arm] = max(0.0, 1.0 - down / observed) if observed > 0 else float("nan")
     return out, uptime
+
+
+def _last_time(events: list[dict[str, Any]], before: dict[str, Any]) -> float:
+    """Time of the last event before ``before`` (where a crashed gateway was last heard)."""
+    last = float(events[0]["time"])
+    for e in events:
+        if e is before:
+            break
+        last = float(e["time"])
+    return last
 
 
 def _label_value(text: Any) -> Any:

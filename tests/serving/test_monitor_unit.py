@@ -16,7 +16,7 @@ from mlops_jupyter.errors import RuleError, SloBreached
 from mlops_jupyter.monitoring.slo import parse_slo
 from mlops_jupyter.serving.log import RecordLog
 
-T0 = 1_800_000_000.0  # a window boundary for 60 s windows
+T0 = 1_699_999_980.0  # in the past, a window boundary for 60 s windows
 
 
 def _service(project: Path, shift_second_window: bool = True) -> Path:
@@ -139,3 +139,20 @@ def test_monitor_magic_takes_quoted_slo_rules(ip: object, project: Path) -> None
     _service(project)
     rep = ip.run_line_magic("mlops_monitor", """svc --window 60s --slo "p95_latency < 200 ms" 'error_rate < 50%'""")  # type: ignore[attr-defined]
     assert [(r.rule, r.ok) for r in rep.slo] == [("p95_latency < 200 ms", False), ("error_rate < 50%", True)]
+
+
+def test_uptime_counts_only_the_time_the_service_was_meant_to_run() -> None:
+    """Regression: a deliberate stop and a later start counted the pause as downtime (demo 07
+    showed 15 % uptime for a healthy service started twice)."""
+    from mlops_jupyter.monitoring.api import down_intervals
+
+    events = [{"time": 0, "arm": None, "up": True}, {"time": 10, "arm": None, "up": False},  # ran 10 s, stopped
+              {"time": 100, "arm": None, "up": True},                                        # started again
+              {"time": 110, "arm": "b", "up": False}, {"time": 115, "arm": "b", "up": True}]
+    down, uptime = down_intervals(events, ["a", "b"], now=120)
+    assert down == {"a": [], "b": [(110, 115)]}
+    assert uptime["a"] == 1.0 and uptime["b"] == pytest.approx(1 - 5 / 30)
+    crashed = [{"time": 0, "arm": None, "up": True}, {"time": 4, "arm": "a", "up": True},
+               {"time": 50, "arm": None, "up": True}]  # a SIGKILL'd gateway left no stop event
+    down, uptime = down_intervals(crashed, ["a"], now=60)
+    assert down["a"] == [(4, 50)] and uptime["a"] == pytest.approx(1 - 46 / 60)
