@@ -231,16 +231,23 @@ class Gateway:
         for name in live:
             arm = self.arms[name]
             try:
-                assert self.client is not None
-                resp = await self.client.post(arm.url + "/invocations", content=body, headers={"content-type": ctype})
+                resp = await self._forward(arm, body, ctype)
                 break
             except httpx.HTTPError as exc:
                 self.m_model_errors.labels(arm.name).inc()
+                print(f"gateway: {arm.name} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
                 self._set_up(arm, False, f"/invocations failed: {type(exc).__name__}")
                 failover = f"{arm.name} unreachable"
         latency = time.perf_counter() - t0
         if resp is None:
             self.m_requests.labels(arm.name, "5xx").inc()
+            self.requests.append({
+                "request_id": request_id, "time": time.time(), "arm": arm.name, "model_uri": arm.model_uri,
+                "model_version": arm.version, "status": 503, "latency_ms": latency * 1000.0,
+                "n_rows": len(rows) if rows is not None else -1, "inputs": "", "prediction": "",
+                "error": "no scoring server answered", "key": request.headers.get("x-request-key", ""),
+                "failover": failover})
+            self.known_ids.add(request_id)
             return _error(503, "no scoring server answered", request_id)
         status = resp.status_code
         cls = f"{status // 100}xx"
@@ -269,6 +276,16 @@ class Gateway:
         headers = {"X-Request-Id": request_id, "X-Arm": arm.name, "X-Model-Version": arm.version}
         return Response(resp.content, status_code=status, headers=headers,
                         media_type=resp.headers.get("content-type", "application/json"))
+
+    async def _forward(self, arm: Arm, body: bytes, ctype: str) -> httpx.Response:
+        """POST to the arm; one retry when a kept-alive connection was closed by the server
+        as we reused it (uvicorn drops idle connections after 5 s): the request never
+        reached the model, and /invocations is idempotent anyway."""
+        assert self.client is not None
+        try:
+            return await self.client.post(arm.url + "/invocations", content=body, headers={"content-type": ctype})
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+            return await self.client.post(arm.url + "/invocations", content=body, headers={"content-type": ctype})
 
     async def feedback_route(self, request: Request) -> Response:
         body = await _read_body(request, self.max_body)
