@@ -50,6 +50,9 @@ _API: dict[str, str] = {
     # release (principle 6)
     "promote": "mlops_jupyter.release",
     "compare_models": "mlops_jupyter.release",
+    # serving and monitoring (principles 6, 7)
+    "serve": "mlops_jupyter.serving",
+    "monitor": "mlops_jupyter.monitoring",
 }
 
 __all__ = [*sorted(_API), "MlopsError", "current_env", "load_ipython_extension", "session", "use_env"]

@@ -143,3 +143,11 @@ class PathOutsideRoot(MlopsError):
     """A path argument escapes the allowed root (REST calls, artifact names)."""
 
     http_status = 403
+
+
+class SloBreached(CheckFailed):
+    """A service broke one of its SLO rules; ``.report`` holds the monitor report."""
+
+    def __init__(self, message: str, report: Any = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.report = report

@@ -38,9 +38,9 @@ RELEASE_KEYS: dict[str, Any] = {
 METRIC_KEYS: dict[str, Any] = {"min": Any, "max": Any, "min_delta": Any, "min_rel_delta": Any,
                                "direction": str}
 AB_KEYS: dict[str, Any] = {"metric": str, "test": str, "rule": str, "delta": Any,
-                           "confidence": Any, "n_boot": int, "seed": int, "midp": bool}
+                           "confidence": Any, "n_boot": int, "seed": int, "midp": bool, "online": str}
 AB_DEFAULTS: dict[str, Any] = {"metric": None, "test": None, "rule": SUPERIORITY, "delta": 0.0,
-                               "confidence": 0.95, "n_boot": 2000, "seed": 0, "midp": False}
+                               "confidence": 0.95, "n_boot": 2000, "seed": 0, "midp": False, "online": None}
 
 
 def _number(where: str, key: str, value: Any) -> float:
@@ -116,10 +116,15 @@ def parse_metric_specs(raw: Mapping[str, Any], where: str) -> dict[str, MetricSp
     return out
 
 
-def parse_ab(raw: Mapping[str, Any] | bool | None, where: str) -> dict[str, Any] | None:
-    """The A/B settings merged over :data:`AB_DEFAULTS` (None when A/B is off)."""
+def parse_ab(raw: Mapping[str, Any] | bool | str | None, where: str) -> dict[str, Any] | None:
+    """The A/B settings merged over :data:`AB_DEFAULTS` (None when A/B is off).
+    ``"online:SERVICE"`` (or ``online = "SERVICE"``) reads a live experiment instead."""
     if raw is None or raw is False:
         return None
+    if isinstance(raw, str):
+        from ..monitoring.online_ab import service_of
+
+        raw = {"online": service_of(raw)}
     spec = {} if raw is True else dict(raw)
     check_keys(f"[release.ab] of {where}", spec, AB_KEYS)
     out = {**AB_DEFAULTS, **spec}

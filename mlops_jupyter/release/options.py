@@ -35,7 +35,9 @@ OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
                         "help": "gate 3: improvement over the champion ≥ V (negative = tolerated loss)"}),
     (("--min-rel-delta",), {"nargs": "+", "action": "append", "metavar": "M=V",
                             "help": "gate 3: relative improvement over the champion ≥ V (0.01 = 1%%)"}),
-    (("--ab",), {"action": "store_true", "help": "gate 4: A/B test against the champion (implied by the --ab-* options)"}),
+    (("--ab",), {"nargs": "?", "const": True, "default": None, "metavar": "online:SERVICE",
+                 "help": "gate 4: A/B test against the champion (implied by the --ab-* options); "
+                         "online:SERVICE reads the live experiment of a running service"}),
     (("--ab-metric",), {"metavar": "M", "help": "gate 4: metric (default accuracy / mse)"}),
     (("--ab-test",), {"choices": ["mcnemar", "bootstrap"], "help": "gate 4: paired test (default mcnemar for accuracy)"}),
     (("--rule",), {"choices": ["superiority", "non-inferiority"],
@@ -88,6 +90,10 @@ def promote_kwargs(args: Any) -> tuple[dict[str, Any], dict[str, str]]:
             ab[key] = getattr(args, opt)
     if args.midp:
         ab["midp"] = True
+    if isinstance(args.ab, str):
+        from ..monitoring.online_ab import service_of
+
+        ab["online"] = service_of(args.ab)
     if ab:
         kw["ab"] = ab
     elif args.ab:

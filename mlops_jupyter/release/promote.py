@@ -63,7 +63,7 @@ def promote(
     drift_threshold: float | None = None,
     max_drift_share: float | None = None,
     metrics: Mapping[str, Mapping[str, Any]] | None = None,
-    ab: Mapping[str, Any] | bool | None = None,
+    ab: Mapping[str, Any] | bool | str | None = None,
     metric_fns: Mapping[str, Callable[[Any, Any], float]] | None = None,
     model_path: str | None = None,
     webhook: str | None = None,
@@ -79,7 +79,8 @@ def promote(
     ``eval_data``), ``current``/``reference``/``drift_method``/``drift_threshold``/
     ``max_drift_share`` (drift gate), ``metrics`` (thresholds, e.g.
     ``{"accuracy": {"min": 0.9, "min_delta": 0.0}}``), ``ab`` (``True`` or settings
-    ``metric, test, rule, delta, confidence, n_boot, seed, midp``). ``gates`` restricts
+    ``metric, test, rule, delta, confidence, n_boot, seed, midp``; ``"online:SERVICE"`` or
+    ``online="SERVICE"`` tests the service's live A/B experiment with an always-valid mSPRT). ``gates`` restricts
     which gates run (a gate named but not configured fails). With nothing configured and
     ``eval_data`` given, the A/B gate runs with its defaults (superiority, δ = 0, 95 %).
 
@@ -200,6 +201,10 @@ def _run_gates(c: Any, cfg: GateConfig, wanted: list[str], cand: registry.ModelR
             else:
                 if champ is None:
                     result = skipped("ab", "no champion yet: nothing to compare with")
+                elif cfg.ab is not None and cfg.ab.get("online"):  # a live experiment of a service
+                    from ..monitoring.online_ab import gate_online
+
+                    result = gate_online(cfg.ab["online"], cand, champ, cfg.ab)
                 elif not have_eval:
                     result = GateResult("ab", FAILED, "the A/B comparison needs evaluation data (eval_data=...)")
                 else:

@@ -1,0 +1,79 @@
+"""``mlops-jupyter serve MODEL`` (foreground until Ctrl-C / SIGTERM) and
+``mlops-jupyter monitor SERVICE [--json]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    """Add the ``serve`` and ``monitor`` commands."""
+    from ..serving.options import add_options
+
+    p = sub.add_parser("serve", help="serve a model (and a challenger) behind the monitoring gateway",
+                       description="Start MLflow scoring servers and the gateway on 127.0.0.1; runs until "
+                                   "Ctrl-C or SIGTERM, then stops every process it started.")
+    add_options(p.add_argument)
+    p.add_argument("--json", action="store_true", help="print the service state as JSON once it is up")
+    p.set_defaults(func=cmd_serve)
+
+    m = sub.add_parser("monitor", help="health, latency, drift and quality of a service per window")
+    m.add_argument("service", metavar="SERVICE", help="service name (.mlops/serving/SERVICE/)")
+    m.add_argument("--reference", metavar="DATA", help="training reference (CSV/Parquet) for input drift")
+    m.add_argument("--window", metavar="W", help="window length, e.g. 5min, 1h (default 5min)")
+    m.add_argument("--slo", nargs="+", metavar="RULE", help="SLO rules, e.g. 'p95_latency < 200 ms'")
+    m.add_argument("--json", action="store_true", help="print the report as JSON")
+    m.add_argument("--fail", action="store_true", help="exit 1 when an SLO is breached")
+    m.set_defaults(func=cmd_monitor)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve in the foreground; every exit path stops the subprocesses."""
+    from ..serving.options import serve_kwargs
+    from ..serving.service import serve
+
+    kw = serve_kwargs(args)
+    if "export" in kw:
+        for path in serve(**kw):
+            print(path)
+        return 0
+    done = threading.Event()
+
+    def _term(signum: int, frame: Any) -> None:
+        done.set()
+
+    old = signal.signal(signal.SIGTERM, _term)
+    try:
+        with serve(**kw) as svc:
+            print(json.dumps(svc.state()) if args.json else f"{svc.status()}\nserving at {svc.url} (Ctrl-C stops)",
+                  flush=True)
+            try:
+                while not done.wait(0.5):
+                    pass
+            except KeyboardInterrupt:
+                pass
+        print("stopped", file=sys.stderr)
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    return 0
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    """Print the monitor report; exit 1 on a breached SLO with ``--fail``."""
+    from ..monitoring import monitor
+
+    kw: dict[str, Any] = {}
+    if args.reference:
+        kw["reference"] = args.reference
+    if args.window:
+        kw["window"] = args.window
+    if args.slo:
+        kw["slo"] = list(args.slo)
+    report = monitor(args.service, **kw)
+    print(json.dumps(report.to_dict(), indent=2, allow_nan=False) if args.json else report)
+    return 1 if (args.fail and not report.ok) else 0

@@ -1,0 +1,139 @@
+"""``%mlops_serve`` and ``%mlops_monitor``: thin twins of ``mj.serve`` and ``mj.monitor``.
+
+Services started from a cell are kept in the session (``session.state["serving"]``) so
+that ``%mlops_serve --stop NAME`` and ``%mlops_monitor NAME`` find them; they stop with
+the kernel (``on_unload`` and at exit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from ..serving.options import OPTIONS, serve_kwargs
+from ..session import session
+from ._common import resolve_data
+
+
+def _with_serve_options(func: Any) -> Any:
+    decorators: list[Any] = []
+    for flags, kw in OPTIONS:
+        if flags == ("model",):
+            kw = {**kw, "nargs": "?"}
+        decorators.append(argument(*flags, **kw))
+    decorators.append(argument("--stop", metavar="NAME", help="stop the service NAME started in this kernel"))
+    for deco in reversed(decorators):
+        func = deco(func)
+    return magic_arguments()(func)
+
+
+def services() -> dict[str, Any]:
+    """Services started from this kernel, by name."""
+    return session.state.setdefault("serving", {})  # type: ignore[no-any-return]
+
+
+def _monitor_kwargs(args: Any) -> dict[str, Any]:
+    kw: dict[str, Any] = {}
+    if args.window:
+        kw["window"] = args.window
+    if args.slo:  # IPython keeps the quotes around a quoted argument: "p95_latency < 200 ms"
+        kw["slo"] = [_unquote(r) for r in args.slo]
+    return kw
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text
+
+
+@magics_class
+class ServingMagics(Magics):
+    """Serve a model behind the monitoring gateway and watch it (principles 6, 7)."""
+
+    @_with_serve_options
+    @line_magic
+    def mlops_serve(self, line: str) -> Any:
+        """Serve MODEL (and a challenger) behind the gateway; shows the service's status."""
+        import mlops_jupyter as mj
+
+        args = parse_argstring(self.mlops_serve, line)
+        if args.stop:
+            svc = services().pop(args.stop, None)
+            if svc is None:
+                raise UsageError(f"no service {args.stop!r} was started in this kernel "
+                                 f"(running here: {', '.join(services()) or 'none'})")
+            svc.stop()
+            return svc.status()
+        if not args.model:
+            raise UsageError("give MODEL (models:/NAME@ALIAS, models:/NAME/VERSION or runs:/RUN_ID/PATH) or --stop NAME")
+        kw = serve_kwargs(args)
+        if "export" in kw:
+            return mj.serve(**kw)
+        svc = mj.serve(**kw)
+        services()[svc.name] = svc
+        return svc
+
+    @magic_arguments()
+    @argument("service", metavar="SERVICE", help="service name (or a variable holding a Service)")
+    @argument("--reference", metavar="DATA", help="training reference for input drift (variable or CSV/Parquet path)")
+    @argument("--window", metavar="W", help="window length, e.g. 5min, 1h (default 5min)")
+    @argument("--slo", nargs="+", metavar="RULE", help="SLO rules, e.g. 'p95_latency < 200 ms' 'error_rate < 1%%'")
+    @argument("--live", action="store_true", help="refresh the chart on a timer (interactive kernels)")
+    @line_magic
+    def mlops_monitor(self, line: str) -> Any:
+        """Service health, latency, drift and quality per window of a running service."""
+        import mlops_jupyter as mj
+
+        args = parse_argstring(self.mlops_monitor, line)
+        user_ns = self.shell.user_ns if self.shell is not None else {}
+        target: Any = services().get(args.service) or user_ns.get(args.service, args.service)
+        if not isinstance(target, str) and not hasattr(target, "folder"):
+            target = args.service
+        kw = _monitor_kwargs(args)
+        if args.reference:
+            kw["reference"] = resolve_data(self.shell, args.reference)
+        report = mj.monitor(target, **kw)
+        if args.live:
+            from IPython.display import display
+
+            display(report.live())
+            return None
+        return report
+
+
+def on_unload(ip: Any) -> None:
+    """Stop the services this kernel started."""
+    for svc in list(services().values()):
+        svc.stop(_force=True)
+    services().clear()
+
+
+def export_serve(line: str, cell: str | None = None) -> str:
+    """Python source equivalent to ``%mlops_serve LINE``."""
+    args = parse_argstring(ServingMagics.mlops_serve, line)
+    if args.stop:
+        raise UsageError("%mlops_serve --stop has no script form; a script stops its service with svc.stop()")
+    kw = serve_kwargs(args)
+    return "mj.serve(" + ", ".join(f"{k}={v!r}" for k, v in kw.items()) + ")"
+
+
+def export_monitor(line: str, cell: str | None = None) -> str:
+    """Python source equivalent to ``%mlops_monitor LINE`` (``--reference`` names a global or a path)."""
+    args = parse_argstring(ServingMagics.mlops_monitor, line)
+    parts = [repr(args.service)]
+    if args.reference:
+        ref = args.reference
+        parts.append(f"reference={ref if ref.isidentifier() else repr(ref)}")
+    parts += [f"{k}={v!r}" for k, v in _monitor_kwargs(args).items()]
+    return "mj.monitor(" + ", ".join(parts) + ")"
+
+
+SCRIPT_EXPORTS: dict[str, Callable[[str, str | None], str]] = {
+    "mlops_serve": export_serve, "mlops_monitor": export_monitor,
+}

@@ -1,0 +1,346 @@
+"""``mj.monitor``: service health, latency, drift and model quality per window, from the
+inference log, the feedback labels and the gateway's health history."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import MlopsUsageError
+from .report import MonitorReport
+from .slo import SloResult, check_slo, parse_slo
+
+MAX_DRIFT_ROWS = 5000  # rows of one window's inputs compared with the reference
+MAX_PRED_ROWS = 2000   # latest predictions of one window compared with the first window
+
+
+def window_seconds(window: str | float | int) -> float:
+    """``"5min"``, ``"30s"``, ``"1h"``, ``"1d"`` or a number of seconds."""
+    if isinstance(window, (int, float)) and not isinstance(window, bool):
+        seconds = float(window)
+    else:
+        try:
+            seconds = pd.Timedelta(str(window)).total_seconds()
+        except ValueError:
+            raise MlopsUsageError(f"window {window!r} is not a duration", hint="e.g. 30s, 5min, 1h") from None
+    if not seconds > 0:
+        raise MlopsUsageError(f"window must be positive, got {window!r}")
+    return seconds
+
+
+def _service(service: Any) -> tuple[str, Path, dict[str, Any]]:
+    from ..serving.service import find_service
+
+    if isinstance(service, str):
+        state = find_service(service)
+        assert state is not None
+        return service, Path(state["folder"]), state
+    if hasattr(service, "folder") and hasattr(service, "name"):
+        state = find_service(service.name, required=False) or {}
+        return str(service.name), Path(service.folder), state
+    raise MlopsUsageError(f"monitor wants a service name or a Service, not {type(service).__name__}")
+
+
+def health_events(folder: Path) -> list[dict[str, Any]]:
+    path = folder / "health.jsonl"
+    if not path.is_file():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            continue
+    return out
+
+
+def down_intervals(events: list[dict[str, Any]], arms: Sequence[str], now: float) -> tuple[dict[str, list[tuple[float, float]]], dict[str, float]]:
+    """Per arm: the intervals it was down while the service was meant to run, and uptime.
+
+    A deliberate stop of the gateway ("gateway stopped") ends an observed period and the
+    next start begins one: time between them is not downtime. A gateway killed without
+    that event (SIGKILL, crash) counts as down for every arm until it starts again."""
+    out: dict[str, list[tuple[float, float]]] = {}
+    uptime: dict[str, float] = {}
+    for arm in arms:
+        intervals: list[tuple[float, float]] = []
+        observed = 0.0
+        period_start: float | None = None
+        arm_up = True
+        down_since: float | None = None
+        for e in events:
+            t = float(e["time"])
+            if e.get("arm") is None and e.get("up"):  # gateway started (after a stop or a crash)
+                if period_start is not None:  # no stop event before: it crashed
+                    observed += t - period_start
+                    intervals.append((down_since if down_since is not None else _last_time(events, e), t))
+                    down_since = None
+                period_start, arm_up = t, True
+            elif e.get("arm") is None:  # deliberate stop: close the period
+                if period_start is not None:
+                    observed += t - period_start
+                if down_since is not None:
+                    intervals.append((down_since, t))
+                period_start, down_since = None, None
+            elif e.get("arm") == arm and period_start is not None:
+                if not e.get("up") and arm_up:
+                    down_since = t
+                elif e.get("up") and not arm_up and down_since is not None:
+                    intervals.append((down_since, t))
+                    down_since = None
+                arm_up = bool(e.get("up"))
+        if period_start is not None:
+            observed += now - period_start
+            if down_since is not None:
+                intervals.append((down_since, now))
+        out[arm] = intervals
+        down = sum(b - a for a, b in intervals)
+        uptime[arm] = max(0.0, 1.0 - down / observed) if observed > 0 else float("nan")
+    return out, uptime
+
+
+def _last_time(events: list[dict[str, Any]], before: dict[str, Any]) -> float:
+    """Time of the last event before ``before`` (where a crashed gateway was last heard)."""
+    last = float(events[0]["time"])
+    for e in events:
+        if e is before:
+            break
+        last = float(e["time"])
+    return last
+
+
+def _label_value(text: Any) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def scalars(texts: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Vectorised reading of JSON values that hold one scalar (``1``, ``[1]``, ``"a"``,
+    ``["a"]``): ``(number or NaN, text, is_single)``; anything else is not single."""
+    s = texts.astype("string[pyarrow]").fillna("").str.strip()  # Arrow kernels: vectorised for real
+    inner = s.str.removeprefix("[").str.removesuffix("]").str.strip()
+    single = (~inner.str.contains(r"[\[\]{},]", regex=True)) & (inner != "")
+    number = pd.to_numeric(inner.where(single), errors="coerce")
+    text = inner.str.strip('"')
+    return number.astype("float64"), text, single.fillna(False).astype(bool)
+
+
+def quality_frame(log: pd.DataFrame, feedback: pd.DataFrame) -> pd.DataFrame:
+    """Labelled requests: one row per labelled request with ``arm``, ``time``, ``correct``
+    (classification) or ``sq_error`` (numeric). Multi-row requests count row by row.
+    Single-value predictions and labels are compared vectorised; others one by one."""
+    cols = ["request_id", "arm", "time", "correct", "sq_error"]
+    if feedback.empty or log.empty:
+        return pd.DataFrame(columns=cols)
+    joined = log[["request_id", "arm", "time", "prediction"]].merge(feedback[["request_id", "label"]], on="request_id")
+    p_num, p_txt, p_one = scalars(joined["prediction"])
+    y_num, y_txt, y_one = scalars(joined["label"])
+    fast = p_one & y_one
+    numeric = y_num.notna() & (y_num != y_num.round())  # a non-integer label: regression
+    both_num = p_num.notna() & y_num.notna()
+    correct = np.where(both_num, p_num == y_num, p_txt == y_txt).astype("float64")
+    out = pd.DataFrame({"request_id": joined["request_id"], "arm": joined["arm"], "time": joined["time"],
+                        "correct": np.where(numeric, np.nan, correct),
+                        "sq_error": np.where(numeric & both_num, (p_num - y_num) ** 2, np.nan)})[fast.to_numpy()]
+    rows = []
+    for rid, arm, t, pred, label in joined[~fast.to_numpy()].itertuples(index=False):
+        preds = _label_value(pred)
+        labels = _label_value(label)
+        preds = preds if isinstance(preds, list) else [preds]
+        labels = labels if isinstance(labels, list) else [labels]
+        for p, y in zip(preds, labels, strict=False):
+            p = p[0] if isinstance(p, list) and len(p) == 1 else p
+            is_num = isinstance(y, float) and not float(y).is_integer()
+            rows.append((rid, arm, t, None if is_num else float(_same(p, y)),
+                         (float(p) - float(y)) ** 2 if is_num and isinstance(p, (int, float)) else None))
+    if rows:
+        out = pd.concat([out, pd.DataFrame(rows, columns=cols)], ignore_index=True)
+    for col in ("correct", "sq_error"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    return out.reset_index(drop=True)
+
+
+def _same(p: Any, y: Any) -> bool:
+    if isinstance(p, (int, float)) and isinstance(y, (int, float)):
+        return float(p) == float(y)
+    return str(p) == str(y)
+
+
+def _window_stats(log: pd.DataFrame, seconds: float) -> pd.DataFrame:
+    if log.empty:
+        return pd.DataFrame(columns=["window", "arm", "requests", "request_rate", "error_rate", "client_error_rate",
+                                     "p50_latency", "p95_latency", "p99_latency"])
+    frame = log[["time", "arm", "status", "latency_ms"]].copy()
+    frame["window"] = (frame["time"] // seconds) * seconds
+    frame["err"] = (frame["status"] >= 500).astype(float)
+    frame["cerr"] = ((frame["status"] >= 400) & (frame["status"] < 500)).astype(float)
+    ok_lat = frame["latency_ms"].where(frame["status"] < 500)
+    frame["lat"] = ok_lat
+    g = frame.groupby(["window", "arm"], sort=True)
+    out = g.agg(requests=("time", "size"), error_rate=("err", "mean"), client_error_rate=("cerr", "mean")).reset_index()
+    qs = g["lat"].quantile(np.array([0.5, 0.95, 0.99])).unstack()
+    qs.columns = ["p50_latency", "p95_latency", "p99_latency"]
+    out = out.merge(qs.reset_index(), on=["window", "arm"], how="left")
+    out["request_rate"] = out["requests"] / seconds
+    return out
+
+
+def _drift_by_window(log: pd.DataFrame, reference: Any, seconds: float) -> dict[float, dict[str, Any]]:
+    """Input drift against ``reference`` (summarised once) and prediction drift against the
+    first window, per window (all arms together)."""
+    from ..drift.api import drift
+    from ..drift.report import DriftReport
+    from ..drift.summary import ReferenceSummary, summarize_reference
+
+    ok = log.loc[log["status"] < 400, ["time", "prediction", *(["inputs"] if reference is not None else [])]]
+    if ok.empty:
+        return {}
+    windows = (ok["time"] // seconds) * seconds
+    ref_sum = None
+    if reference is not None:
+        ref_sum = reference if isinstance(reference, ReferenceSummary) else summarize_reference(reference)
+    out: dict[float, dict[str, Any]] = {}
+    first_preds: pd.DataFrame | None = None
+    # predictions: the latest MAX_PRED_ROWS of each window, read in one vectorised pass
+    sampled = ok.groupby(windows, sort=False).tail(MAX_PRED_ROWS)
+    p_num, p_txt, p_one = scalars(sampled["prediction"])
+    pred_parts = pd.DataFrame({"num": p_num.to_numpy(), "txt": p_txt.to_numpy(), "one": p_one.to_numpy(),
+                               "text": sampled["prediction"].to_numpy()}, index=sampled.index)
+    pred_windows = windows[sampled.index]
+    pred_groups = dict(tuple(pred_parts.groupby(pred_windows, sort=False)))
+    for w, rows in ok.groupby(windows, sort=True):
+        rows = rows.tail(MAX_DRIFT_ROWS)
+        entry: dict[str, Any] = {}
+        if ref_sum is not None:
+            records = [r for text in rows["inputs"] for r in (_label_value(text) or []) if isinstance(r, dict)]
+            if records:
+                cur = pd.DataFrame.from_records(records[-MAX_DRIFT_ROWS:])
+                cols = [c for c in cur.columns if c in ref_sum.columns]
+                if cols:
+                    rep = drift(ref_sum, cur[cols], columns=cols, record_check=False, name=f"window {w}")
+                    assert isinstance(rep, DriftReport)
+                    entry["drift_share"] = rep.share
+                    entry["drifted_columns"] = list(rep.drifted_columns)
+        part = pred_groups.get(w)
+        if part is None:
+            pframe = pd.DataFrame({"prediction": []})
+        elif part["one"].all():
+            values = part["num"] if part["num"].notna().all() else part["txt"]
+            pframe = pd.DataFrame({"prediction": values.to_numpy()})
+        else:
+            pframe = pd.DataFrame({"prediction": [p for text in part["text"] for p in _flat(_label_value(text))]})
+        if first_preds is None:
+            first_preds = pframe
+        elif len(pframe) and len(first_preds):
+            rep = drift(first_preds, pframe, record_check=False, name=f"predictions window {w}")
+            assert isinstance(rep, DriftReport)
+            col = rep.columns[0] if rep.columns else None
+            entry["prediction_drift"] = col.score if col is not None else None
+            entry["prediction_drifted"] = bool(rep.drifted)
+        out[float(w)] = entry
+    return out
+
+
+def _flat(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return [v[0] if isinstance(v, list) and len(v) == 1 else v for v in value if not isinstance(v, dict)]
+    return [] if value is None or isinstance(value, (dict, str)) else [value]
+
+
+def monitor(service: Any, reference: Any = None, window: str | float = "5min", *,
+            slo: Sequence[str] | str | None = None, since: float | None = None,
+            on_breach: Any = None) -> MonitorReport:
+    """Health, latency, drift and quality of ``service`` (a name or a :class:`Service`).
+
+    ``reference``: the model's training inputs (DataFrame, path or ``summarize_reference``
+    result) for input drift per window. ``window``: window length ("5min", "1h", seconds).
+    ``slo``: rules like ``"p95_latency < 200 ms"``, ``"error_rate < 1%"``,
+    ``"drift_share < 0.3"``, ``"accuracy >= 0.85 mostly 0.9"``. ``since``: only requests
+    from this epoch time on. ``on_breach``: the drift triggers ("raise", "tag",
+    "webhook URL", "run JOB", a callable, or a list) fired when an SLO is breached.
+    """
+    t0 = time.perf_counter()
+    seconds = window_seconds(window)
+    rules = [parse_slo(r) for r in ([slo] if isinstance(slo, str) else list(slo or []))]
+    from ..drift.triggers import parse_on_drift
+
+    actions = parse_on_drift(on_breach)
+    name, folder, state = _service(service)
+    if reference is not None and not hasattr(reference, "columns"):
+        from ..drift.io import as_frame
+
+        reference = as_frame(reference, "reference")[0]
+    from ..serving.log import read_log
+
+    log = read_log(folder, "requests", since=since)
+    feedback = read_log(folder, "feedback")
+    now = time.time()
+    arms = list(state.get("arms") or sorted(set(log["arm"].dropna()))) or ["champion"]
+    intervals, uptime = down_intervals(health_events(folder), arms, now)
+    wins = _window_stats(log, seconds)
+    quality = quality_frame(log, feedback)
+    if not quality.empty:
+        quality["window"] = (quality["time"] // seconds) * seconds
+        q = quality.groupby(["window", "arm"]).agg(accuracy=("correct", "mean"), rmse=("sq_error", "mean"),
+                                                   labelled=("request_id", "size")).reset_index()
+        q["rmse"] = np.sqrt(q["rmse"])
+        wins = wins.merge(q, on=["window", "arm"], how="left")
+    drift_w = _drift_by_window(log, reference, seconds) if not log.empty else {}
+    per_arm = []
+    for arm in arms:
+        rows = log[log["arm"] == arm]
+        lat = rows.loc[rows["status"] < 500, "latency_ms"]
+        qa = quality[quality["arm"] == arm] if not quality.empty else quality
+        per_arm.append({
+            "arm": arm, "model_version": str((state.get("arms") or {}).get(arm, {}).get("version") or ""),
+            "requests": len(rows), "error_rate": float((rows["status"] >= 500).mean()) if len(rows) else None,
+            "p50_latency": _q(lat, 0.5), "p95_latency": _q(lat, 0.95), "p99_latency": _q(lat, 0.99),
+            "uptime": uptime.get(arm), "labelled": len(qa),
+            "accuracy": float(qa["correct"].mean()) if len(qa) and qa["correct"].notna().any() else None,
+        })
+    report = MonitorReport(
+        service=name, url=str(state.get("url", "")), running=bool(state.get("running")), window=str(window),
+        window_s=seconds, generated=now, arms=per_arm, windows=wins, drift=drift_w, down=intervals,
+        slo=[_check(rule, wins, drift_w, uptime) for rule in rules], reference=reference is not None,
+    )
+    report.elapsed_s = time.perf_counter() - t0
+    if actions or report.breached:
+        _fire(report, actions)
+    return report
+
+
+def _q(series: pd.Series, q: float) -> float | None:
+    return float(series.quantile(q)) if len(series) else None
+
+
+def _check(rule: Any, wins: pd.DataFrame, drift_w: dict[float, dict[str, Any]], uptime: dict[str, float]) -> SloResult:
+    if rule.measure in ("drift_share", "prediction_drift"):
+        values = [(str(w), d.get(rule.measure)) for w, d in drift_w.items()]
+    elif rule.measure == "uptime":
+        values = [(arm, v) for arm, v in uptime.items()]
+    elif rule.measure in wins.columns:
+        values = [(f"{w}/{a}", None if pd.isna(v) else float(v)) for w, a, v in wins[["window", "arm", rule.measure]].itertuples(index=False)]
+    else:
+        values = []
+    return check_slo(rule, values)
+
+
+def _fire(report: MonitorReport, actions: list[tuple[str, Any]]) -> None:
+    """Breaches go to the drift triggers (tag / webhook / run / callable); ``raise`` last."""
+    from ..drift.triggers import fire
+    from ..errors import SloBreached
+
+    others = [a for a in actions if a[0] != "raise"]
+    if others and report.breached:
+        fire(report, others, False)
+    if report.breached and any(a == "raise" for a, _ in actions):
+        raise SloBreached(f"service {report.service}: SLO breached: {', '.join(r.rule for r in report.slo if not r.ok)}",
+                          report=report, hint="see exc.report for the windows that failed")
