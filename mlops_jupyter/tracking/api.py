@@ -260,11 +260,16 @@ def _capture_at_end(handle: RunHandle) -> None:
             warnings.warn(f"could not store the notebook: {exc}", stacklevel=3)
 
 
-def log(metrics_or_values: dict[str, Any] | None = None, /, step: int | None = None, **values: Any) -> None:
+def log(
+    metrics_or_values: dict[str, Any] | None = None, /, step: int | None = None,
+    params: dict[str, Any] | None = None, **values: Any,
+) -> None:
     """Log values into the active run: numbers become metrics, anything else params.
 
-    ``mj.log(loss=0.3, step=5)``, ``mj.log({"acc": 0.9, "model": "rf"})``. Returns at once:
-    metrics are written in the background (flushed by ``end_run``, ``sync`` and exit).
+    ``mj.log(loss=0.3, step=5)``, ``mj.log({"acc": 0.9, "model": "rf"})``. Hyperparameters
+    that are numbers go in ``params=`` (``mj.log(params={"n_estimators": 25})``) or through
+    :func:`log_params`; a plain number is a metric. Returns at once: metrics are written in
+    the background (flushed by ``end_run``, ``sync`` and exit).
     """
     run = session.run
     if run is None:
@@ -272,16 +277,30 @@ def log(metrics_or_values: dict[str, Any] | None = None, /, step: int | None = N
     if metrics_or_values:
         values = {**metrics_or_values, **values}
     metrics: dict[str, Any] = {}
-    params: dict[str, Any] = {}
+    as_params: dict[str, Any] = dict(params or {})
     for key, value in values.items():
         if as_metric(value) is None:
-            params[key] = value
+            as_params[key] = value
         else:
             metrics[key] = value
-    if params:
-        run.log_params(params)
+    if as_params:
+        run.log_params(as_params)
     if metrics:
         run.log_metrics(metrics, step=step)
+
+
+def log_params(params: dict[str, Any] | None = None, /, **values: Any) -> None:
+    """Log hyperparameters into the active run, numbers included: ``mj.log_params(n_estimators=25)``.
+
+    Params are immutable in MLflow: the same value again is accepted, another value raises
+    :class:`ParamConflict`.
+    """
+    run = session.run
+    if run is None:
+        raise NoActiveRun("no active run to log params into", hint="start one with %mlops_track start or mj.start_run()")
+    merged = {**(params or {}), **values}
+    if merged:
+        run.log_params(merged)
 
 
 def log_artifact(path: str | Path, artifact_path: str | None = None) -> str:
