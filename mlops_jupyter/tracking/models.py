@@ -99,11 +99,16 @@ def flavor_of(model: Any) -> str:
 
 
 @contextlib.contextmanager
-def _fluent_target(uri: str, experiment_id: str) -> Iterator[None]:
-    """MLflow's global tracking URI and experiment set to our run's for the block, then
-    restored exactly. The logged model is created in the fluent experiment (else MLflow's
-    Default experiment, under ./mlruns); ``set_tracking_uri`` also exports
-    ``MLFLOW_TRACKING_URI``, which would otherwise override every profile of this process."""
+def _fluent_target(uri: str, experiment_id: str, run: Any) -> Iterator[None]:
+    """MLflow's global tracking URI, experiment and active run set to ours for the block,
+    then restored exactly.
+
+    The flavours' ``log_model`` write into MLflow's fluent active run (``mlflow.pyfunc``
+    takes no ``run_id``) and create the model in the fluent experiment (else MLflow's Default
+    experiment, under ./mlruns). ``mlflow.start_run``/``end_run`` would end our run FINISHED,
+    so the run is put on (and taken off) the fluent stack directly; ``set_tracking_uri``
+    also exports ``MLFLOW_TRACKING_URI``, which would otherwise override every profile of
+    this process."""
     from mlflow.tracking import fluent
     from mlflow.tracking._tracking_service import utils
 
@@ -112,9 +117,15 @@ def _fluent_target(uri: str, experiment_id: str) -> Iterator[None]:
     old_exp = fluent._active_experiment_id
     utils.set_tracking_uri(uri)
     fluent._active_experiment_id = experiment_id
+    stack = fluent._active_run_stack.get()
+    pushed = not (stack and stack[-1].info.run_id == run.info.run_id)  # --autolog: already there
+    if pushed:
+        stack.append(fluent.ActiveRun(run))
     try:
         yield
     finally:
+        if pushed and stack and stack[-1].info.run_id == run.info.run_id:
+            stack.pop()
         fluent._active_experiment_id = old_exp
         utils.set_tracking_uri(old_uri)  # type: ignore[arg-type]
         if old_env is None:
@@ -154,10 +165,10 @@ def log_model(
     run.flush()
     import mlflow
 
-    options: dict[str, Any] = {"name": name, "registered_model_name": register, "run_id": run.run_id, **kwargs}
+    options: dict[str, Any] = {"name": name, "registered_model_name": register, **kwargs}
     if flavor == "sklearn" and trusted_types:
         options["skops_trusted_types"] = list(trusted_types)
-    with _fluent_target(run.uri, run.experiment_id):
+    with _fluent_target(run.uri, run.experiment_id, run.client.get_run(run.run_id)):
         try:
             if flavor == "sklearn":
                 info = mlflow.sklearn.log_model(model, **options)
