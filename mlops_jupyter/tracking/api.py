@@ -63,7 +63,7 @@ def start_run(
         warnings.warn(f"ending the active run {previous.run_name} ({previous.run_id[:8]}) before starting a new one", stacklevel=2)
         end_run("FINISHED")
     cfg = session.config()
-    state_dir = cfg.state_dir
+    state_dir = cfg.ensure_state_dir()  # with its .gitignore, before the store is created in it
     exp_name = experiment or profile.experiment
     offline = not store.reachable(uri)
     client: Any = None
