@@ -94,3 +94,17 @@ def test_state_folder_of_data_pins_is_git_ignored(git_project: Path) -> None:
     staged = git(git_project, "diff", "--cached", "--name-only").split()
     assert "data/d.csv.dvc" in staged and not [p for p in staged if p.startswith(".mlops")]
 
+
+
+@pytest.mark.slow
+def test_nbconvert_names_the_job_folder_it_writes(git_project: Path) -> None:
+    from tests.notebooks import make_notebook
+
+    make_notebook([("n = 1", ["parameters"]), "print(n)"], git_project / "train.ipynb")
+    jupyter = Path(sys.executable).with_name("jupyter")
+    proc = subprocess.run([str(jupyter), "nbconvert", "--to", "mlops_job", "train.ipynb"],
+                          cwd=git_project, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert "train_files" not in proc.stderr and not (git_project / "train_files").exists()
+    assert "Support files will be in jobs/train/" in proc.stderr
+    assert (git_project / "jobs" / "train" / "job.yaml").is_file()
