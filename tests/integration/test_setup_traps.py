@@ -108,3 +108,30 @@ def test_nbconvert_names_the_job_folder_it_writes(git_project: Path) -> None:
     assert "train_files" not in proc.stderr and not (git_project / "train_files").exists()
     assert "Support files will be in jobs/train/" in proc.stderr
     assert (git_project / "jobs" / "train" / "job.yaml").is_file()
+
+
+def test_demo_system_deps_install_no_browser_and_no_database(tmp_path: Path) -> None:
+    # a machine with none of the tools: record what apt-get would be asked to install
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    for tool in ("ls", "id", "cat"):
+        (stub / tool).symlink_to(subprocess.run(["bash", "-c", f"command -v {tool}"], capture_output=True, text=True).stdout.strip())
+    log = tmp_path / "apt.log"
+    (stub / "apt-get").write_text(f'#!/bin/bash\necho "$@" >> {log}\n')
+    (stub / "apt-get").chmod(0o755)
+    script = Path(__file__).resolve().parents[2] / ".ci" / "system-deps.sh"
+
+    def asked(target: str) -> str:
+        log.write_text("")
+        env = {"PATH": str(stub), "HOME": str(tmp_path)}
+        proc = subprocess.run(["/bin/bash", str(script), target], env=env, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return log.read_text()
+
+    demo = asked("demo")
+    assert "git" in demo and "nodejs" in demo
+    assert "chromium" not in demo and "postgresql" not in demo
+    test = asked("test")
+    assert "git" in test and ("postgresql" in test or Path("/usr/lib/postgresql").is_dir())
+    proc = subprocess.run(["/bin/bash", str(script), "bogus"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "usage" in proc.stderr
