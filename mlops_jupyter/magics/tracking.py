@@ -205,9 +205,20 @@ def on_load(ipython: Any) -> None:
         recorder().post(getattr(result, "execution_count", None), bool(getattr(result, "success", True)), error)
 
     on_unload(ipython)
+    _prewarm_store()
     ipython.events.register("pre_run_cell", pre)
     ipython.events.register("post_run_cell", post)
     ipython.__dict__["_mlops_tracking_hooks"] = (pre, post)
+
+
+def _prewarm_store() -> None:
+    """Build the machine's store template in a background process when this project's store
+    does not exist yet and there is no template (see tracking/firststart.py): never imports
+    MLflow here, never writes into the project."""
+    with contextlib.suppress(Exception):  # a broken config is reported by the first real use
+        from ..tracking import firststart, store
+
+        firststart.prewarm(store.sqlite_path(session.profile().tracking_uri))
 
 
 def on_unload(ipython: Any) -> None:

@@ -72,7 +72,8 @@ def start_run(
         _replay_quietly(state_dir)
         leases.close_orphans(state_dir, {p.stem for p in spool.pending(state_dir)})
         try:
-            client = store.get_client(uri)
+            with _first_start_progress(uri):
+                client = store.get_client(uri)
             exp_id = store.ensure_experiment(client, exp_name, uri)
         except TrackingError:
             raise
@@ -134,6 +135,18 @@ def start_run(
     elif autolog:
         _autolog_on(handle)
     return handle
+
+
+def _first_start_progress(uri: str) -> Any:
+    """A progress line while MLflow loads and a new store is created (first start only)."""
+    from .firststart import progress
+
+    db = store.sqlite_path(uri)
+    if db is not None and not db.exists():
+        return progress(f"creating the tracking store {db} (first run in this project)")
+    if "mlflow" not in sys.modules:
+        return progress("loading MLflow (first run in this kernel)")
+    return contextlib.nullcontext()
 
 
 def _offline_run(uri: str, exp_name: str, name: str | None, tags: dict[str, str], state_dir: Path) -> RunHandle:

@@ -114,3 +114,11 @@ def test_a_constant_logged_once_is_a_value_not_a_step_zero_point(
     [fig] = [o["data"][PLOTLY] for o in nb.cells[1].outputs if PLOTLY in o.get("data", {})]
     assert [t["name"] for t in fig["data"]] == ["loss"]  # no flat line at 25 squashing the curve
     assert "n_estimators=25" in fig["layout"]["title"]["text"] and "max_depth=2" in fig["layout"]["title"]["text"]
+
+
+def test_first_start_on_a_fresh_store_shows_progress_in_the_cell(project: Path) -> None:
+    nb = execute(make_notebook(["%load_ext mlops_jupyter", "%mlops_track start --name fresh", "%mlops_track end"]), project)
+    lines = [o["data"]["text/plain"] for o in nb.cells[1].outputs if "text/plain" in o.get("data", {})]
+    store = project / ".mlops" / "mlflow.db"
+    [done] = [ln for ln in lines if "creating the tracking store" in ln]
+    assert done.startswith(f"✓ creating the tracking store {store} (first run in this project): ") and done.endswith(" s")
