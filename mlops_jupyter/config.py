@@ -12,6 +12,7 @@ session, then ``MLOPS_ENV``, then ``default_env`` from the file, then ``dev``.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import tomllib
@@ -30,10 +31,9 @@ def ensure_state_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     ignore = path / ".gitignore"
     if not ignore.exists():
-        try:
+        # a read-only project still works; git status just shows the folder
+        with contextlib.suppress(OSError):
             ignore.write_text("# machine state of mlops_jupyter (stores, spools, caches): never commit\n*\n", encoding="utf-8")
-        except OSError:  # a read-only project still works; git status just shows the folder
-            pass
     return path
 READ_ONLY = "read-only"
 READ_WRITE = "read-write"

@@ -139,7 +139,7 @@ def prewarm(db: Path | None) -> bool:
         subprocess.Popen(
             [sys.executable, "-c", code], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True,
-            preexec_fn=(lambda: os.nice(10)) if hasattr(os, "nice") else None,  # noqa: PLW1509 (no threads yet in the child)
+            preexec_fn=(lambda: os.nice(10)) if hasattr(os, "nice") else None,
         )
         return True
     return False

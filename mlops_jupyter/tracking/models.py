@@ -116,7 +116,7 @@ def _fluent_target(uri: str, experiment_id: str, run: Any) -> Iterator[None]:
     old_uri = utils._tracking_uri
     old_exp = fluent._active_experiment_id
     utils.set_tracking_uri(uri)
-    fluent._active_experiment_id = experiment_id
+    fluent._active_experiment_id = experiment_id  # type: ignore[assignment]
     stack = fluent._active_run_stack.get()
     pushed = not (stack and stack[-1].info.run_id == run.info.run_id)  # --autolog: already there
     if pushed:
