@@ -38,7 +38,8 @@ def chart_mode() -> str:
     """``widget``, ``static`` or ``off`` for a chart drawn now.
 
     ``MLOPS_LIVE_CHART`` wins over ``live_chart`` in ``[tracking]``; ``auto`` (the default)
-    is a widget in interactive kernels and a static figure in headless runs. ``static`` suits
+    is a widget in interactive kernels watched by a live frontend (:func:`live_frontend`)
+    and a static figure in headless runs, including nbconvert/papermill/nbclient executions. ``static`` suits
     notebooks executed by nbclient for reading later: widget state would embed plotly.js
     (megabytes) in every saved notebook and its snapshot.
     """

@@ -129,7 +129,9 @@ def prewarm(db: Path | None) -> bool:
         template.parent.mkdir(parents=True, exist_ok=True)
         marker.touch()
         code = (
-            "import os, sys\n"
+            "import contextlib, os, sys\n"
+            "with contextlib.suppress(Exception):\n"
+            "    os.nice(10)  # low priority: the user's cells come first\n"
             "try:\n"
             "    from mlops_jupyter.tracking.firststart import _build_template\n"
             "    _build_template()\n"
@@ -139,7 +141,6 @@ def prewarm(db: Path | None) -> bool:
         subprocess.Popen(
             [sys.executable, "-c", code], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True,
-            preexec_fn=(lambda: os.nice(10)) if hasattr(os, "nice") else None,
         )
         return True
     return False
