@@ -216,9 +216,17 @@ def _prewarm_store() -> None:
     does not exist yet and there is no template (see tracking/firststart.py): never imports
     MLflow here, never writes into the project."""
     with contextlib.suppress(Exception):  # a broken config is reported by the first real use
+        import os
+        from pathlib import Path
+
+        from ..config import load_config
         from ..tracking import firststart, store
 
-        firststart.prewarm(store.sqlite_path(session.profile().tracking_uri))
+        # read the config without filling the session's cache: a mlops.toml written after
+        # %load_ext must still be found by the first real use
+        cfg = load_config(session.start_dir or Path.cwd())
+        name = session.env_override or os.environ.get("MLOPS_ENV") or cfg.default_env
+        firststart.prewarm(store.sqlite_path(cfg.profile(name).tracking_uri))
 
 
 def on_unload(ipython: Any) -> None:
