@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install system-deps demo test lint unit lab bench clean
+.PHONY: help install system-deps system-deps-demo demo test lint unit lab bench clean
 
 help:
 	@echo "make demo   - set up, then run the demo notebooks headless and export/re-run the job"
@@ -26,8 +26,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 	@$(PY) -c "import mlops_jupyter" 2>/dev/null || { rm -f $(STAMP); $(MAKE) --no-print-directory $(STAMP); }
 
+# everything the tests need (git, node, Chromium, PostgreSQL)
 system-deps:
-	bash .ci/system-deps.sh
+	bash .ci/system-deps.sh test
+
+# only what the demo needs (git, node for the side panel): no browser, no database server
+system-deps-demo:
+	bash .ci/system-deps.sh demo
 
 lint: install
 	$(VENV)/bin/ruff check mlops_jupyter tests benchmarks
@@ -39,7 +44,7 @@ test: system-deps install lint
 unit: install
 	$(PY) -m pytest tests/unit tests/magics -q $(PYTEST_ARGS)
 
-demo: system-deps install
+demo: system-deps-demo install
 	$(PY) demo_notebooks/run_demo.py
 
 # rebuild the side panel after editing labextension/src (install builds it once)
@@ -47,7 +52,7 @@ demo: system-deps install
 labextension: install
 	cd labextension && PATH=$(abspath $(VENV))/bin:$$PATH jlpm install && PATH=$(abspath $(VENV))/bin:$$PATH jlpm build
 
-lab: install
+lab: system-deps-demo install
 	$(PY) demo_notebooks/run_demo.py --prepare-only --keep
 	cd demo_notebooks/_run && ../../$(VENV)/bin/jupyter lab --no-browser $(if $(filter 0,$(shell id -u)),--allow-root,)
 

@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# System packages the tests and demos need (Debian). Installs only what is missing.
+# System packages (Debian) for a target; installs only what is missing.
+#   bash .ci/system-deps.sh demo   git, and node to build the side panel (make demo, make lab)
+#   bash .ci/system-deps.sh test   the above plus Chromium (browser tests) and PostgreSQL (team-mode tests)
+# Without an argument: test (everything).
 set -euo pipefail
+target="${1:-test}"
+case "$target" in
+  demo|test) ;;
+  *) echo "usage: $0 [demo|test]" >&2; exit 2 ;;
+esac
 need=()
 command -v git >/dev/null || need+=(git)
-command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || need+=(chromium fonts-liberation)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v node >/dev/null || need+=(nodejs npm)
-command -v prometheus >/dev/null || need+=(prometheus)  # scrapes the serving gateway in tests
+if [ "$target" = test ]; then
+  command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || need+=(chromium fonts-liberation)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  command -v prometheus >/dev/null || need+=(prometheus)  # scrapes the serving gateway in tests
+fi
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  echo "installing system packages: ${need[*]}"
+  echo "installing system packages for '$target': ${need[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi

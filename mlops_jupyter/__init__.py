@@ -23,6 +23,8 @@ _API: dict[str, str] = {
     "end_run": "mlops_jupyter.tracking",
     "log": "mlops_jupyter.tracking",
     "log_artifact": "mlops_jupyter.tracking",
+    "log_params": "mlops_jupyter.tracking",
+    "log_model": "mlops_jupyter.tracking",
     "active_run": "mlops_jupyter.tracking",
     "sync": "mlops_jupyter.tracking",
     "compare": "mlops_jupyter.tracking",

@@ -12,6 +12,7 @@ session, then ``MLOPS_ENV``, then ``default_env`` from the file, then ``dev``.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import tomllib
@@ -23,6 +24,17 @@ from .errors import ConfigError, UnknownEnvironment
 
 CONFIG_FILE = "mlops.toml"
 STATE_DIR = ".mlops"
+
+
+def ensure_state_dir(path: Path) -> Path:
+    """``path`` created, holding a ``.gitignore`` that ignores everything in it (kept if present)."""
+    path.mkdir(parents=True, exist_ok=True)
+    ignore = path / ".gitignore"
+    if not ignore.exists():
+        # a read-only project still works; git status just shows the folder
+        with contextlib.suppress(OSError):
+            ignore.write_text("# machine state of mlops_jupyter (stores, spools, caches): never commit\n*\n", encoding="utf-8")
+    return path
 READ_ONLY = "read-only"
 READ_WRITE = "read-write"
 
@@ -137,6 +149,11 @@ class ProjectConfig:
     def state_dir(self) -> Path:
         """``.mlops/`` in the project root: SQLite store, spool, caches."""
         return self.root / STATE_DIR
+
+    def ensure_state_dir(self) -> Path:
+        """Create ``.mlops/`` with a ``.gitignore`` of ``*`` (stores, spools and caches are
+        machine state: ``git add -A`` must not commit them); returns the folder."""
+        return ensure_state_dir(self.state_dir)
 
     @property
     def suites_dir(self) -> Path:

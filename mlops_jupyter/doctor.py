@@ -68,6 +68,38 @@ def _check_store(uri: str) -> Check:
     return Check("tracking store", "warn", f"store {uri} not checked")
 
 
+def _check_dvc_remote(root: Path, top: Path | None, env: str, configured: str | None, source: str) -> Check | None:
+    """The remote pins push to (the profile's ``dvc_remote``, else DVC's default) exists and
+    is reachable: a local folder must exist and be writable; other remotes are asked with
+    ``dvc remote list`` only (no network round trip here)."""
+    import os
+
+    from .data.repo import DataRepo
+    from .errors import DataError
+
+    repo = DataRepo(root, top if top is not None and top != root else None)
+    try:
+        name = configured or repo.config().get("core", {}).get("remote")
+    except DataError as exc:
+        return Check("dvc remote", "fail", exc.message, exc.hint or "")
+    if not name:
+        return Check("dvc remote", "warn", "no DVC remote: pins stay on this machine",
+                     f"dvc remote add -d storage /path/to/folder (and dvc_remote = \"storage\" in [env.{env}])")
+    where = f"dvc_remote of profile '{env}' ({source})" if configured else "DVC's default remote"
+    try:
+        local = repo.local_remote_dir(name)
+    except DataError:
+        return Check("dvc remote", "fail", f"remote '{name}' ({where}) is not configured in {root / '.dvc' / 'config'}",
+                     f"dvc remote add {name} /path/to/folder, or change {where}")
+    if local is None:
+        return Check("dvc remote", "ok", f"'{name}' at {repo.remote_url(name)} (cloud remote: reachability checked on push)")
+    parent = local if local.exists() else local.parent
+    if not parent.exists() or not os.access(parent, os.W_OK):
+        return Check("dvc remote", "fail", f"remote '{name}' folder {local} is not writable or its parent is missing",
+                     f"mkdir -p {local} (or fix `dvc remote modify {name} url ...`)")
+    return Check("dvc remote", "ok", f"'{name}' at {local}" + ("" if local.exists() else " (created on first push)"))
+
+
 def run_doctor() -> DoctorReport:
     """Run every check; never raises for a failed check (each says what to fix)."""
     report = DoctorReport()
@@ -80,8 +112,6 @@ def run_doctor() -> DoctorReport:
     report.checks.append(Check("config", "ok", cfg.describe_source()))
     report.checks.append(Check("environment", "ok", f"{profile.name} ({profile.interactive})"))
     root = cfg.root
-    if shutil.which("git") is None:
-        report.checks.append(Check("git", "fail", "git is not installed", "apt-get install git"))
     top = None
     if shutil.which("git") is None:
         report.checks.append(Check("git", "fail", "git is not installed", "apt-get install git"))
@@ -97,6 +127,9 @@ def run_doctor() -> DoctorReport:
     found = dvc_root(here, top)  # the project folder or a folder above it, up to the git top
     if found is not None:
         report.checks.append(Check("dvc", "ok", "DVC repository" + ("" if found == here else f" at {found}")))
+        remote = _check_dvc_remote(found, top, profile.name, profile.dvc_remote, cfg.describe_source())
+        if remote is not None:
+            report.checks.append(remote)
     else:
         subdir = " --subdir" if top is not None and top != here else ""
         report.checks.append(Check("dvc", "warn", "no DVC repository", f"cd {root} && dvc init{subdir}"))

@@ -25,6 +25,9 @@ def _isolate_process_state(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: py
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
     monkeypatch.setenv("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
+    # no machine-wide store template and no background template builds (tests that need
+    # them set their own MLOPS_STORE_CACHE)
+    monkeypatch.setenv("MLOPS_STORE_CACHE", "off")
     (home / ".gitconfig").write_text("[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n")
     session.reset()
     yield

@@ -77,7 +77,9 @@ def state_cache(repo: DataRepo) -> StateCache:
     caches = session.state.setdefault("data", {}).setdefault("state_caches", {})
     key = str(repo.root)
     if key not in caches:
-        caches[key] = StateCache(repo.root / ".mlops" / "data" / "state.db")
+        from ..config import STATE_DIR, ensure_state_dir
+
+        caches[key] = StateCache(ensure_state_dir(repo.root / STATE_DIR) / "data" / "state.db")
     cache: StateCache = caches[key]
     return cache
 
@@ -128,13 +130,13 @@ def pin(
         if not full.exists():
             raise DataError(f"{p} does not exist", hint=f"looked for {full}")
     name = repo.remote_name(remote)
-    if push:  # refuse before anything changes when the push cannot happen
-        if not name:
-            raise DataError(
-                "no DVC remote to push to",
-                hint="set dvc_remote in the profile (mlops.toml) or run `dvc remote add -d NAME URL`",
-            )
-        repo.remote_url(name)
+    if push and not name:  # refuse before anything changes when the push cannot happen
+        raise DataError(
+            "no DVC remote to push to",
+            hint="set dvc_remote in the profile (mlops.toml) or run `dvc remote add -d NAME URL`",
+        )
+    if name:  # a remote named but not configured fails here, not after the commit
+        check_remote(repo, name, explicit=remote is not None)
     pins = [_pin_one(repo, full, remote) for full in fulls]
     staged = [x for full in fulls for x in (repo.dvc_file(full), _gitignore_of(full)) if x.exists()]
     if init:  # the DVC set-up belongs in the same commit, or a clone could not read the pin
@@ -145,6 +147,26 @@ def pin(
         push_pins(repo, pins, name)
     out = [_finish(repo, p, name) for p in pins]
     return out if many else out[0]
+
+
+def check_remote(repo: DataRepo, name: str, explicit: bool = False) -> str:
+    """The URL of DVC remote ``name``; a clear error naming where the name came from when
+    the remote is not configured (the profile's ``dvc_remote``, or the caller)."""
+    try:
+        return repo.remote_url(name)
+    except DataError:
+        if explicit:
+            raise
+        profile = session.profile()
+        if profile.dvc_remote != name:
+            raise
+        where = session.config().describe_source()
+        raise DataError(
+            f"dvc_remote = '{name}' (profile '{profile.name}', {where}) names a DVC remote that "
+            f"is not configured in {repo.root}",
+            hint=f"create it: dvc remote add {name} /path/to/storage (a folder works), or remove "
+            f"dvc_remote from [env.{profile.name}]",
+        ) from None
 
 
 def _pin_one(repo: DataRepo, full: Path, remote: str | None) -> DatasetPin:

@@ -27,13 +27,19 @@ TRACKING_KEYS = {"live_chart"}
 MAX_POINTS_PER_SERIES = 5000
 MAX_SERIES = 12
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
+MAX_TITLE_VALUES = 6
+
+
+def _short(value: float) -> str:
+    return f"{value:.4g}"
 
 
 def chart_mode() -> str:
     """``widget``, ``static`` or ``off`` for a chart drawn now.
 
     ``MLOPS_LIVE_CHART`` wins over ``live_chart`` in ``[tracking]``; ``auto`` (the default)
-    is a widget in interactive kernels and a static figure in headless runs. ``static`` suits
+    is a widget in interactive kernels watched by a live frontend (:func:`live_frontend`)
+    and a static figure in headless runs, including nbconvert/papermill/nbclient executions. ``static`` suits
     notebooks executed by nbclient for reading later: widget state would embed plotly.js
     (megabytes) in every saved notebook and its snapshot.
     """
@@ -50,8 +56,52 @@ def chart_mode() -> str:
     if mode not in LIVE_CHART_MODES:
         raise ConfigError(f"{where} is {mode!r}", hint=f"use one of: {', '.join(LIVE_CHART_MODES)}")
     if mode == "auto":
-        return "static" if session.headless else "widget"
+        return "static" if session.headless or not live_frontend() else "widget"
     return mode
+
+
+HEADLESS_PARENTS = ("nbconvert", "papermill", "nbclient", "mlops-jupyter", "mlops_jupyter.cli")
+
+
+def _parent_cmdline() -> str:
+    """The command line of the process that started this kernel ('' where unknown)."""
+    import os
+
+    pid = os.environ.get("JPY_PARENT_PID") or str(os.getppid())
+    try:
+        with open(f"/proc/{int(pid)}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode("utf-8", "replace")
+    except (OSError, ValueError):
+        pass
+    try:
+        import psutil
+
+        return " ".join(psutil.Process(int(pid)).cmdline())
+    except Exception:
+        return ""
+
+
+def live_frontend() -> bool:
+    """True when a person watches this kernel through a frontend that keeps widgets alive.
+
+    A kernel started by a Jupyter server for a notebook has ``JPY_SESSION_NAME`` (JupyterLab,
+    Notebook 7, JupyterHub); VS Code marks its kernels with ``VSCODE_PID`` or
+    ``__vsc_ipynb_file__``. A kernel started by nbconvert, papermill or nbclient (whose widget
+    state would be saved into the notebook: megabytes of plotly.js per chart) has neither, or
+    has one inherited from a notebook that ran the command while its own parent process is
+    one of those tools. Anything unknown counts as headless: a plain figure shows everywhere.
+    """
+    import os
+    import sys
+
+    parent = _parent_cmdline().lower()
+    if any(tool in parent for tool in HEADLESS_PARENTS):
+        return False
+    if os.environ.get("JPY_SESSION_NAME") or os.environ.get("VSCODE_PID"):
+        return True
+    ip = sys.modules.get("IPython")
+    shell = ip.get_ipython() if ip is not None else None  # type: ignore[attr-defined]
+    return bool(shell is not None and "__vsc_ipynb_file__" in getattr(shell, "user_ns", {}))
 
 
 class LiveChart:
@@ -64,6 +114,7 @@ class LiveChart:
     def __init__(self, title: str, min_interval: float = 1.0, live: bool = True, widget: bool = False) -> None:
         import plotly.graph_objects as go
 
+        self.title = title
         self.min_interval = min_interval
         self.live = live
         self.widget = widget
@@ -138,8 +189,16 @@ class LiveChart:
 
         fig = self.figure
         existing = {t.name: t for t in fig.data}
+        # a metric with one point (a constant logged once, e.g. a hyperparameter logged as a
+        # number) is a value in the title, not a step-0 point that squashes the curves
+        values = {k: ys[0] for k, (xs, ys) in data.items() if len(xs) == 1 and plotly_text(k) not in existing}
         with fig.batch_update():
+            fig.layout.title.text = plotly_text(self.title + (
+                "  ·  " + ", ".join(f"{k}={_short(v)}" for k, v in list(values.items())[:MAX_TITLE_VALUES]) if values else ""
+            ))
             for key, (xs, ys) in data.items():
+                if key in values:
+                    continue
                 name = plotly_text(key)  # metric names are user text: no plotly markup
                 trace = existing.get(name)
                 if trace is None:
@@ -151,3 +210,70 @@ class LiveChart:
             from IPython.display import update_display
 
             update_display(self.bundle(), raw=True, display_id=self.display_id)
+
+
+class LiveCard:
+    """The run card, kept true to the run it describes.
+
+    Shown once by the start cell; refreshed (at most every ``min_interval`` s) when points are
+    stored, and once more when the run ends, so that it says FINISHED/FAILED and the final
+    number of points instead of "RUNNING, 0 points" forever. With ``widget=True`` (a live
+    frontend) it is an ``ipywidgets.HTML`` whose value is replaced: its comm messages reach
+    JupyterLab from any thread and any later cell, and the bundle carries the card's HTML and
+    text for readers without widget state. Otherwise it is a display updated in place with
+    ``update_display`` (the same cell in JupyterLab; any cell in nbclient, papermill, classic).
+    """
+
+    def __init__(self, handle: Any, widget: bool = False, min_interval: float = 1.0) -> None:
+        self.handle = handle
+        self.widget = widget
+        self.min_interval = min_interval
+        self.display_id = f"mlops-card-{uuid.uuid4().hex}"
+        self._html: Any = None
+        self._last = float("-inf")
+        self._lock = threading.Lock()
+        self.refreshes = 0
+
+    def _view(self) -> Any:
+        from .tracking import RunView
+
+        return RunView.of(self.handle)
+
+    def show(self) -> None:
+        """Display the card (call once, from the cell)."""
+        from IPython.display import display
+
+        view = self._view()
+        if self.widget:
+            try:
+                import ipywidgets
+            except ImportError:  # no widgets installed: a display updated in place
+                self.widget = False
+                display(view, display_id=self.display_id)
+                return
+
+            self._html = ipywidgets.HTML(value=view._repr_html_())
+            bundle = dict(self._html._repr_mimebundle_() or {})
+            bundle.update({"text/html": view._repr_html_(), "text/plain": str(view)})
+            display(bundle, raw=True)
+        else:
+            display(view, display_id=self.display_id)
+
+    def on_points(self, points: list[Any]) -> None:
+        """Points were stored (writer thread): refresh, throttled."""
+        self.refresh()
+
+    def refresh(self, force: bool = False) -> None:
+        """Redraw the card from the run's current state (``force``: ignore the throttle)."""
+        with self._lock:
+            if not force and time.monotonic() - self._last < self.min_interval:
+                return
+            self._last = time.monotonic()
+        view = self._view()
+        self.refreshes += 1
+        if self._html is not None:
+            self._html.value = view._repr_html_()
+        else:
+            from IPython.display import update_display
+
+            update_display(view, display_id=self.display_id)

@@ -134,7 +134,7 @@ def compare_text(result: Any) -> str:
     cur = result.current
     if result.best is None:
         return fit(f"run {cur['run_name']} ({cur['run_id'][:8]}): no other finished run with '{result.metric}' to compare with")
-    verdict = "the best so far, ahead of" if result.ok else "worse than the best run,"
+    verdict = result.verdict_phrase()
     lines = [
         f"{result.metric} ({result.mode}): run {cur['run_name']} is {verdict} "
         f"{result.best['run_name']} ({result.best['run_id'][:8]})",
@@ -151,9 +151,11 @@ def compare_html(result: Any) -> str:
     cur = result.current
     if result.best is None:
         return card("mlops compare", f"<div>{escape(compare_text(result))}</div>")
-    verdict = badge("best so far", "mlops-ok") if result.ok else badge("worse than best", "mlops-warn")
+    label = {"best": "best so far", "tied": "tied with best", "worse": "worse than best"}[result.verdict]
+    verdict = badge(label, "mlops-ok") if result.ok else badge(label, "mlops-warn")
+    by = f" (tie broken by <b>{escape(result.decided_by)}</b>)" if result.decided_by != result.metric else ""
     head = (
-        f"<div>{verdict} on <b>{escape(result.metric)}</b> ({result.mode}); compared with "
+        f"<div>{verdict} on <b>{escape(result.metric)}</b> ({result.mode}){by}; compared with "
         f"{'the previous best' if result.ok else 'the best'} run "
         f"<b>{escape(str(result.best['run_name']))}</b> <span class='mlops-muted-text'>{escape(result.best['run_id'])}</span></div>"
     )

@@ -61,6 +61,8 @@ class MlopsJobExporter(Exporter):
         main = files[SPEC_FILE].decode("utf-8")
         resources["unique_key"] = (prefix / "job").as_posix()
         resources["output_extension"] = ".yaml"
+        # nbconvert logs "Support files will be in <output_files_dir>/": name the job folder
+        resources["output_files_dir"] = prefix.as_posix()
         outputs = resources.setdefault("outputs", {})
         for fname, data in files.items():
             outputs[(prefix / fname).as_posix()] = data

@@ -20,7 +20,7 @@ from .._util import parse_pairs, parse_value
 from ..errors import MlopsUsageError
 from ..session import session
 
-ACTIONS = ("start", "log", "artifact", "status", "end", "sync", "compare")
+ACTIONS = ("start", "log", "param", "artifact", "model", "status", "end", "sync", "compare")
 STATUSES = ("FINISHED", "FAILED", "KILLED")
 
 
@@ -36,10 +36,12 @@ class TrackingMagics(Magics):
     """Experiment tracking (runs, metrics, params, artifacts) on MLflow."""
 
     @magic_arguments()
-    @argument("action", nargs="?", choices=ACTIONS, help="start | log | artifact | status | end | sync | compare (cell magic: omit, the cell runs inside a new run)")
-    @argument("values", nargs="*", help="log: name=value pairs (numbers become metrics, text params; {expr} and $var are expanded); artifact: PATH")
+    @argument("action", nargs="?", choices=ACTIONS, help="start | log | param | artifact | model | status | end | sync | compare (cell magic: omit, the cell runs inside a new run)")
+    @argument("values", nargs="*", help="log: name=value pairs (numbers become metrics, text params; {expr} and $var are expanded); param: name=value pairs, all params (hyperparameters); artifact: PATH; model: VARIABLE holding the model")
     @argument("-e", "--experiment", help="start: experiment name (default: the profile's experiment)")
-    @argument("-n", "--name", help="start: run name")
+    @argument("-n", "--name", help="start: run name; model: the model's name in the run (default: model)")
+    @argument("--register", metavar="NAME", help="model: also register it as a new version of registered model NAME")
+    @argument("--trust", nargs="+", default=[], metavar="TYPE", help="model: types skops may load (only for a model you trust; the error names them)")
     @argument("--tags", nargs="+", default=[], metavar="K=V", help="start: run tags")
     @argument("--autolog", action="store_true", help="start: switch on mlflow.autolog() for the installed frameworks")
     @argument("--description", help="start: run description")
@@ -69,6 +71,15 @@ class TrackingMagics(Magics):
                 raise UsageError("%mlops_track log needs name=value pairs, e.g. %mlops_track log acc=0.91")
             tracking.log(_pairs(args.values, "value"), step=args.step)
             return None
+        if args.action == "param":
+            if not args.values:
+                raise UsageError("%mlops_track param needs name=value pairs, e.g. %mlops_track param n_estimators=25 max_depth=2")
+            tracking.log_params(_pairs(args.values, "param"))
+            return None
+        if args.action == "model":
+            if len(args.values) != 1:
+                raise UsageError("%mlops_track model takes one VARIABLE, e.g. %mlops_track model clf --register churn")
+            return tracking.log_model(self._variable(args.values[0]), **_model_kwargs(args))
         if args.action == "artifact":
             if len(args.values) != 1:
                 raise UsageError("%mlops_track artifact takes one PATH")
@@ -94,6 +105,12 @@ class TrackingMagics(Magics):
         return result
 
     # -- helpers -------------------------------------------------------------------------
+    def _variable(self, name: str) -> Any:
+        ns = self.shell.user_ns if self.shell is not None else {}
+        if name not in ns:
+            raise UsageError(f"no variable '{name}' in the notebook (give the name of the variable holding the model)")
+        return ns[name]
+
     def _in_kernel(self) -> bool:
         return getattr(self.shell, "kernel", None) is not None
 
@@ -108,12 +125,14 @@ class TrackingMagics(Magics):
     def _show_start(self, handle: Any, mode: str) -> Any:
         from ..display.tracking import RunView
 
-        view = RunView.of(handle)
         if not self._in_kernel():
-            return view
-        from IPython.display import display
+            return RunView.of(handle)
+        from ..display.runchart import LiveCard
 
-        display(view)
+        card = LiveCard(handle, widget=mode == "widget")
+        card.show()
+        handle.writer.listeners.append(card.on_points)
+        handle.on_end.append(lambda _h: card.refresh(force=True))
         if mode == "off":
             return None
         try:
@@ -153,6 +172,10 @@ def _start_kwargs(args: Any) -> dict[str, Any]:
     }
 
 
+def _model_kwargs(args: Any) -> dict[str, Any]:
+    return {"name": args.name or "model", "register": args.register, "trusted_types": list(args.trust) or None}
+
+
 def _status_view() -> Any:
     from .. import tracking
     from ..display.tracking import RunView
@@ -182,9 +205,28 @@ def on_load(ipython: Any) -> None:
         recorder().post(getattr(result, "execution_count", None), bool(getattr(result, "success", True)), error)
 
     on_unload(ipython)
+    _prewarm_store()
     ipython.events.register("pre_run_cell", pre)
     ipython.events.register("post_run_cell", post)
     ipython.__dict__["_mlops_tracking_hooks"] = (pre, post)
+
+
+def _prewarm_store() -> None:
+    """Build the machine's store template in a background process when this project's store
+    does not exist yet and there is no template (see tracking/firststart.py): never imports
+    MLflow here, never writes into the project."""
+    with contextlib.suppress(Exception):  # a broken config is reported by the first real use
+        import os
+        from pathlib import Path
+
+        from ..config import load_config
+        from ..tracking import firststart, store
+
+        # read the config without filling the session's cache: a mlops.toml written after
+        # %load_ext must still be found by the first real use
+        cfg = load_config(session.start_dir or Path.cwd())
+        name = session.env_override or os.environ.get("MLOPS_ENV") or cfg.default_env
+        firststart.prewarm(store.sqlite_path(cfg.profile(name).tracking_uri))
 
 
 def on_unload(ipython: Any) -> None:
@@ -236,6 +278,16 @@ def _start_code(args: Any, func: str) -> str:
     return f"{func}({_kwargs_code(pairs)})"
 
 
+def _pair_items(values: list[str]) -> list[str]:
+    items = []
+    for item in values:
+        k, sep, v = item.partition("=")
+        if not sep or not k.strip():
+            raise UsageError(f"value '{item}' is not of the form name=value")
+        items.append(f"{k.strip()!r}: {_value_code(v)}")
+    return items
+
+
 def export_mlops_track(line: str, cell: str | None) -> str:
     """Python source doing what ``%mlops_track LINE`` (or the cell magic) does, with ``mj``."""
     args = TrackingMagics.mlops_track.parser.parse_argstring(line)  # type: ignore[attr-defined]
@@ -247,14 +299,17 @@ def export_mlops_track(line: str, cell: str | None) -> str:
     if action == "start":
         return _start_code(args, "mj.start_run") + "\n"
     if action == "log":
-        items = []
-        for item in args.values:
-            k, sep, v = item.partition("=")
-            if not sep or not k.strip():
-                raise UsageError(f"value '{item}' is not of the form name=value")
-            items.append(f"{k.strip()!r}: {_value_code(v)}")
+        items = _pair_items(args.values)
         step = f", step={args.step}" if args.step is not None else ""
         return f"mj.log({{{', '.join(items)}}}{step})\n"
+    if action == "param":
+        return f"mj.log_params({{{', '.join(_pair_items(args.values))}}})\n"
+    if action == "model":
+        if len(args.values) != 1:
+            raise UsageError("%mlops_track model takes one VARIABLE")
+        kw = _model_kwargs(args)
+        extra = "".join(f", {k}={v!r}" for k, v in kw.items() if v is not None)
+        return f"mj.log_model({_value_code('$' + args.values[0].lstrip('$'))}{extra})\n"
     if action == "artifact":
         if len(args.values) != 1:
             raise UsageError("%mlops_track artifact takes one PATH")

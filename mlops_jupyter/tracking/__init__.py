@@ -19,6 +19,8 @@ _NAMES = {
     "last_run": "api",
     "log": "api",
     "log_artifact": "api",
+    "log_model": "models",
+    "log_params": "api",
     "start_run": "api",
     "sync": "api",
     "track": "api",
@@ -43,6 +45,8 @@ __all__ = [
     "last_run",
     "log",
     "log_artifact",
+    "log_model",
+    "log_params",
     "start_run",
     "sync",
     "track",
@@ -72,8 +76,10 @@ if TYPE_CHECKING:
         last_run,
         log,
         log_artifact,
+        log_params,
         start_run,
         sync,
         track,
     )
+    from .models import log_model
     from .run import InvalidName, NonFiniteMetric, OfflineRunWarning, ParamConflict, RunHandle

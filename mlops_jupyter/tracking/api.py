@@ -63,7 +63,7 @@ def start_run(
         warnings.warn(f"ending the active run {previous.run_name} ({previous.run_id[:8]}) before starting a new one", stacklevel=2)
         end_run("FINISHED")
     cfg = session.config()
-    state_dir = cfg.state_dir
+    state_dir = cfg.ensure_state_dir()  # with its .gitignore, before the store is created in it
     exp_name = experiment or profile.experiment
     offline = not store.reachable(uri)
     client: Any = None
@@ -72,7 +72,8 @@ def start_run(
         _replay_quietly(state_dir)
         leases.close_orphans(state_dir, {p.stem for p in spool.pending(state_dir)})
         try:
-            client = store.get_client(uri)
+            with _first_start_progress(uri):
+                client = store.get_client(uri)
             exp_id = store.ensure_experiment(client, exp_name, uri)
         except TrackingError:
             raise
@@ -134,6 +135,18 @@ def start_run(
     elif autolog:
         _autolog_on(handle)
     return handle
+
+
+def _first_start_progress(uri: str) -> Any:
+    """A progress line while MLflow loads and a new store is created (first start only)."""
+    from .firststart import progress
+
+    db = store.sqlite_path(uri)
+    if db is not None and not db.exists():
+        return progress(f"creating the tracking store {db} (first run in this project)")
+    if "mlflow" not in sys.modules:
+        return progress("loading MLflow (first run in this kernel)")
+    return contextlib.nullcontext()
 
 
 def _offline_run(uri: str, exp_name: str, name: str | None, tags: dict[str, str], state_dir: Path) -> RunHandle:
@@ -260,11 +273,16 @@ def _capture_at_end(handle: RunHandle) -> None:
             warnings.warn(f"could not store the notebook: {exc}", stacklevel=3)
 
 
-def log(metrics_or_values: dict[str, Any] | None = None, /, step: int | None = None, **values: Any) -> None:
+def log(
+    metrics_or_values: dict[str, Any] | None = None, /, step: int | None = None,
+    params: dict[str, Any] | None = None, **values: Any,
+) -> None:
     """Log values into the active run: numbers become metrics, anything else params.
 
-    ``mj.log(loss=0.3, step=5)``, ``mj.log({"acc": 0.9, "model": "rf"})``. Returns at once:
-    metrics are written in the background (flushed by ``end_run``, ``sync`` and exit).
+    ``mj.log(loss=0.3, step=5)``, ``mj.log({"acc": 0.9, "model": "rf"})``. Hyperparameters
+    that are numbers go in ``params=`` (``mj.log(params={"n_estimators": 25})``) or through
+    :func:`log_params`; a plain number is a metric. Returns at once: metrics are written in
+    the background (flushed by ``end_run``, ``sync`` and exit).
     """
     run = session.run
     if run is None:
@@ -272,17 +290,31 @@ def log(metrics_or_values: dict[str, Any] | None = None, /, step: int | None = N
     if metrics_or_values:
         values = {**metrics_or_values, **values}
     metrics: dict[str, Any] = {}
-    params: dict[str, Any] = {}
+    as_params: dict[str, Any] = dict(params or {})
     for key, value in values.items():
         if as_metric(value) is None:
-            params[key] = value
+            as_params[key] = value
         else:
             metrics[key] = value
-    run.check(metrics, params)  # a bad name or value refuses the whole call, before anything is buffered
-    if params:
-        run.log_params(params)
+    run.check(metrics, as_params)  # a bad name or value refuses the whole call, before anything is buffered
+    if as_params:
+        run.log_params(as_params)
     if metrics:
         run.log_metrics(metrics, step=step)
+
+
+def log_params(params: dict[str, Any] | None = None, /, **values: Any) -> None:
+    """Log hyperparameters into the active run, numbers included: ``mj.log_params(n_estimators=25)``.
+
+    Params are immutable in MLflow: the same value again is accepted, another value raises
+    :class:`ParamConflict`.
+    """
+    run = session.run
+    if run is None:
+        raise NoActiveRun("no active run to log params into", hint="start one with %mlops_track start or mj.start_run()")
+    merged = {**(params or {}), **values}
+    if merged:
+        run.log_params(merged)
 
 
 def log_artifact(path: str | Path, artifact_path: str | None = None) -> str:

@@ -345,6 +345,23 @@ def _list_artifacts(client: Any, run_id: str) -> list[dict[str, Any]]:
     return out
 
 
+def _logged_models(client: Any, run: Any) -> list[dict[str, Any]]:
+    """MLflow 3 stores models outside the run's artifact folder (as logged models): list the
+    run's ready models with the artifacts, as ``models/<name>`` with their ``models:/`` URI."""
+    outputs = getattr(getattr(run, "outputs", None), "model_outputs", None) or []
+    out: list[dict[str, Any]] = []
+    for output in outputs[:MAX_ARTIFACTS]:
+        try:
+            model = client.get_logged_model(output.model_id)
+        except Exception:  # a model deleted since: nothing to show
+            continue
+        status = str(getattr(model, "status", "READY"))
+        if status.rsplit(".", 1)[-1] != "READY":
+            continue
+        out.append({"path": f"models/{model.name}", "size": None, "model_uri": f"models:/{model.model_id}", "kind": "model"})
+    return out
+
+
 def get_run(tracking_uri: str, run_id: str, ui_url: str | None = None) -> dict[str, Any]:
     """One run: params, tags, metric histories, artifact list and its notebook snapshot."""
     if not _RUN_ID.match(run_id):
@@ -365,7 +382,7 @@ def get_run(tracking_uri: str, run_id: str, ui_url: str | None = None) -> dict[s
             histories[key] = [
                 json_safe({"step": p.step, "value": p.value, "timestamp": p.timestamp}) for p in points
             ]
-        artifacts = _list_artifacts(client, run_id)
+        artifacts = _list_artifacts(client, run_id) + _logged_models(client, run)
     except Exception as exc:
         raise _wrap(exc, f"read run '{run_id}'") from None
     summary = _run_summary(run)

@@ -193,10 +193,16 @@ def get_client(uri: str) -> Any:
         return MlflowClient(tracking_uri=uri)
     db.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(db) + ".lock", timeout=LOCK_TIMEOUT), _quiet_schema_logs():
+        from . import firststart
+
+        # a fresh store is a copy of the machine's migrated template when there is one
+        fresh = not db.exists() and not firststart.seed(db)
         # MLflow creates/migrates the schema when it first builds the store object: do it
         # here, one process at a time (alone, 8 processes on a fresh file all crash).
         client = MlflowClient(tracking_uri=uri)
         retry_locked(lambda: client.search_experiments(max_results=1))
+        if fresh:
+            firststart.save_template(db)
     _prepared().add(uri)
     return client
 

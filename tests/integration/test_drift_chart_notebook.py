@@ -25,6 +25,8 @@ def test_drift_chart_is_a_widget_interactively_and_figures_when_static(
 ) -> None:
     for var in ("MLOPS_HEADLESS", "CI", "MLOPS_LIVE_CHART"):
         monkeypatch.delenv(var, raising=False)
+    # a kernel started by a Jupyter server for a notebook (what JupyterLab sets): a live frontend
+    monkeypatch.setenv("JPY_SESSION_NAME", str(project / "drift.ipynb"))
     nb = execute(make_notebook(CELLS), project)
     assert [o for o in nb.cells[1].outputs if WIDGET in o.get("data", {})]
     # make demo / saved notebooks: the scores chart and the drifted column's distributions

@@ -107,9 +107,11 @@ def _mimes(cell: object) -> set[str]:
 def test_live_chart_setting_in_an_interactive_kernel(
     project: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # an interactive kernel (no MLOPS_HEADLESS, no CI): a widget by default
+    # an interactive kernel in JupyterLab (no MLOPS_HEADLESS, no CI): a widget by default
     for var in ("MLOPS_HEADLESS", "CI", "MLOPS_LIVE_CHART"):
         monkeypatch.delenv(var, raising=False)
+    # a kernel started by a Jupyter server for a notebook (what JupyterLab sets): a live frontend
+    monkeypatch.setenv("JPY_SESSION_NAME", str(project / "train.ipynb"))
     use_store_template(project, tmp_path_factory.getbasetemp())
     nb = execute(make_notebook(CHART_CELLS), project)
     assert WIDGET in _mimes(nb.cells[1])
