@@ -50,6 +50,10 @@ _API: dict[str, str] = {
     # release (principle 6)
     "promote": "mlops_jupyter.release",
     "compare_models": "mlops_jupyter.release",
+    # tests of the notebook's code (principle 5)
+    "run_tests": "mlops_jupyter.testing",
+    "strategy": "mlops_jupyter.testing",
+    "test_notebooks": "mlops_jupyter.testing",
 }
 
 __all__ = [*sorted(_API), "MlopsError", "current_env", "load_ipython_extension", "session", "use_env"]
