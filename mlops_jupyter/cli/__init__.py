@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "mlops_jupyter.cli.drift",
     "mlops_jupyter.cli.export",
     "mlops_jupyter.cli.release",
+    "mlops_jupyter.cli.testing",
 ]
 
 

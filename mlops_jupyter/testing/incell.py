@@ -200,6 +200,7 @@ def _time_box(name: str, limit: float | None) -> Iterator[None]:
         return
 
     def _expired(signum: int, frame: Any) -> None:
+        __tracebackhide__ = True
         raise TestTimeout(f"{name} timed out after {limit:g} s")
 
     previous = signal.signal(signal.SIGALRM, _expired)
@@ -224,6 +225,7 @@ def _case(report: Any, name: str, outcome: str, key: str) -> TestCase:
     elif outcome in ("failed", "error"):
         longrepr = str(report.longreprtext)
         exc = getattr(report, "mlops_exc", "") or ""
+        exc = re.sub(r"^(?:\w+\.)+(\w+: )", r"\1", exc)  # pkg.mod.TestTimeout: -> TestTimeout:
         first, _, rest = exc.partition("\n")
         message, diff = first, exc if rest else ""
     return TestCase(name=name, outcome=outcome, cell=key, duration=float(report.duration),
