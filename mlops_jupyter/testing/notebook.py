@@ -34,7 +34,10 @@ def is_test_cell(cell: Any) -> bool:
     if cell.get("cell_type") != "code":
         return False
     tags = cell.get("metadata", {}).get("tags", []) or []
-    return TEST_TAG in tags or cell.get("source", "").lstrip().startswith(MAGIC)
+    source = cell.get("source", "")
+    if isinstance(source, list):  # raw JSON stores source as a list of lines
+        source = "".join(source)
+    return TEST_TAG in tags or source.lstrip().startswith(MAGIC)
 
 
 def read_notebook(path: str | Path) -> Any:
