@@ -17,6 +17,7 @@ def register(sub: Any) -> None:
     p.add_argument("--timeout", type=float, metavar="S",
                    help="limit per test and per ordinary cell, in seconds (default 600)")
     p.add_argument("--kernel", metavar="NAME", help="kernel to use instead of the notebook's kernel spec")
+    p.add_argument("--cov", action="store_true", help="coverage of the notebooks' cells by their tests")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_test)
 
@@ -30,7 +31,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     if args.timeout is not None and args.timeout <= 0:
         raise MlopsUsageError("--timeout must be a positive number of seconds")
     params = parse_pairs(args.param, "parameter")
-    report = test_notebooks(args.notebooks, params, junit=args.junit, timeout=args.timeout, kernel=args.kernel)
+    report = test_notebooks(args.notebooks, params, junit=args.junit, timeout=args.timeout, kernel=args.kernel,
+                            cov=args.cov)
     print(json.dumps(report.to_dict(), indent=2, default=str) if args.json else report)
     if report.counts()["total"] == 0 and report.ok:
         raise MlopsUsageError("no tests were collected from the test cells",

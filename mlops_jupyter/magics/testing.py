@@ -30,6 +30,7 @@ class TestingMagics(Magics):
     @argument("-x", dest="exitfirst", action="store_true", help="stop at the first failure")
     @argument("--name", help="name of this test cell (its identity, its check and its metrics)")
     @argument("--timeout", type=float, metavar="S", help="fail a test that runs longer than S seconds")
+    @argument("--cov", action="store_true", help="measure which lines of the notebook's cells the tests ran")
     @argument("--fail", action="store_true", help="raise TestsFailed when a test fails (stops Run All)")
     @argument("--first-line", dest="first_line", type=int, default=2, help="==SUPPRESS==")
     @cell_magic
@@ -42,4 +43,4 @@ class TestingMagics(Magics):
             raise UsageError("-k needs an expression")
         return run_tests(cell, self.shell.user_ns, k=args.k, lf=args.lf, exitfirst=args.exitfirst,
                          name=args.name, cell_id=_cell_id(self.shell), timeout=args.timeout,
-                         fail=args.fail, first_line=args.first_line)
+                         fail=args.fail, first_line=args.first_line, cov=args.cov)

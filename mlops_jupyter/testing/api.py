@@ -16,7 +16,7 @@ RESULTS_ENV = "MLOPS_TEST_RESULTS"  # set by `mlops-jupyter test`: append each r
 def run_tests(source: str, namespace: dict[str, Any] | None = None, *, k: str | None = None,
               lf: bool = False, exitfirst: bool = False, name: str | None = None,
               cell_id: str | None = None, timeout: float | None = None, fail: bool = False,
-              first_line: int = 1, record: bool = True) -> TestReport:
+              first_line: int = 1, record: bool = True, cov: bool = False) -> TestReport:
     """Run the pytest tests defined in ``source`` against ``namespace``.
 
     ``namespace`` defaults to the caller's globals (the notebook's namespace in a kernel).
@@ -24,12 +24,14 @@ def run_tests(source: str, namespace: dict[str, Any] | None = None, *, k: str | 
     its earlier runs. ``k``/``lf``/``exitfirst`` are pytest's ``-k``/``--lf``/``-x``;
     ``timeout`` bounds each test in seconds. The report is recorded in the check history
     and, when a run is active, on the run; ``fail=True`` raises :class:`TestsFailed`.
+    ``cov=True`` measures which lines of the kernel's cells the tests ran (``report.coverage``).
     """
     if namespace is None:
         namespace = sys._getframe(1).f_globals
     key = cell_key(source, cell_id, name)
+    history = namespace.get("In") if isinstance(namespace.get("In"), list) else None
     report = run_cell_tests(source, namespace, key=key, k=k, lf=lf, exitfirst=exitfirst,
-                            timeout=timeout, first_line=first_line)
+                            timeout=timeout, first_line=first_line, cov=cov, history=history)
     if record:
         record_report(report)
     if fail and not report.ok:
@@ -56,6 +58,8 @@ def record_report(report: TestReport) -> None:
         handle.log_metrics({f"{key}.{o}": float(c[o]) for o in ("passed", "failed", "error", "skipped")})
         handle.set_tags({f"mlops.{key}": "passed" if report.ok else "failed"})
         handle.log_dict(report.to_dict(), f"tests/{key[len('tests.'):]}.json")
+        if report.coverage is not None:
+            handle.log_metrics({f"{key}.coverage_percent": report.coverage.percent})
     path = os.environ.get(RESULTS_ENV)
     if path:
         import json

@@ -235,7 +235,8 @@ def _case(report: Any, name: str, outcome: str, key: str) -> TestCase:
 
 def run_cell_tests(source: str, namespace: dict[str, Any], *, key: str, k: str | None = None,
                    lf: bool = False, exitfirst: bool = False, timeout: float | None = None,
-                   first_line: int = 1, extra_args: list[str] | None = None) -> TestReport:
+                   first_line: int = 1, extra_args: list[str] | None = None, cov: bool = False,
+                   history: list[str] | None = None) -> TestReport:
     """Run the tests of ``source`` in a fresh module over ``namespace``; see the module doc."""
     pytest = require_pytest()
     module, code = _fresh_module(key, source, namespace, first_line)
@@ -253,13 +254,20 @@ def run_cell_tests(source: str, namespace: dict[str, Any], *, key: str, k: str |
     args += extra_args or []
     log, err = io.StringIO(), io.StringIO()
     start = time.perf_counter()
-    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(err):
-        code = pytest.main(args, plugins=[collector])
+    measured: list[Any] = []
+    with contextlib.ExitStack() as stack:
+        if cov:
+            from .cellcoverage import measure
+
+            measured = stack.enter_context(measure(history))
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(err):
+            code = pytest.main(args, plugins=[collector])
     if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
         lines = [ln for ln in (err.getvalue() + log.getvalue()).splitlines() if ln.strip()]
         raise MlopsUsageError(f"pytest refused to run cell {key}: {lines[0] if lines else code}",
                               hint="check -k EXPR and the other options")
-    report = TestReport(name=key, cases=collector.cases, duration=time.perf_counter() - start)
+    report = TestReport(name=key, cases=collector.cases, duration=time.perf_counter() - start,
+                        coverage=measured[0] if measured else None)
     for text in collector.collect_errors:
         report.errors_outside_tests.append(text.strip().splitlines()[-1] if text.strip() else "collection error")
     if not report.cases and not report.errors_outside_tests and not k and not lf:

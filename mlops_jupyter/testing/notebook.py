@@ -68,7 +68,7 @@ def _kernel_name(nb: Any, path: Path, kernel: str | None) -> str:
     return name
 
 
-def _header(source: str, index: int, timeout: float) -> str:
+def _header(source: str, index: int, timeout: float, cov: bool = False) -> str:
     """The test cell's source with a ``%%mlops_test`` line naming it ``cell-N``."""
     stripped = source.lstrip()
     if stripped.startswith(MAGIC):
@@ -78,11 +78,13 @@ def _header(source: str, index: int, timeout: float) -> str:
             opts += f" --name cell-{index}"
         if "--timeout" not in opts:
             opts += f" --timeout {timeout:g}"
+        if cov and "--cov" not in opts:
+            opts += " --cov"
         return f"{MAGIC}{opts}\n{body}"
-    return f"{MAGIC} --name cell-{index} --first-line 1 --timeout {timeout:g}\n{source}"
+    return f"{MAGIC} --name cell-{index} --first-line 1 --timeout {timeout:g}{' --cov' if cov else ''}\n{source}"
 
 
-def prepare(nb: Any, parameters: dict[str, Any], timeout: float) -> tuple[Any, list[int]]:
+def prepare(nb: Any, parameters: dict[str, Any], timeout: float, cov: bool = False) -> tuple[Any, list[int]]:
     """Inject parameters and the extension; mark test cells; return the notebook and the
     indexes (in the original notebook, 1-based) of its test cells."""
     import nbformat
@@ -97,7 +99,7 @@ def prepare(nb: Any, parameters: dict[str, Any], timeout: float) -> tuple[Any, l
     for i, cell in enumerate(nb.cells, start=1):
         if is_test_cell(cell):
             tests.append(i)
-            cell.source = _header(cell.source, i, timeout)
+            cell.source = _header(cell.source, i, timeout, cov)
             tags = list(cell.metadata.get("tags", []))
             cell.metadata["tags"] = [*tags, "raises-exception"]  # a broken test cell does not stop the rest
     if parameters:
@@ -111,8 +113,9 @@ def prepare(nb: Any, parameters: dict[str, Any], timeout: float) -> tuple[Any, l
 
 
 def test_notebook(path: str | Path, parameters: dict[str, Any] | None = None,
-                  timeout: float | None = None, kernel: str | None = None) -> TestReport:
-    """Execute one notebook in a fresh kernel and run its test cells; one report."""
+                  timeout: float | None = None, kernel: str | None = None, cov: bool = False) -> TestReport:
+    """Execute one notebook in a fresh kernel and run its test cells; one report.
+    ``cov=True`` adds the coverage of the notebook's cells by all its test cells."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -120,7 +123,8 @@ def test_notebook(path: str | Path, parameters: dict[str, Any] | None = None,
     nb = read_notebook(p)
     name = _kernel_name(nb, p, kernel)
     limit = float(timeout or DEFAULT_TIMEOUT)
-    nb, tests = prepare(nb, dict(parameters or {}), limit)
+    sources = [c.source.strip() if c.cell_type == "code" else None for c in nb.cells]
+    nb, tests = prepare(nb, dict(parameters or {}), limit, cov)
     if not tests:
         raise TestCellError(f"notebook {p} has no test cells",
                             hint=f"tag a code cell '{TEST_TAG}' or start it with {MAGIC}")
@@ -155,6 +159,17 @@ def test_notebook(path: str | Path, parameters: dict[str, Any] | None = None,
             report.cases.extend(cell_report.cases)
             report.errors_outside_tests.extend(f"{p}: {cell_report.name}: {e}" for e in cell_report.errors_outside_tests)
             report.warnings.extend(cell_report.warnings)
+            if cell_report.coverage is not None:
+                if report.coverage is None:
+                    report.coverage = cell_report.coverage
+                else:
+                    report.coverage.merge(cell_report.coverage)
+    if report.coverage is not None:
+        for lines in report.coverage.cells:  # name cells as the notebook numbers them
+            if lines.source.strip() in sources:
+                lines.cell = f"cell-{sources.index(lines.source.strip()) + 1}"
+                for f in lines.functions:
+                    f.cell = lines.cell
     report.errors_outside_tests.extend(_test_cell_errors(nb, p))
     for case in report.cases:
         case.notebook = str(p)
@@ -193,16 +208,18 @@ def _test_cell_errors(nb: Any, path: Path) -> list[str]:
 
 def test_notebooks(paths: Sequence[str | Path], parameters: dict[str, Any] | None = None,
                    junit: str | Path | None = None, timeout: float | None = None,
-                   kernel: str | None = None) -> TestReport:
+                   kernel: str | None = None, cov: bool = False) -> TestReport:
     """``mlops-jupyter test``: each notebook in a fresh kernel, then one combined report
     (``.notebook`` on each case); ``junit`` writes a JUnit XML file for CI."""
     if not paths:
         raise MlopsUsageError("give at least one notebook")
-    reports = [test_notebook(p, parameters, timeout, kernel) for p in paths]
+    reports = [test_notebook(p, parameters, timeout, kernel, cov) for p in paths]
     combined = TestReport(name="notebooks" if len(reports) > 1 else reports[0].name,
                           notebook=reports[0].notebook if len(reports) == 1 else "")
     for r in reports:
         combined.merge(r)
+    if len(reports) == 1:
+        combined.coverage = reports[0].coverage
     if junit:
         from .junit import write_junit
 
