@@ -113,8 +113,12 @@ def prepare(nb: Any, parameters: dict[str, Any], timeout: float, cov: bool = Fal
 
 
 def test_notebook(path: str | Path, parameters: dict[str, Any] | None = None,
-                  timeout: float | None = None, kernel: str | None = None, cov: bool = False) -> TestReport:
+                  timeout: float | None = None, kernel: str | None = None, cov: bool = False,
+                  env: dict[str, str] | None = None, cwd: str | Path | None = None,
+                  until_last_test: bool = False) -> TestReport:
     """Execute one notebook in a fresh kernel and run its test cells; one report.
+    ``until_last_test`` leaves out the cells below the last test cell (a job's test stage:
+    the training cells below the tests run once, in the job itself).
     ``cov=True`` adds the coverage of the notebook's cells by all its test cells."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -123,6 +127,9 @@ def test_notebook(path: str | Path, parameters: dict[str, Any] | None = None,
     nb = read_notebook(p)
     name = _kernel_name(nb, p, kernel)
     limit = float(timeout or DEFAULT_TIMEOUT)
+    if until_last_test:
+        last = max((i for i, c in enumerate(nb.cells) if is_test_cell(c)), default=len(nb.cells) - 1)
+        nb.cells = nb.cells[: last + 1]
     sources = [c.source.strip() if c.cell_type == "code" else None for c in nb.cells]
     nb, tests = prepare(nb, dict(parameters or {}), limit, cov)
     if not tests:
@@ -131,8 +138,8 @@ def test_notebook(path: str | Path, parameters: dict[str, Any] | None = None,
     report = TestReport(name=p.stem, notebook=str(p))
     with tempfile.TemporaryDirectory(prefix="mlops-nbtest-") as tmp:
         results = Path(tmp) / "results.jsonl"
-        env = {**os.environ, "MLOPS_TEST_RESULTS": str(results), "MLOPS_HEADLESS": "1",
-               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        kernel_env = {**os.environ, **(env or {}), "MLOPS_TEST_RESULTS": str(results), "MLOPS_HEADLESS": "1",
+                      "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
         def cell_timeout(cell: Any) -> int:
             # test cells are time-boxed per test inside the kernel; this is the backstop
@@ -141,10 +148,10 @@ def test_notebook(path: str | Path, parameters: dict[str, Any] | None = None,
             return int(limit)
 
         client = NotebookClient(nb, kernel_name=name, timeout=int(limit), timeout_func=cell_timeout,
-                                resources={"metadata": {"path": str(p.parent.resolve())}})
+                                resources={"metadata": {"path": str(Path(cwd or p.parent).resolve())}})
         start = time.perf_counter()
         try:
-            client.execute(env=env)
+            client.execute(env=kernel_env)
         except CellTimeoutError:
             index = _running_cell(nb)
             report.errors_outside_tests.append(
