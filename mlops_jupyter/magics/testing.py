@@ -39,6 +39,7 @@ class TestingMagics(Magics):
         from ..testing import run_tests
 
         args = parse_argstring(self.mlops_test, line)
+        assert self.shell is not None
         if args.k is not None and not args.k.strip():
             raise UsageError("-k needs an expression")
         return run_tests(cell, self.shell.user_ns, k=args.k, lf=args.lf, exitfirst=args.exitfirst,

@@ -284,7 +284,7 @@ def strategy(suite: Any, *, min_rows: int = 0, max_rows: int = 20, nulls: bool =
             spec = specs[name]
             values = draw(st.lists(elements[name], min_size=n, max_size=n, unique=spec.unique))
             if nulls and not spec.not_null and not spec.unique and n:
-                limit = n if spec.max_null_fraction is None else int(math.floor(spec.max_null_fraction * n + 1e-9))
+                limit = n if spec.max_null_fraction is None else math.floor(spec.max_null_fraction * n + 1e-9)
                 missing = draw(st.sets(st.integers(0, n - 1), max_size=max(0, min(limit, n))))
                 values = [None if i in missing else v for i, v in enumerate(values)]
             data[name] = _series(pd, spec, values)

@@ -116,7 +116,7 @@ def test_bad_input_syntax_error_no_tests_bad_options(nb: Any) -> None:
     assert empty.ok and empty.counts()["total"] == 0 and "no tests" in empty.warnings[0]
     with pytest.raises(UsageError):
         nb.run_cell_magic("mlops_test", "--bogus", "def test_a():\n    pass\n")
-    with pytest.raises(MlopsUsageError, match="pytest refused to run cell c6: .*-k"):
+    with pytest.raises(MlopsUsageError, match=r"pytest refused to run cell c6: .*-k"):
         nb.run_cell_magic("mlops_test", "--name c6 -k 'and or'", "def test_a():\n    pass\n")
     # an error while importing the cell module (a name that does not exist)
     broken = nb.run_cell_magic("mlops_test", "--name c7", "missing_name\ndef test_a():\n    pass\n")
