@@ -101,10 +101,18 @@ def _module_file(key: str) -> Path:
     return _workdir() / f"test_mlops_{safe}.py"
 
 
+_CODE_CACHE: dict[tuple[str, str], Any] = {}  # (filename, source) -> rewritten code, like pytest's .pyc
+_CODE_CACHE_SIZE = 64
+
+
 def compile_cell(source: str, filename: str, key: str, first_line: int = 1) -> Any:
-    """Parse and rewrite the asserts of a cell; a syntax error is a one-line TestCellError."""
+    """Parse and rewrite the asserts of a cell; a syntax error is a one-line TestCellError.
+    Unchanged cells reuse their rewritten code (pytest caches rewritten modules as .pyc)."""
     from _pytest.assertion.rewrite import rewrite_asserts
 
+    cached = _CODE_CACHE.get((filename, source))
+    if cached is not None:
+        return cached
     try:
         tree = ast.parse(source, filename)
     except SyntaxError as exc:
@@ -112,7 +120,11 @@ def compile_cell(source: str, filename: str, key: str, first_line: int = 1) -> A
         raise TestCellError(f"syntax error in test cell {key}, line {line}: {exc.msg}",
                             hint="fix the cell and run it again") from None
     rewrite_asserts(tree, source.encode("utf-8"), module_path=None, config=None)
-    return compile(tree, filename, "exec")
+    code = compile(tree, filename, "exec")
+    if len(_CODE_CACHE) >= _CODE_CACHE_SIZE:
+        _CODE_CACHE.pop(next(iter(_CODE_CACHE)))
+    _CODE_CACHE[(filename, source)] = code
+    return code
 
 
 def _fresh_module(key: str, source: str, namespace: dict[str, Any], first_line: int) -> tuple[types.ModuleType, Any]:

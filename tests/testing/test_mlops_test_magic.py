@@ -168,3 +168,8 @@ def test_results_go_to_checks_and_the_tracked_run(nb: Any, project: Path) -> Non
     assert got.data.tags["mlops.tests.prep"] == "failed"
     (check,) = [c for c in latest_checks() if c["kind"] == "test"]
     assert check["name"] == "prep" and check["ok"] is False and check["summary"]["failing"] == ["test_no"]
+    # what the side panel's Checks section reads (the REST service behind it)
+    from mlops_jupyter.server import services
+
+    listed = services.checks(project, None)["checks"]
+    assert any(e["kind"] == "test" and e["name"] == "prep" and not e["ok"] for e in listed)
