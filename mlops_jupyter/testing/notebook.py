@@ -22,6 +22,7 @@ from typing import Any
 
 from ..errors import MlopsUsageError
 from .incell import TestCellError
+from .outputs import OUTPUT_TAG
 from .report import TestReport
 
 TEST_TAG = "mlops-test"
@@ -86,8 +87,12 @@ def _header(source: str, index: int, timeout: float, cov: bool = False) -> str:
 
 def prepare(nb: Any, parameters: dict[str, Any], timeout: float, cov: bool = False) -> tuple[Any, list[int]]:
     """Inject parameters and the extension; mark test cells; return the notebook and the
-    indexes (in the original notebook, 1-based) of its test cells."""
+    indexes (in the original notebook, 1-based) of its test cells and output checks."""
+    import copy
+
     import nbformat
+
+    from .outputs import is_output_check
 
     for key in parameters:
         if not key.isidentifier():
@@ -97,6 +102,9 @@ def prepare(nb: Any, parameters: dict[str, Any], timeout: float, cov: bool = Fal
         cell.metadata.setdefault("tags", [])  # papermill reads cell.metadata.tags of every cell
     nb.metadata.setdefault("papermill", {})
     for i, cell in enumerate(nb.cells, start=1):
+        if is_output_check(cell):
+            tests.append(i)
+            cell.metadata["mlops_check_output"] = {"index": i, "saved": copy.deepcopy(cell.get("outputs", []))}
         if is_test_cell(cell):
             tests.append(i)
             cell.source = _header(cell.source, i, timeout, cov)
@@ -134,7 +142,7 @@ def test_notebook(path: str | Path, parameters: dict[str, Any] | None = None,
     nb, tests = prepare(nb, dict(parameters or {}), limit, cov)
     if not tests:
         raise TestCellError(f"notebook {p} has no test cells",
-                            hint=f"tag a code cell '{TEST_TAG}' or start it with {MAGIC}")
+                            hint=f"tag a code cell '{TEST_TAG}' (or '{OUTPUT_TAG}') or start it with {MAGIC}")
     report = TestReport(name=p.stem, notebook=str(p))
     with tempfile.TemporaryDirectory(prefix="mlops-nbtest-") as tmp:
         results = Path(tmp) / "results.jsonl"
@@ -178,9 +186,30 @@ def test_notebook(path: str | Path, parameters: dict[str, Any] | None = None,
                 for f in lines.functions:
                     f.cell = lines.cell
     report.errors_outside_tests.extend(_test_cell_errors(nb, p))
+    report.cases.extend(_output_checks(nb))
     for case in report.cases:
         case.notebook = str(p)
     return report
+
+
+def _output_checks(nb: Any) -> list[Any]:
+    """Cells tagged ``mlops-check-output``: new outputs against the saved ones."""
+    from .outputs import compare_cell
+
+    out = []
+    for cell in nb.cells:
+        mark = cell.get("metadata", {}).get("mlops_check_output")
+        if not mark:
+            continue
+        label = f"cell-{mark['index']}"
+        if cell.get("execution_count") is None:
+            from .report import TestCase
+
+            out.append(TestCase(name=f"output[{label}]", outcome="skipped", cell=label,
+                                message="not executed (the notebook stopped earlier)"))
+            continue
+        out.append(compare_cell(mark["saved"], cell.get("outputs", []), label))
+    return out
 
 
 def _running_cell(nb: Any) -> int:

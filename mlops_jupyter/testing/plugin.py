@@ -47,7 +47,9 @@ def _has_tests(path: Path) -> bool:
         nb = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return True  # let the collector report the broken notebook
-    return any(is_test_cell(c) for c in nb.get("cells", []) if isinstance(c, dict))
+    from .outputs import is_output_check
+
+    return any(is_test_cell(c) or is_output_check(c) for c in nb.get("cells", []) if isinstance(c, dict))
 
 
 def pytest_collect_file(file_path: Path, parent: Any) -> Any:
