@@ -156,6 +156,7 @@ def test_notebook(path: str | Path, parameters: dict[str, Any] | None = None,
             return int(limit)
 
         client = NotebookClient(nb, kernel_name=name, timeout=int(limit), timeout_func=cell_timeout,
+                                extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP notice
                                 resources={"metadata": {"path": str(Path(cwd or p.parent).resolve())}})
         start = time.perf_counter()
         try:
