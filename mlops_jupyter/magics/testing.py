@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -45,3 +46,16 @@ class TestingMagics(Magics):
         return run_tests(cell, self.shell.user_ns, k=args.k, lf=args.lf, exitfirst=args.exitfirst,
                          name=args.name, cell_id=_cell_id(self.shell), timeout=args.timeout,
                          fail=args.fail, first_line=args.first_line, cov=args.cov)
+
+
+def export_mlops_test(line: str, cell: str | None = None) -> str:
+    """Python source equivalent to ``%%mlops_test LINE`` + body (script-mode jobs):
+    ``mj.run_tests`` on the cell's text against the script's globals."""
+    args = parse_argstring(TestingMagics.mlops_test, line)
+    kw = {"k": args.k, "lf": args.lf or None, "exitfirst": args.exitfirst or None, "name": args.name,
+          "timeout": args.timeout, "fail": args.fail or None, "cov": args.cov or None}
+    opts = "".join(f", {k}={v!r}" for k, v in kw.items() if v is not None)
+    return f"mj.run_tests({(cell or '')!r}, globals(){opts}, first_line=2)"
+
+
+SCRIPT_EXPORTS: dict[str, Callable[[str, str | None], str]] = {"mlops_test": export_mlops_test}

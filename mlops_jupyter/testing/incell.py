@@ -292,6 +292,8 @@ def run_cell_tests(source: str, namespace: dict[str, Any], *, key: str, k: str |
     return report
 
 
-def check_args(k: str | None) -> None:
-    if k is not None and not k.strip():
-        raise MlopsUsageError("-k needs an expression")
+def reset() -> None:
+    """Forget every cell's module, last failures and cached code (tests, kernel restarts)."""
+    CELLS.clear()
+    LAST_FAILED.clear()
+    _CODE_CACHE.clear()

@@ -173,3 +173,17 @@ def test_results_go_to_checks_and_the_tracked_run(nb: Any, project: Path) -> Non
 
     listed = services.checks(project, None)["checks"]
     assert any(e["kind"] == "test" and e["name"] == "prep" and not e["ok"] for e in listed)
+
+
+def test_script_export_runs_the_same_tests_under_plain_python(project: Path) -> None:
+    import subprocess
+    import sys
+
+    from mlops_jupyter.magics.testing import SCRIPT_EXPORTS
+
+    call = SCRIPT_EXPORTS["mlops_test"]("--name exported --fail", "def test_add():\n    assert add(1, 1) == 3\n")
+    script = "import mlops_jupyter as mj\ndef add(a, b):\n    return a + b\n" + call + "\n"
+    out = subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert out.returncode == 1
+    assert "TestsFailed: 1 of 1 tests failed in exported: test_add" in out.stderr
