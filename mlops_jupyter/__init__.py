@@ -55,6 +55,10 @@ _API: dict[str, str] = {
     # serving and monitoring (principles 6, 7)
     "serve": "mlops_jupyter.serving",
     "monitor": "mlops_jupyter.monitoring",
+    # tests of the notebook's code (principle 5)
+    "run_tests": "mlops_jupyter.testing",
+    "strategy": "mlops_jupyter.testing",
+    "test_notebooks": "mlops_jupyter.testing",
 }
 
 __all__ = [*sorted(_API), "MlopsError", "current_env", "load_ipython_extension", "session", "use_env"]

@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "mlops_jupyter.cli.export",
     "mlops_jupyter.cli.release",
     "mlops_jupyter.cli.serving",
+    "mlops_jupyter.cli.testing",
 ]
 
 

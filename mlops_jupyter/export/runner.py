@@ -357,6 +357,19 @@ def _run(spec: dict[str, Any], job_dir: Path, code: Path, root: Path, profile: A
     since = time.time() - 1
     cwd = (root / spec["source"]["notebook"]).parent
     cwd = cwd if cwd.is_dir() else root
+    stage = _test_stage(spec, code, values, out_dir, timeout, cwd)
+    if stage is not None and not stage.ok:  # failing tests: the job does not train
+        result.error = f"notebook tests failed: {stage.detail()}"[:1000]
+        result.gates.append(GateResult("tests", spec["code"], False, stage.detail()[:1000]))
+        result.exit_code = 1
+        result.seconds = time.time() - start
+        result.report_path = out_dir / "report.json"
+        atomic_write_text(result.report_path, json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n")
+        if not quiet:
+            print(result)
+        return result
+    if stage is not None:
+        result.gates.append(GateResult("tests", spec["code"], True, stage.detail()[:1000]))
     with _environ(child_env):
         if spec["mode"] == "notebook":
             error = _execute_notebook(code, executed, values, spec.get("kernel", "python3"), cwd, timeout)
@@ -371,6 +384,13 @@ def _run(spec: dict[str, Any], job_dir: Path, code: Path, root: Path, profile: A
                                                    spec["source"].get("run_name"))
     except Exception as exc:  # the store is reported, not fatal for the job's own verdict
         result.gates.append(GateResult("tracking", "job runs", False, f"cannot read runs: {type(exc).__name__}: {exc}"[:300]))
+    if stage is not None and result.run_ids:
+        try:
+            from ..testing.jobstage import log_on_runs
+
+            log_on_runs(stage, result.run_ids, str(profile.tracking_uri))
+        except Exception as exc:  # reported like the other tracking problems
+            result.gates.append(GateResult("tracking", "test results", False, f"{type(exc).__name__}: {exc}"[:300]))
     result.gates += recorded_checks(since)
     if error is None:
         result.gates += check_thresholds(spec["gates"].get("metrics", []), result.metrics)
@@ -383,6 +403,16 @@ def _run(spec: dict[str, Any], job_dir: Path, code: Path, root: Path, profile: A
     if not quiet:
         print(result)
     return result
+
+
+def _test_stage(spec: dict[str, Any], code: Path, values: dict[str, Any], out_dir: Path,
+                timeout: float | None, cwd: Path) -> Any:
+    """The notebook's own tests, run before it trains (see ``testing/jobstage.py``)."""
+    if spec["mode"] != "notebook" or os.environ.get("MLOPS_SKIP_TESTS") == "1":
+        return None
+    from ..testing.jobstage import run_test_stage
+
+    return run_test_stage(code, values, out_dir, spec.get("kernel", "python3"), timeout, cwd)
 
 
 def _project_root(job_dir: Path, spec: dict[str, Any]) -> Path:

@@ -21,6 +21,7 @@ MAGIC_CLASSES: list[tuple[str, str]] = [
     ("mlops_jupyter.magics.export", "ExportMagics"),
     ("mlops_jupyter.magics.release", "ReleaseMagics"),
     ("mlops_jupyter.magics.serving", "ServingMagics"),
+    ("mlops_jupyter.magics.testing", "TestingMagics"),
 ]
 
 _HOOKS: list[Any] = []

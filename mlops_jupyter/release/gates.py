@@ -27,13 +27,13 @@ from .abtest import NON_INFERIORITY, RULES, SUPERIORITY, TESTS, ABResult
 from .decision import FAILED, PASSED, SKIPPED, GateResult
 from .metrics import default_higher_is_better, get_metric, is_classification
 
-GATE_NAMES = ("data", "drift", "metrics", "ab")
+GATE_NAMES = ("data", "drift", "metrics", "ab", "tests")
 
 RELEASE_KEYS: dict[str, Any] = {
     "alias": str, "gates": list, "target": str, "model_path": str, "webhook": str,
     "suite": str, "current": str, "reference": str, "eval": str,
     "drift_method": str, "drift_threshold": Any, "max_drift_share": Any,
-    "metrics": dict, "ab": dict,
+    "metrics": dict, "ab": dict, "require_tests": bool,
 }
 METRIC_KEYS: dict[str, Any] = {"min": Any, "max": Any, "min_delta": Any, "min_rel_delta": Any,
                                "direction": str}
@@ -82,6 +82,7 @@ class GateConfig:
     target: str | None = None
     webhook: str | None = None
     model_path: str | None = None
+    require_tests: bool = False  # gate "tests": tests passed on the candidate's run
 
     def wanted(self) -> list[str]:
         """The gates that run, in order."""
@@ -96,6 +97,8 @@ class GateConfig:
             out.append("metrics")
         if self.ab is not None:
             out.append("ab")
+        if self.require_tests:
+            out.append("tests")
         return out
 
 
@@ -172,6 +175,7 @@ def resolve_config(section: Mapping[str, Any], where: str, **overrides: Any) -> 
         metrics=parse_metric_specs(merged.get("metrics") or {}, where),
         ab=parse_ab(merged.get("ab"), where), target=merged.get("target"),
         webhook=merged.get("webhook"), model_path=merged.get("model_path"),
+        require_tests=bool(merged.get("require_tests") or False),
     )
 
 

@@ -47,7 +47,9 @@ OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("--n-boot",), {"type": int, "metavar": "N", "help": "gate 4: bootstrap resamples (default 2000)"}),
     (("--seed",), {"type": int, "help": "gate 4: bootstrap seed (default 0)"}),
     (("--midp",), {"action": "store_true", "help": "gate 4: mid-p McNemar (less conservative than exact)"}),
-    (("--gates",), {"metavar": "G,G", "help": "run only these gates: data,drift,metrics,ab"}),
+    (("--require-tests",), {"action": "store_true", "dest": "require_tests",
+                            "help": "gate 5: notebook tests passed on the candidate's run"}),
+    (("--gates",), {"metavar": "G,G", "help": "run only these gates: data,drift,metrics,ab,tests"}),
     (("--model-path",), {"metavar": "NAME", "help": "name of the logged model when the run logged several"}),
     (("--webhook",), {"metavar": "URL", "help": "POST the decision here after a promotion"}),
     (("--dry-run",), {"action": "store_true", "help": "evaluate the gates; register, record and move nothing"}),
@@ -103,5 +105,7 @@ def promote_kwargs(args: Any) -> tuple[dict[str, Any], dict[str, str]]:
             kw[key] = getattr(args, key)
     if args.dry_run:
         kw["dry_run"] = True
+    if getattr(args, "require_tests", False):
+        kw["require_tests"] = True
     refs = {DATA_OPTIONS[k]: getattr(args, k) for k in DATA_OPTIONS if getattr(args, k) is not None}
     return kw, refs

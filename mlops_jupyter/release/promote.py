@@ -69,6 +69,7 @@ def promote(
     webhook: str | None = None,
     dry_run: bool = False,
     raise_on_fail: bool = False,
+    require_tests: bool | None = None,
 ) -> Decision:
     """Promote ``candidate`` to ``model@alias`` only if every configured gate passes.
 
@@ -87,6 +88,7 @@ def promote(
     Returns the :class:`Decision` (refusals too: ``decision.ok`` is False, the alias did not
     move); ``raise_on_fail=True`` raises :class:`~mlops_jupyter.errors.GateFailed` instead.
     ``dry_run=True`` evaluates without registering, recording or moving anything.
+    ``require_tests=True`` adds the ``tests`` gate: notebook tests passed on the candidate's run.
     Interactive kernels in a read-only profile refuse (headless runs may promote).
     """
     profile = session.profile() if dry_run else session.require_write("promote a model")
@@ -99,6 +101,7 @@ def promote(
         section, config.describe_source(), gates=gates, target=target, suite=suite, current=current,
         reference=reference, drift_method=drift_method, drift_threshold=drift_threshold,
         max_drift_share=max_drift_share, metrics=metrics, ab=ab, webhook=webhook, model_path=model_path,
+        require_tests=require_tests or None,
     )
     hook_settings: WebhookSettings | None = None
     if cfg.webhook:
@@ -196,6 +199,10 @@ def _run_gates(c: Any, cfg: GateConfig, wanted: list[str], cand: registry.ModelR
                 result = gate_data(frame, cfg.suite)
             elif name == "drift":
                 result = _drift_gate(c, cfg, cand)
+            elif name == "tests":
+                from ..testing.gate import gate_tests
+
+                result = gate_tests(registry.run_info(c, cand.run_id))
             elif name == "metrics":
                 result = _metrics_gate(c, cfg, cand, champ, y if have_eval else None, predictions, metric_fns)
             else:

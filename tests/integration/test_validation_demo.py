@@ -31,3 +31,7 @@ def test_demo_notebook_runs_to_the_end(tmp_path: Path) -> None:
     assert "exit code: 1" in joined  # the CLI fails the same check
     assert "validation 'metrics' passed" in joined or "validation 'metrics' FAILED" in joined
     assert (run / "mlops" / "suites" / "tips.yaml").is_file()
+    # section 7: the notebook's tests catch the bug in bill_band, then pass once it is fixed
+    reports = [t for t in texts if t.startswith("TestReport('bill_band'")]
+    assert reports == ["TestReport('bill_band': 3 passed, 2 failed, 0 errors, 0 skipped)",
+                       "TestReport('bill_band': 5 passed, 0 failed, 0 errors, 0 skipped)"], texts
