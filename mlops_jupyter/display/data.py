@@ -83,12 +83,15 @@ def status_html(s: Any, attention_only: bool = False) -> str:
 
 
 def widgets_wanted() -> bool:
-    """True in an interactive ipykernel (not headless) where ipywidgets can be imported."""
+    """True in an interactive ipykernel (not headless) that a live frontend watches (not a
+    kernel run by nbconvert, papermill or nbclient, whose widget state would be saved into
+    the notebook: :func:`~.runchart.live_frontend`) where ipywidgets can be imported."""
     import sys
 
     from ..session import session
+    from .runchart import live_frontend
 
-    if session.headless or "IPython" not in sys.modules:
+    if session.headless or "IPython" not in sys.modules or not live_frontend():
         return False
     from IPython import get_ipython
 

@@ -215,6 +215,7 @@ def search_runs(
     if not ids:
         return RunPage(runs=[], next_page_token=None, metric_keys=[], experiment=exp)
     metric = sort[len("metrics.") :] if sort and sort.startswith("metrics.") else None
+    _decode_offset(page_token)  # checked here for every store and caller, not only over REST
     if metric is not None and _is_sql_store(tracking_uri):
         return _metric_sorted_page(
             tracking_uri, ids, exp, metric, descending, notebook, status, page_size, page_token
@@ -250,16 +251,21 @@ def _engine(uri: str) -> Any:
     return sqlalchemy.create_engine(uri, pool_pre_ping=True)
 
 
+MAX_PAGE_OFFSET = 10**9  # a forged token with a huge offset is refused, never an OverflowError
+
+
 def _decode_offset(token: str | None) -> int:
+    """The offset in a page token (MLflow's format, base64 JSON ``{"offset": n}``); a forged
+    or out-of-range token is a usage error for every caller, not a store error."""
     if not token:
         return 0
     try:
         data = json.loads(base64.b64decode(token.encode("ascii"), validate=True))
-        offset = int(data["offset"])
-    except (ValueError, KeyError, TypeError, binascii.Error):
+        offset = data["offset"] if isinstance(data, dict) else None
+        if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_PAGE_OFFSET:
+            raise ValueError
+    except (ValueError, KeyError, TypeError, binascii.Error, RecursionError, UnicodeError):
         raise MlopsUsageError("invalid page token", hint="start again from the first page") from None
-    if offset < 0:
-        raise MlopsUsageError("invalid page token", hint="start again from the first page")
     return offset
 
 

@@ -66,9 +66,10 @@ def test_panel_push_and_repin_fix_the_table(ip: Any, three_pins: Path) -> None:
     bundle = panel._repr_mimebundle_()
     assert WIDGET_MIME in bundle and "data/unpushed.csv  not pushed" in bundle["text/plain"]
     panel.filter.value = "attention"
-    assert "data/modified.csv" in panel.table.value and "data/clean.csv" not in panel.table.value
+    shown = panel.table.value.replace("<wbr>", "")  # long names may break after '/' and '.'
+    assert "data/modified.csv" in shown and "data/clean.csv" not in shown
     panel.filter.value = "all"
-    assert "data/clean.csv" in panel.table.value
+    assert "data/clean.csv" in panel.table.value.replace("<wbr>", "")
 
     unpushed_md5 = pinned_md5(root, "data/unpushed.csv")
     assert not on_remote(root, unpushed_md5)
@@ -160,9 +161,15 @@ def test_a_failing_push_is_one_line_and_loses_nothing(ip: Any, three_pins: Path)
 
 
 @pytest.mark.slow
-def test_kernel_shows_the_widget_and_headless_gets_html(git_project: Path) -> None:
+def test_kernel_shows_the_widget_and_headless_gets_html(git_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_dvc_project(git_project, TOML)
     write(root, "data/t.csv", "x\n1\n")
+    # a kernel nobody watches (nbconvert --execute, papermill): HTML, never widget state
+    plain = make_notebook(["%load_ext mlops_jupyter\nimport mlops_jupyter as mj\nmj.data_status()"])
+    execute(plain, root, timeout=120)
+    assert WIDGET_MIME not in plain.cells[0].outputs[-1]["data"]
+    # a kernel started by a Jupyter server for a notebook (as JupyterLab does)
+    monkeypatch.setenv("JPY_SESSION_NAME", str(root / "status.ipynb"))
     nb = make_notebook([
         "%load_ext mlops_jupyter\nimport os, sys\nimport mlops_jupyter as mj\nmj.pin('data/t.csv')",
         "os.environ['MLOPS_HEADLESS'] = '1'\nst = mj.data_status()\nst",

@@ -65,6 +65,20 @@ def test_bad_page_token_is_usage_error(store: tuple[str, list[str]]) -> None:
         query.search_runs(uri, "q", sort="metrics.acc", page_token="!!notbase64")
 
 
+@pytest.mark.parametrize("payload", ['{"offset": 100000000000000000000000}', '{"offset": -1}', '{"offset": true}',
+                                     '{"offset": "5"}', '[1]', '{"nope": 1}'])
+@pytest.mark.parametrize("sort", [None, "metrics.acc"])
+def test_forged_page_tokens_are_usage_errors_for_api_callers_too(store: tuple[str, list[str]], payload: str,
+                                                                  sort: str | None) -> None:
+    # Given a token a caller forged (a huge offset once gave OverflowError in the store, or a 502)
+    import base64
+
+    token = base64.b64encode(payload.encode()).decode()
+    # When the core API is called directly (not over REST), Then it is a one-line usage error
+    with pytest.raises(MlopsUsageError, match="invalid page token"):
+        query.search_runs(store[0], "q", sort=sort, page_token=token)
+
+
 def test_missing_sqlite_store_is_empty_and_not_created(tmp_path: Path) -> None:
     uri = f"sqlite:///{tmp_path / 'none.db'}"
     assert query.list_experiments(uri) == []
