@@ -154,3 +154,19 @@ def test_bad_paths(tmp_path) -> None:
     pd.DataFrame({"a": ["x", "y"]}).to_parquet(tmp_path / "2.parquet")
     with pytest.raises(DataError, match="schema of .*2.parquet differs"):
         mj.validate(str(tmp_path / "*.parquet"), "rows > 0")
+
+
+def test_infer_suite_on_duckdb_passes_on_all_rows(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlops_jupyter.engines import infer
+
+    monkeypatch.setattr(infer, "SAMPLE_ROWS", 50)
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"id": np.arange(400), "x": rng.normal(0, 1, 400), "c": rng.choice(["a", "b"], 400)})
+    df.loc[399, "x"] = 40.0  # outside any range a 50-row sample proposes
+    df.iloc[:200].to_parquet(tmp_path / "a.parquet", index=False)
+    df.iloc[200:].to_parquet(tmp_path / "b.parquet", index=False)
+    suite = mj.infer_suite(str(tmp_path))
+    assert "from 50 of 400 rows" in suite.description
+    assert "rows >= 40" in suite.rules and any(r.startswith("c in") for r in suite.rules)
+    rep = mj.validate(str(tmp_path), suite=suite)
+    assert rep.ok and len(rep.results) == len(suite.rules) >= 4
