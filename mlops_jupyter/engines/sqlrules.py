@@ -58,6 +58,65 @@ def lit(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+class Dialect:
+    """The SQL spelling of one engine (DuckDB here; Spark SQL in :class:`SparkDialect`)."""
+
+    name = "DuckDB"
+
+    def q(self, name: str) -> str:
+        return q(name)
+
+    def lit(self, value: object) -> str:
+        return lit(value)
+
+    def isfinite(self, x: str) -> str:
+        return f"isfinite({x})"
+
+    def regex(self, col: str, pattern: str) -> str:
+        return f"regexp_matches({col}, {self.lit(pattern)})"
+
+    def div(self, a: str, b: str) -> str:
+        return f"({a} / {b})"
+
+    def quantile(self, v: str, qv: float, exact: bool) -> str:
+        return f"quantile_cont({v}, {qv!r})" if exact else f"approx_quantile({v}, {qv!r})"
+
+    def row_id(self) -> str:
+        return "row_number() OVER () - 1"
+
+
+class SparkDialect(Dialect):
+    """Spark SQL: backquoted names, escaped backslashes, Java regexes (``RLIKE`` searches
+    like RE2 for the common syntax), ``try_divide`` (ANSI mode raises on x / 0)."""
+
+    name = "Spark"
+
+    def q(self, name: str) -> str:
+        return "`" + name.replace("`", "``") + "`"
+
+    def lit(self, value: object) -> str:
+        if isinstance(value, (bool, int, float)):
+            if isinstance(value, float) and (value != value or abs(value) == float("inf")):
+                return f"double('{value}')"
+            return lit(value)
+        return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    def isfinite(self, x: str) -> str:
+        return f"(NOT isnan({x}) AND abs({x}) != double('inf'))"
+
+    def regex(self, col: str, pattern: str) -> str:
+        return f"({col} RLIKE {self.lit(pattern)})"
+
+    def div(self, a: str, b: str) -> str:
+        return f"try_divide({a}, {b})"
+
+    def quantile(self, v: str, qv: float, exact: bool) -> str:
+        return f"percentile({v}, {qv!r})" if exact else f"percentile_approx({v}, {qv!r}, 10000)"
+
+    def row_id(self) -> str:
+        return "monotonically_increasing_id()"
+
+
 @dataclass
 class RowSQL:
     """One row rule as SQL predicates over a row."""
@@ -90,8 +149,9 @@ def refuse_unsupported(rule: Rule, where: str = "") -> None:
 class Compiler:
     """Compiles rules against one schema (``{column: DuckDB type}``)."""
 
-    def __init__(self, types: dict[str, str]) -> None:
+    def __init__(self, types: dict[str, str], dialect: Dialect | None = None) -> None:
         self.types = types
+        self.d = dialect or Dialect()
 
     def kind(self, col: str) -> str:
         return type_kind(self.types[col])
@@ -99,8 +159,8 @@ class Compiler:
     def null_of(self, col: str) -> str:
         t = self.types[col].upper()
         if t.startswith(_FLOAT):
-            return f"({q(col)} IS NULL OR isnan({q(col)}))"
-        return f"({q(col)} IS NULL)"
+            return f"({self.d.q(col)} IS NULL OR isnan({self.d.q(col)}))"
+        return f"({self.d.q(col)} IS NULL)"
 
     def nulls(self, cols: list[str]) -> str:
         return "(" + " OR ".join(self.null_of(c) for c in cols) + ")" if cols else "FALSE"
@@ -133,15 +193,15 @@ class Compiler:
     def num(self, e: Expr) -> tuple[str, list[str]]:
         """A numeric SQL expression and the columns whose non-numeric values are type failures."""
         if e.kind == "num":
-            return lit(e.value), []
+            return self.d.lit(e.value), []
         if e.kind == "col":
             if self.kind(e.value) != "num":
-                return "NULL::DOUBLE", [e.value]
-            return f"CAST({q(e.value)} AS DOUBLE)", []
+                return "CAST(NULL AS DOUBLE)", [e.value]
+            return f"CAST({self.d.q(e.value)} AS DOUBLE)", []
         if e.kind == "len":
             if self.kind(e.value) != "str":
-                return "NULL::DOUBLE", [e.value]
-            return f"CAST(length({q(e.value)}) AS DOUBLE)", []
+                return "CAST(NULL AS DOUBLE)", [e.value]
+            return f"CAST(length({self.d.q(e.value)}) AS DOUBLE)", []
         if e.kind == "str":
             raise RuleError("text cannot be used in arithmetic")
         assert e.left is not None
@@ -151,17 +211,19 @@ class Compiler:
         assert e.right is not None
         right, rb = self.num(e.right)
         if e.value == "%":  # numpy's mod: the sign of the divisor
-            return f"({left} - {right} * floor({left} / {right}))", lb + rb
+            return f"({left} - {right} * floor({self.d.div(left, right)}))", lb + rb
+        if e.value == "/":
+            return self.d.div(left, right), lb + rb
         return f"({left} {e.value} {right})", lb + rb
 
     def side(self, e: Expr, mode: str) -> str:
         if e.kind == "str":
-            return f"CAST({lit(e.value)} AS TIMESTAMP)" if mode == "dt" else lit(e.value)
+            return f"CAST({self.d.lit(e.value)} AS TIMESTAMP)" if mode == "dt" else self.d.lit(e.value)
         if e.kind == "col":
             if mode == "dt" and self.types[e.value].upper().startswith("TIMESTAMP WITH"):
                 raise RuleError(f"column {e.value!r} has a time zone: not compiled for the SQL engine",
                                 hint="use engine='pandas'")
-            return f"CAST({q(e.value)} AS TIMESTAMP)" if mode == "dt" else f"CAST({q(e.value)} AS VARCHAR)"
+            return f"CAST({self.d.q(e.value)} AS TIMESTAMP)" if mode == "dt" else f"CAST({self.d.q(e.value)} AS VARCHAR)"
         raise RuleError("only columns and quoted values can be compared as text or datetimes")
 
     def compare(self, op: str, left: Expr, right: Expr) -> tuple[str, list[str]]:
@@ -176,7 +238,7 @@ class Compiler:
                 res = res if op == "==" else f"(NOT {res})"
             else:
                 res = f"({lv} {'=' if op == '==' else op} {rv})"
-            return f"coalesce({res} AND isfinite({lv}) AND isfinite({rv}), FALSE)", lb + rb
+            return f"coalesce({res} AND {self.d.isfinite(lv)} AND {self.d.isfinite(rv)}, FALSE)", lb + rb
         sql_op = "=" if op == "==" else op
         return f"coalesce({self.side(left, mode)} {sql_op} {self.side(right, mode)}, FALSE)", []
 
@@ -203,7 +265,7 @@ class Compiler:
                 raise RuleError("'within' on the SQL engine needs numbers", hint="use engine='pandas' for datetimes")
             lv, lb = self.num(rule.expr)
             rv, rb = self.num(rule.right)
-            ok, bad = f"coalesce(abs({lv} - {rv}) <= {lit(rule.low.value)}, FALSE)", lb + rb
+            ok, bad = f"coalesce(abs({lv} - {rv}) <= {self.d.lit(rule.low.value)}, FALSE)", lb + rb
         elif kind == "in_set":
             assert rule.column is not None
             ok, bad = self._in_set(rule), []
@@ -212,14 +274,14 @@ class Compiler:
             if self.kind(rule.column) != "str":
                 ok, bad = "FALSE", [rule.column]
             else:
-                ok, bad = f"coalesce(regexp_matches({q(rule.column)}, {lit(rule.pattern)}), FALSE)", []
+                ok, bad = f"coalesce({self.d.regex(self.d.q(rule.column), rule.pattern)}, FALSE)", []
                 if rule.negate:
                     ok = f"(NOT {ok})"
         else:
             raise RuleError(f"'{rule.text}' is not a row predicate")
         bad_sql = "FALSE"
         if bad:
-            bad_sql = "(" + " OR ".join(f"({q(c)} IS NOT NULL)" for c in dict.fromkeys(bad)) + ")"
+            bad_sql = "(" + " OR ".join(f"({self.d.q(c)} IS NOT NULL)" for c in dict.fromkeys(bad)) + ")"
         fail = f"((NOT {ok}) OR {bad_sql})" if bad else f"(NOT {ok})"
         return RowSQL(null, f"(NOT {null} AND {fail})", f"(NOT {null} AND {bad_sql})")
 
@@ -229,10 +291,10 @@ class Compiler:
         col = rule.column
         if self.kind(col) == "num":
             nums = [v for v in values if not isinstance(v, str)]
-            ok = f"CAST({q(col)} AS DOUBLE) IN ({', '.join(lit(v) for v in nums)})" if nums else "FALSE"
+            ok = f"CAST({self.d.q(col)} AS DOUBLE) IN ({', '.join(self.d.lit(v) for v in nums)})" if nums else "FALSE"
         else:
             texts = [str(v) for v in values if isinstance(v, str)]
-            ok = f"CAST({q(col)} AS VARCHAR) IN ({', '.join(lit(v) for v in texts)})" if texts else "FALSE"
+            ok = f"CAST({self.d.q(col)} AS VARCHAR) IN ({', '.join(self.d.lit(v) for v in texts)})" if texts else "FALSE"
         ok = f"coalesce({ok}, FALSE)"
         return f"(NOT {ok})" if rule.negate else ok
 

@@ -28,7 +28,7 @@ from ..validation.engine import _rule_columns, _table_compare, mostly_needed
 from ..validation.report import FAIL, PASS, RuleResult
 from ..validation.rule import Rule
 from .source import Source
-from .sqlrules import _FLOAT, _INT, Compiler, q, refuse_unsupported, rule_columns, type_kind
+from .sqlrules import _FLOAT, _INT, Compiler, refuse_unsupported, rule_columns, type_kind
 
 EXACT_QUANTILE_MAX_ROWS = 5_000_000
 UNIQUE_KINDS = ("unique", "compound_unique", "duplicates")
@@ -61,11 +61,12 @@ class _Query:
         return len(self.items) - 1
 
 
-def run_rules_sql(src: Source, rules: list[Rule], sample: int) -> tuple[list[RuleResult], int, int]:
-    """Evaluate ``rules`` on ``src``: (results, rows, columns). Unsupported rules raise first."""
-    compile_check(rules)
+def run_rules_sql(src: Any, rules: list[Rule], sample: int) -> tuple[list[RuleResult], int, int]:
+    """Evaluate ``rules`` on ``src`` (a DuckDB :class:`Source` or a Spark source with the same
+    ``sql``/``types``): (results, rows, columns). Unsupported rules raise first."""
+    compile_check(rules, getattr(getattr(src, "dialect", None), "name", "DuckDB"))
     types = {c: t.upper() for c, t in src.types().items()}
-    comp = Compiler(types)
+    comp = Compiler(types, getattr(src, "dialect", None))
     n_rows = int(src.sql("SELECT count(*) FROM t").fetchall()[0][0])
     exact = n_rows <= EXACT_QUANTILE_MAX_ROWS
     query = _Query()
@@ -154,7 +155,7 @@ def _plan_aggregate(src: Source, comp: Compiler, query: _Query, rule: Rule, scop
             return wrap(_table_compare(rule, (n - int(row[present])) / n, rule, "null fraction", cols), row)
         return finish_null
     if agg in ("distinct_count", "unique_fraction"):
-        distinct = query.add(f"count(DISTINCT {q(col)}) FILTER (WHERE {scope} AND NOT {null})")
+        distinct = query.add(f"count(DISTINCT {comp.d.q(col)}) FILTER (WHERE {scope} AND NOT {null})")
 
         def finish_distinct(row: tuple[Any, ...]) -> RuleResult:
             if int(row[matched]) == 0:
@@ -166,7 +167,7 @@ def _plan_aggregate(src: Source, comp: Compiler, query: _Query, rule: Rule, scop
                                        "distinct / non-null values" if p else "all values missing", cols), row)
         return finish_distinct
     if kind == "dt" and agg in ("min", "max", "median"):
-        expr = f"CAST({q(col)} AS TIMESTAMP)"
+        expr = f"CAST({comp.d.q(col)} AS TIMESTAMP)"
         fn = {"min": f"min({expr})", "max": f"max({expr})", "median": f"quantile_cont({expr}, 0.5)"}[agg]
         slot = query.add(f"{fn} FILTER (WHERE {scope} AND NOT {null})")
 
@@ -183,10 +184,10 @@ def _plan_aggregate(src: Source, comp: Compiler, query: _Query, rule: Rule, scop
             return wrap(RuleResult(rule.text, rule.line, rule.kind, FAIL, cols, observed=None,
                                    message=f"{int(row[present])} values are not numbers (dtype {comp.types[col]})"), row)
         return finish_bad
-    v = f"CAST({q(col)} AS DOUBLE)"
+    v = f"CAST({comp.d.q(col)} AS DOUBLE)"
     if agg in ("median", "quantile"):
         qv = 0.5 if agg == "median" else float(rule.q or 0.0)
-        fn = f"quantile_cont({v}, {qv!r})" if exact else f"approx_quantile({v}, {qv!r})"
+        fn = comp.d.quantile(v, qv, exact)
         if not exact:
             note = f" (approximate: DuckDB approx_quantile, a t-digest sketch, above {EXACT_QUANTILE_MAX_ROWS} rows)"
     else:
@@ -194,11 +195,11 @@ def _plan_aggregate(src: Source, comp: Compiler, query: _Query, rule: Rule, scop
               "std": f"stddev_samp({v})"}[agg]
     # ±inf: numpy's median, quantile and std are undefined (NaN) like pandas' engine; DuckDB's
     # would differ (or raise for std), so they run on finite values and the count decides
-    finite = f" AND isfinite({v})" if agg == "std" else ""
+    finite = f" AND {comp.d.isfinite(v)}" if agg == "std" else ""
     if agg in ("median", "quantile"):
         finite = " AND TRUE"  # count the infinities: numpy's interpolation next to ±inf is special
     slot = query.add(f"{fn} FILTER (WHERE {scope} AND NOT {null}{finite})")
-    infinite = query.add(f"count(*) FILTER (WHERE {scope} AND NOT {null} AND NOT isfinite({v}))") if finite else None
+    infinite = query.add(f"count(*) FILTER (WHERE {scope} AND NOT {null} AND NOT {comp.d.isfinite(v)})") if finite else None
 
     def finish_num(row: tuple[Any, ...]) -> RuleResult:
         if int(row[matched]) == 0:
@@ -252,7 +253,7 @@ def _plan_rows(src: Source, comp: Compiler, query: _Query, rule: Rule, scope: st
         if fail_slot is not None:
             failing = int(row[fail_slot])
         else:
-            key_list = ", ".join(q(c) for c in keys)
+            key_list = ", ".join(comp.d.q(c) for c in keys)
             dup = (f"SELECT {key_list} FROM t WHERE {scope} AND NOT {null} GROUP BY ALL HAVING count(*) > 1")
             failing = int(src.sql(f"SELECT coalesce(sum(c), 0) FROM (SELECT count(*) AS c FROM t WHERE {scope} "
                                   f"AND NOT {null} GROUP BY {key_list} HAVING count(*) > 1)").fetchall()[0][0])
@@ -260,11 +261,11 @@ def _plan_rows(src: Source, comp: Compiler, query: _Query, rule: Rule, scope: st
         note = "" if not wrong else f"{wrong} value{' has' if wrong == 1 else 's have'} the wrong type for this rule"
         if missing_slot is not None and int(row[missing_slot]):
             note = note + ("; " if note else "") + f"{int(row[missing_slot])} rows with a missing value fail (nulls fail)"
-        return wrap(_row_result(src, rule, cols, n, chk, failing, wrong, note, scope, fail_sql or "FALSE", sample), row)
+        return wrap(_row_result(src, comp, rule, cols, n, chk, failing, wrong, note, scope, fail_sql or "FALSE", sample), row)
     return finish
 
 
-def _row_result(src: Source, rule: Rule, cols: list[str], n: int, checked: int, failing: int, wrong: int,
+def _row_result(src: Source, comp: Compiler, rule: Rule, cols: list[str], n: int, checked: int, failing: int, wrong: int,
                 note: str, scope: str, fail: str, sample: int) -> RuleResult:
     passed = checked - failing
     needed = checked if rule.mostly is None else mostly_needed(rule.mostly, checked)
@@ -272,8 +273,8 @@ def _row_result(src: Source, rule: Rule, cols: list[str], n: int, checked: int, 
     samples: list[dict[str, Any]] = []
     if failing and sample > 0:
         shown = cols[:5]
-        sel = ", ".join(q(c) for c in shown)
-        rows = src.sql(f"SELECT __row, {sel} FROM (SELECT row_number() OVER () - 1 AS __row, * FROM t) "
+        sel = ", ".join(comp.d.q(c) for c in shown)
+        rows = src.sql(f"SELECT __row, {sel} FROM (SELECT {comp.d.row_id()} AS __row, * FROM t) "
                        f"WHERE {scope} AND {fail} ORDER BY __row LIMIT {int(sample)}").fetchall()
         for r in rows:
             value: Any = sample_value(r[1]) if len(shown) == 1 else {c: sample_value(v) for c, v in zip(shown, r[1:], strict=True)}
