@@ -84,6 +84,8 @@ class Dialect:
     def row_id(self) -> str:
         return "row_number() OVER () - 1"
 
+    text_type = "VARCHAR"
+
 
 class SparkDialect(Dialect):
     """Spark SQL: backquoted names, escaped backslashes, Java regexes (``RLIKE`` searches
@@ -115,6 +117,8 @@ class SparkDialect(Dialect):
 
     def row_id(self) -> str:
         return "monotonically_increasing_id()"
+
+    text_type = "STRING"
 
 
 @dataclass
@@ -223,7 +227,7 @@ class Compiler:
             if mode == "dt" and self.types[e.value].upper().startswith("TIMESTAMP WITH"):
                 raise RuleError(f"column {e.value!r} has a time zone: not compiled for the SQL engine",
                                 hint="use engine='pandas'")
-            return f"CAST({self.d.q(e.value)} AS TIMESTAMP)" if mode == "dt" else f"CAST({self.d.q(e.value)} AS VARCHAR)"
+            return f"CAST({self.d.q(e.value)} AS TIMESTAMP)" if mode == "dt" else f"CAST({self.d.q(e.value)} AS {self.d.text_type})"
         raise RuleError("only columns and quoted values can be compared as text or datetimes")
 
     def compare(self, op: str, left: Expr, right: Expr) -> tuple[str, list[str]]:
@@ -294,7 +298,7 @@ class Compiler:
             ok = f"CAST({self.d.q(col)} AS DOUBLE) IN ({', '.join(self.d.lit(v) for v in nums)})" if nums else "FALSE"
         else:
             texts = [str(v) for v in values if isinstance(v, str)]
-            ok = f"CAST({self.d.q(col)} AS VARCHAR) IN ({', '.join(self.d.lit(v) for v in texts)})" if texts else "FALSE"
+            ok = f"CAST({self.d.q(col)} AS {self.d.text_type}) IN ({', '.join(self.d.lit(v) for v in texts)})" if texts else "FALSE"
         ok = f"coalesce({ok}, FALSE)"
         return f"(NOT {ok})" if rule.negate else ok
 

@@ -273,8 +273,8 @@ def _row_result(src: Source, comp: Compiler, rule: Rule, cols: list[str], n: int
     samples: list[dict[str, Any]] = []
     if failing and sample > 0:
         shown = cols[:5]
-        sel = ", ".join(comp.d.q(c) for c in shown)
-        rows = src.sql(f"SELECT __row, {sel} FROM (SELECT {comp.d.row_id()} AS __row, * FROM t) "
+        sel = "".join(", " + comp.d.q(c) for c in shown)
+        rows = src.sql(f"SELECT __row{sel} FROM (SELECT {comp.d.row_id()} AS __row, * FROM t) "
                        f"WHERE {scope} AND {fail} ORDER BY __row LIMIT {int(sample)}").fetchall()
         for r in rows:
             value: Any = sample_value(r[1]) if len(shown) == 1 else {c: sample_value(v) for c, v in zip(shown, r[1:], strict=True)}

@@ -1,0 +1,88 @@
+"""The rule language on Spark local[2]: same verdicts and counts as pandas, nothing collected.
+
+One SparkSession for the module (~10 s to start); the JVM binds loopback only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("pyspark")
+if shutil.which("java") is None:
+    pytest.skip("no Java runtime: .ci/system-deps.sh installs openjdk-17-jre-headless", allow_module_level=True)
+
+import mlops_jupyter as mj  # noqa: E402
+from mlops_jupyter.errors import DataError, RuleError  # noqa: E402
+
+from .test_duckdb_validate import RULES, _close, frame  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def spark():
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("mlops-jupyter-tests")
+               .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+               .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.shuffle.partitions", "2").getOrCreate())
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def parquet(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("spark") / "orders.parquet"
+    frame().to_parquet(path, index=False)
+    return str(path)
+
+
+def test_rules_same_on_pandas_and_spark_without_collecting(spark, parquet: str, monkeypatch) -> None:
+    from pyspark.sql import DataFrame
+
+    from mlops_jupyter.engines import spark as engine
+
+    sdf = spark.read.parquet(parquet)
+    plans: list[str] = []
+    real = engine.SparkSource.__init__
+
+    def spy(self, *a, **k):  # keep the executed plans of the source
+        real(self, *a, **k)
+        self.plans = plans
+
+    monkeypatch.setattr(engine.SparkSource, "__init__", spy)
+    monkeypatch.setattr(DataFrame, "toPandas", lambda self: pytest.fail("toPandas() on the Spark engine"))
+    rules = "\n".join(r for r in RULES.splitlines() if not r.startswith(("day ", "max of day", "min of day")))
+    rules += '\nday >= "2024-01-03"'  # timestamps compare in the session's time zone (UTC here)
+    pd_rep = mj.validate(pd.read_parquet(parquet), rules, warn_only=True, sample=3)
+    sp_rep = mj.validate(sdf, rules, warn_only=True, sample=3)
+    assert sp_rep.rows == 12 and sp_rep.target == "Spark DataFrame"
+    for p, s in zip(pd_rep.results, sp_rep.results, strict=True):
+        where = f"rule '{p.rule}': pandas {p.status} {p.message!r} / spark {s.status} {s.message!r}"
+        assert p.status == s.status, where
+        assert (p.failing, p.checked, p.wrong_type) == (s.failing, s.checked, s.wrong_type), where
+        if p.kind != "dtype" and "(dtype " not in p.message:
+            assert _close(p.observed, s.observed), where
+        assert [x["value"] for x in p.samples] == [x["value"] for x in s.samples], where
+    # plan inspection: every query the driver ran is an aggregate or bounded by a limit
+    assert plans and all(pl.startswith("Aggregate") or "Limit" in pl.split("\n")[0] or "Limit" in pl[:200]
+                         for pl in plans), [pl.split("\n")[0] for pl in plans]
+
+
+def test_bad_input_on_spark(spark) -> None:
+    from pyspark.sql import Row
+
+    nested = spark.createDataFrame([Row(id=1, info=Row(a=1, b="x"))])
+    with pytest.raises(DataError, match="column 'info' is nested"):
+        mj.validate(nested, "info is not null")
+    assert mj.validate(nested, "id > 0").ok  # scalar columns of the same frame still run
+    with pytest.raises(RuleError, match="cannot run on the Spark engine"):
+        mj.validate(nested, "id is increasing")
+    rep = mj.validate(nested, "missing_col > 0", warn_only=True)
+    assert "column 'missing_col' not found" in rep.results[0].message
