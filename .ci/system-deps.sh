@@ -6,6 +6,7 @@ command -v git >/dev/null || need+=(git)
 command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || need+=(chromium fonts-liberation)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v node >/dev/null || need+=(nodejs npm)
+command -v java >/dev/null || need+=(openjdk-17-jre-headless)  # Spark engine (pyspark 4.3, local mode)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "installing system packages: ${need[*]}"

@@ -165,7 +165,7 @@ def _report(ref_frame: pd.DataFrame | None, ref_sum: ReferenceSummary | None, cu
         if cur_sum is not None:
             cur_s = cur_sum.columns[col]
         else:
-            cur_s = summarize_column(cur[col], _cur_kind(kind, cur[col]))  # type: ignore[call-overload]
+            cur_s = summarize_column(cur[col], _cur_kind(kind, cur[col]))  # type: ignore[index]
         meth, thr = opts["overrides"].get(col, (opts["method"], opts["threshold"]))
         return compare(ref_s, cur_s, role=role, method=meth, threshold=thr, min_effect=opts["min_effect"])
 

@@ -98,14 +98,12 @@ def _missing(rule: Rule, types: dict[str, str]) -> RuleResult | None:
 def _plan(src: Source, comp: Compiler, query: _Query, rule: Rule, n_rows: int, exact: bool, sample: int,
           total: int) -> Callable[[tuple[Any, ...]], RuleResult]:
     kind = rule.kind
-    scope = comp.scope(rule) if rule.where else "TRUE"
-    if not kind.startswith(("columns_", "column_count_", "rows_")):
+    if rule.where or not kind.startswith(("columns_", "column_count_", "rows_")):
         missing = _missing(rule, comp.types)
         if missing is not None:
-            return lambda row: missing
-    elif rule.where and _missing(rule, comp.types) is not None:
-        missing = _missing(rule, comp.types)
-        return lambda row: missing  # type: ignore[return-value]
+            found: RuleResult = missing
+            return lambda row: found
+    scope = comp.scope(rule) if rule.where else "TRUE"
     matched = query.add(f"count(*) FILTER (WHERE {scope})")
 
     def wrap(result: RuleResult, row: tuple[Any, ...]) -> RuleResult:
@@ -214,7 +212,7 @@ def _plan_aggregate(src: Source, comp: Compiler, query: _Query, rule: Rule, scop
             elif exact:  # numpy's lerp between the two order statistics around the quantile
                 qv = 0.5 if agg == "median" else float(rule.q or 0.0)
                 h = (size - 1) * qv
-                lo = int(math.floor(h))
+                lo = math.floor(h)
                 pair = [float(r[0]) for r in src.sql(
                     f"SELECT {v} FROM t WHERE {scope} AND NOT {null} ORDER BY 1 LIMIT 2 OFFSET {lo}").fetchall()]
                 with np.errstate(all="ignore"):

@@ -10,9 +10,9 @@ import pytest
 
 pytest.importorskip("duckdb")
 
-import mlops_jupyter as mj  # noqa: E402
-from mlops_jupyter.drift.stats import METHODS  # noqa: E402
-from mlops_jupyter.engines import sqldrift  # noqa: E402
+import mlops_jupyter as mj
+from mlops_jupyter.drift.stats import METHODS
+from mlops_jupyter.engines import sqldrift
 
 
 def _frame(n: int, shift: float, seed: int) -> pd.DataFrame:

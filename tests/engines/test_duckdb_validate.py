@@ -10,8 +10,8 @@ import pytest
 
 pytest.importorskip("duckdb")
 
-import mlops_jupyter as mj  # noqa: E402
-from mlops_jupyter.errors import DataError, RuleError  # noqa: E402
+import mlops_jupyter as mj
+from mlops_jupyter.errors import DataError, RuleError
 
 RULES = """\
 id is unique
@@ -141,7 +141,7 @@ def test_relation_and_folder_inputs_choose_duckdb(parquet: str, tmp_path) -> Non
 
 
 def test_unsupported_rule_refused_before_reading(tmp_path) -> None:
-    with pytest.raises(RuleError, match="cannot run on the DuckDB engine.*parsing text"):
+    with pytest.raises(RuleError, match=r"cannot run on the DuckDB engine.*parsing text"):
         mj.validate(str(tmp_path / "nothing-here"), "day parses as datetime", engine="duckdb")
     with pytest.raises(RuleError, match="now, today and durations"):
         mj.validate(str(tmp_path / "x"), "day <= now", engine="duckdb")
@@ -152,7 +152,7 @@ def test_bad_paths(tmp_path) -> None:
         mj.validate(str(tmp_path / "*.parquet"), "rows > 0")
     pd.DataFrame({"a": [1, 2]}).to_parquet(tmp_path / "1.parquet")
     pd.DataFrame({"a": ["x", "y"]}).to_parquet(tmp_path / "2.parquet")
-    with pytest.raises(DataError, match="schema of .*2.parquet differs"):
+    with pytest.raises(DataError, match=r"schema of .*2\.parquet differs"):
         mj.validate(str(tmp_path / "*.parquet"), "rows > 0")
 
 
@@ -170,3 +170,11 @@ def test_infer_suite_on_duckdb_passes_on_all_rows(tmp_path, monkeypatch: pytest.
     assert "rows >= 40" in suite.rules and any(r.startswith("c in") for r in suite.rules)
     rep = mj.validate(str(tmp_path), suite=suite)
     assert rep.ok and len(rep.results) == len(suite.rules) >= 4
+
+
+def test_missing_columns_fail_like_pandas(parquet: str) -> None:
+    rules = "nope > 0\nprice > 0 where nope > 1\nmean of nope > 1\nrows > 1 where nope in {1}"
+    pd_rep = mj.validate(pd.read_parquet(parquet), rules, warn_only=True)
+    db_rep = mj.validate(parquet, rules, warn_only=True, engine="duckdb")
+    assert [(r.status, r.message) for r in db_rep.results] == [(r.status, r.message) for r in pd_rep.results]
+    assert all("column 'nope' not found" in r.message for r in db_rep.results)

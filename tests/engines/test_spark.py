@@ -15,10 +15,10 @@ pytest.importorskip("pyspark")
 if shutil.which("java") is None:
     pytest.skip("no Java runtime: .ci/system-deps.sh installs openjdk-17-jre-headless", allow_module_level=True)
 
-import mlops_jupyter as mj  # noqa: E402
-from mlops_jupyter.errors import DataError, RuleError  # noqa: E402
+import mlops_jupyter as mj
+from mlops_jupyter.errors import DataError, RuleError
 
-from .test_duckdb_validate import RULES, _close, frame  # noqa: E402
+from .test_duckdb_validate import RULES, _close, frame
 
 pytestmark = pytest.mark.slow
 
