@@ -86,3 +86,13 @@ def test_bad_input_on_spark(spark) -> None:
         mj.validate(nested, "id is increasing")
     rep = mj.validate(nested, "missing_col > 0", warn_only=True)
     assert "column 'missing_col' not found" in rep.results[0].message
+
+
+def test_fingerprint_same_for_glob_and_spark_frame(spark, tmp_path) -> None:
+    pd.DataFrame({"x": [1, 2]}).to_parquet(tmp_path / "a.parquet", index=False)
+    pd.DataFrame({"x": [3]}).to_parquet(tmp_path / "b.parquet", index=False)
+    by_glob = mj.fingerprint(str(tmp_path / "*.parquet"))
+    assert by_glob.startswith("files-md5:")
+    assert mj.fingerprint(spark.read.parquet(str(tmp_path))) == by_glob
+    pd.DataFrame({"x": [4]}).to_parquet(tmp_path / "b.parquet", index=False)
+    assert mj.fingerprint(str(tmp_path / "*.parquet")) != by_glob
