@@ -8,9 +8,9 @@ import pytest
 
 pytest.importorskip("duckdb")
 
-import mlops_jupyter as mj  # noqa: E402
+import mlops_jupyter as mj
 
-from ..conftest import git, make_dvc_project  # noqa: E402
+from ..conftest import git, make_dvc_project
 
 
 @pytest.mark.slow
