@@ -13,7 +13,7 @@ from ..drift.report import DriftReport, DriftTimeline, DriftWindow
 from ..drift.summary import ReferenceSummary
 from ..drift.windows import resolve_min_rows, too_small_reason
 from ..errors import MlopsUsageError
-from .source import open_source
+from .source import is_spark_frame, open_source
 from .sqldrift import sketch_note, summarize_source, window_sizes, window_source
 
 
@@ -27,6 +27,15 @@ def _wanted(cols: list[str] | None, opts: dict[str, Any], exclude: str | None = 
 def _side(data: Any, role: str, cols: list[str] | None, exclude: str | None = None) -> ReferenceSummary:
     if isinstance(data, ReferenceSummary):
         return data
+    if is_spark_frame(data):
+        from .spark import SparkSource
+
+        spark_src = SparkSource(data, f"{role} (Spark DataFrame)")
+        try:
+            names = cols if cols is not None else [c for c in spark_src.columns() if c != exclude]
+            return summarize_source(spark_src, names)
+        finally:
+            spark_src.close()
     src = open_source(data, role)
     names = cols if cols is not None else [c for c in src.columns() if c != exclude]
     return summarize_source(src, names)
@@ -47,9 +56,11 @@ def _annotate(rep: DriftReport, ref: ReferenceSummary, cur: ReferenceSummary) ->
 
 def drift_in_engine(engine: str, reference: Any, current: Any, cols: list[str] | None, by: str | None,
                     freq: str | None, name: str | None, opts: dict[str, Any]) -> DriftReport | DriftTimeline:
-    if engine != "duckdb":
-        raise MlopsUsageError(f"drift is not available on the {engine} engine yet",
-                              hint="use engine='duckdb' (Parquet, CSV, DuckDB relations) or pandas")
+    if engine not in ("duckdb", "spark"):
+        raise MlopsUsageError(f"no drift engine {engine!r}", hint="pandas, duckdb or spark")
+    if engine == "spark" and by is not None:
+        raise MlopsUsageError("the --by/--freq timeline is not built for Spark yet",
+                              hint="write the data as Parquet and use engine='duckdb', or use pandas")
     if by is not None:
         return _timeline(reference, current, cols, by, freq or "D", name, opts)
     ref = _side(reference, "reference", _wanted(cols, opts))

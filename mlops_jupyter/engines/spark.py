@@ -63,7 +63,17 @@ class _Result:
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         self.plans.append(self.df._jdf.queryExecution().optimizedPlan().toString())
-        return [tuple(r) for r in self.df.collect()]  # an aggregate (one row) or a LIMIT: bounded
+        return [tuple(r) for r in self.df.collect()]  # an aggregate, a GROUP BY of counts, or a LIMIT
+
+    def fetchnumpy(self) -> dict[str, Any]:
+        """Columns as arrays: category counts, or one numeric column's values (at most
+        :data:`~mlops_jupyter.engines.sqldrift.EXACT_MAX_VALUES`, else a LIMITed sample)."""
+        import numpy as np
+
+        rows = self.fetchall()
+        names = self.df.columns
+        return {n: np.asarray([r[i] for r in rows], dtype=object if rows and isinstance(rows[0][i], str) else None)
+                for i, n in enumerate(names)}
 
 
 def check_nested(src: SparkSource, rules: list[Rule]) -> None:

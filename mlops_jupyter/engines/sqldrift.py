@@ -22,7 +22,7 @@ import pandas as pd
 from ..drift.summary import TEXT_MIN_UNIQUE, TEXT_UNIQUE_SHARE, ColumnSummary, ReferenceSummary
 from ..errors import MlopsUsageError
 from .source import Source
-from .sqlrules import _FLOAT, _INT, q, type_kind
+from .sqlrules import _FLOAT, _INT, Dialect, q, type_kind
 
 EXACT_MAX_VALUES = 2_000_000  # per column: 16 MB of float64 in Python, sorted by the engine
 SKETCH_VALUES = 1_000_000
@@ -50,47 +50,49 @@ def _kind(sql_type: str) -> str:
                           hint="select scalar columns (numbers, text, booleans, datetimes)")
 
 
-def _numeric_expr(col: str, kind: str) -> str:
+def _numeric_expr(d: Dialect, col: str, kind: str) -> str:
     if kind == "datetime":
-        return f"(epoch_ns(CAST({q(col)} AS TIMESTAMP)) / 1e9)"
-    return f"CAST({q(col)} AS DOUBLE)"
+        return d.epoch_seconds(d.q(col))
+    return f"CAST({d.q(col)} AS DOUBLE)"
 
 
-def summarize_source(src: Source, columns: list[str] | None = None, label: str | None = None) -> ReferenceSummary:
+def summarize_source(src: Any, columns: list[str] | None = None, label: str | None = None) -> ReferenceSummary:
     """A :class:`ReferenceSummary` of ``src`` computed in the engine (see the module doc)."""
     types = src.types()
+    d: Dialect = getattr(src, "dialect", None) or Dialect()
     cols = [c for c in (columns if columns is not None else list(types)) if c in types]
     kinds = {c: _kind(types[c]) for c in cols}
     items = ["count(*)"]
     for c in cols:
         if kinds[c] in ("numeric", "datetime"):
-            v = _numeric_expr(c, kinds[c])
+            v = _numeric_expr(d, c, kinds[c])
             float_col = types[c].upper().startswith(_FLOAT)
-            null = f"({q(c)} IS NULL OR isnan({q(c)}))" if float_col else f"({q(c)} IS NULL)"
-            inf = f"count(*) FILTER (WHERE {q(c)} IS NOT NULL AND isinf({v}))"
+            null = f"({d.q(c)} IS NULL OR isnan({d.q(c)}))" if float_col else f"({d.q(c)} IS NULL)"
+            inf = f"count(*) FILTER (WHERE {d.q(c)} IS NOT NULL AND NOT isnan({v}) AND NOT {d.isfinite(v)})"
             items += [f"count(*) FILTER (WHERE {null})", inf]
         else:
-            items += [f"count(*) FILTER (WHERE {q(c)} IS NULL)", "0"]
+            items += [f"count(*) FILTER (WHERE {d.q(c)} IS NULL)", "0"]
     row = src.sql("SELECT " + ", ".join(items) + " FROM t").fetchall()[0]
     n_rows = int(row[0])
     out: dict[str, ColumnSummary] = {}
     for i, c in enumerate(cols):
         n_null, n_inf = int(row[1 + 2 * i]), int(row[2 + 2 * i])
-        out[c] = _column(src, c, kinds[c], types[c], n_rows, n_null, n_inf)
+        out[c] = _column(src, d, c, kinds[c], types[c], n_rows, n_null, n_inf)
     summary = ReferenceSummary(n_rows, out, label or src.label)
     return summary
 
 
-def _column(src: Source, col: str, kind: str, sql_type: str, n_rows: int, n_null: int, n_inf: int) -> ColumnSummary:
+def _column(src: Any, d: Dialect, col: str, kind: str, sql_type: str, n_rows: int, n_null: int,
+            n_inf: int) -> ColumnSummary:
+    q = d.q
     if kind in ("numeric", "datetime"):
-        v = _numeric_expr(col, kind)
+        v = _numeric_expr(d, col, kind)
         n_finite = n_rows - n_null - n_inf
-        where = f"{q(col)} IS NOT NULL AND isfinite({v})"
+        where = f"{q(col)} IS NOT NULL AND {d.isfinite(v)}"
         if n_finite <= EXACT_MAX_VALUES:
             query = f"SELECT {v} AS v FROM t WHERE {where} ORDER BY v"
         else:
-            query = (f"SELECT v FROM (SELECT {v} AS v FROM t WHERE {where}) "
-                     f"USING SAMPLE reservoir({SKETCH_VALUES} ROWS) REPEATABLE ({SEED}) ORDER BY v")
+            query = d.sample(f"SELECT {v} AS v FROM t WHERE {where}", SKETCH_VALUES, SEED)
         fetched = src.sql(query).fetchnumpy()["v"]
         values = np.asarray(fetched, dtype=np.float64)
         summary = ColumnSummary(col, kind, sql_type, n_rows, n_null=n_null, n_inf=n_inf,

@@ -86,6 +86,13 @@ class Dialect:
 
     text_type = "VARCHAR"
 
+    def epoch_seconds(self, x: str) -> str:
+        return f"(epoch_ns(CAST({x} AS TIMESTAMP)) / 1e9)"
+
+    def sample(self, inner: str, k: int, seed: int) -> str:
+        """``inner``'s column ``v``: a uniform sample of ``k`` rows, sorted."""
+        return f"SELECT v FROM ({inner}) USING SAMPLE reservoir({k} ROWS) REPEATABLE ({seed}) ORDER BY v"
+
 
 class SparkDialect(Dialect):
     """Spark SQL: backquoted names, escaped backslashes, Java regexes (``RLIKE`` searches
@@ -119,6 +126,12 @@ class SparkDialect(Dialect):
         return "monotonically_increasing_id()"
 
     text_type = "STRING"
+
+    def epoch_seconds(self, x: str) -> str:
+        return f"(unix_micros(CAST({x} AS TIMESTAMP)) / 1e6)"
+
+    def sample(self, inner: str, k: int, seed: int) -> str:
+        return f"SELECT v FROM (SELECT v FROM ({inner}) ORDER BY rand({seed}) LIMIT {k}) ORDER BY v"
 
 
 @dataclass

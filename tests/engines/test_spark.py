@@ -96,3 +96,23 @@ def test_fingerprint_same_for_glob_and_spark_frame(spark, tmp_path) -> None:
     assert mj.fingerprint(spark.read.parquet(str(tmp_path))) == by_glob
     pd.DataFrame({"x": [4]}).to_parquet(tmp_path / "b.parquet", index=False)
     assert mj.fingerprint(str(tmp_path / "*.parquet")) != by_glob
+
+
+@pytest.mark.parametrize("method", ["auto", "robust", "anderson"])  # the other methods share these summaries
+def test_drift_same_numbers_on_spark(spark, tmp_path_factory, method: str) -> None:
+    from .test_duckdb_drift import _frame, _same
+
+    d = tmp_path_factory.getbasetemp() / "spark-drift"
+    if not d.exists():
+        d.mkdir()
+        _frame(800, 0.0, 1).to_parquet(d / "ref.parquet", index=False)
+        _frame(900, 0.4, 2).to_parquet(d / "cur.parquet", index=False)
+    ref, cur = pd.read_parquet(d / "ref.parquet"), pd.read_parquet(d / "cur.parquet")
+    p = mj.drift(ref, cur, method=method, record_check=False)
+    s = mj.drift(spark.read.parquet(str(d / "ref.parquet")), spark.read.parquet(str(d / "cur.parquet")),
+                 method=method, record_check=False)
+    for a, b in zip(p.columns, s.columns, strict=True):
+        where = f"{method} on {a.column}: pandas {a.status} {a.why!r} / spark {b.status} {b.why!r}"
+        assert (a.column, a.kind, a.method, a.status, a.n_ref, a.n_cur) == (b.column, b.kind, b.method, b.status, b.n_ref, b.n_cur), where
+        for field in ("statistic", "p_value", "score", "effect"):
+            assert _same(getattr(a, field), getattr(b, field)), f"{field}: {where}"
