@@ -178,3 +178,26 @@ def test_missing_columns_fail_like_pandas(parquet: str) -> None:
     db_rep = mj.validate(parquet, rules, warn_only=True, engine="duckdb")
     assert [(r.status, r.message) for r in db_rep.results] == [(r.status, r.message) for r in pd_rep.results]
     assert all("column 'nope' not found" in r.message for r in db_rep.results)
+
+
+def test_cli_validates_a_glob_on_duckdb(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = tmp_path / "d"
+    data.mkdir()
+    pd.DataFrame({"a": [1, 2, 3]}).to_parquet(data / "1.parquet", index=False)
+    pd.DataFrame({"a": [4, -1]}).to_parquet(data / "2.parquet", index=False)
+    (tmp_path / "r.yaml").write_text("name: r\nrules:\n- a > 0\n- rows == 5\n")
+    root = str(Path(mj.__file__).parents[1])
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run([sys.executable, "-m", "mlops_jupyter", "validate", "d/*.parquet", "--suite", "r.yaml", "--json"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    import json
+
+    report = json.loads(proc.stdout)
+    assert report["rows"] == 5 and [r["status"] for r in report["results"]] == ["fail", "pass"]
+    assert report["results"][0]["samples"] == [{"row": 4, "value": -1}]
