@@ -100,6 +100,7 @@ def connect() -> Any:
     """A fresh in-memory DuckDB connection (``memory_limit`` from $MLOPS_JUPYTER_DUCKDB_MEMORY_LIMIT)."""
     duckdb = require("duckdb")
     con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")  # it would print into cells and logs
     limit = os.environ.get(MEMORY_ENV)
     if limit:
         con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")

@@ -5,7 +5,8 @@ size). A numeric or datetime column becomes its null and ±inf counts (one aggre
 all columns) and its finite values sorted by the engine: all of them up to
 :data:`EXACT_MAX_VALUES` per column, so every method (KS, Anderson-Darling, Wasserstein,
 energy…) gives the pandas engine's numbers; above that a uniform random sample of
-:data:`SKETCH_VALUES` values (DuckDB reservoir sampling, fixed seed). On a sample the
+:data:`SKETCH_VALUES` values (DuckDB: Bernoulli sampling, each value kept with
+probability k/n, seeded; Spark: ``ORDER BY rand(seed) LIMIT k``). On a sample the
 empirical CDF is within ``sqrt(ln(2/δ) / 2k)`` of the full column's with probability
 ``1 - δ`` (Dvoretzky-Kiefer-Wolfowitz): 0.0019 for k = 1,000,000 and δ = 0.001; the
 tests' p-values are those of a sample of size k, and the report says so per column.
@@ -92,7 +93,7 @@ def _column(src: Any, d: Dialect, col: str, kind: str, sql_type: str, n_rows: in
         if n_finite <= EXACT_MAX_VALUES:
             query = f"SELECT {v} AS v FROM t WHERE {where} ORDER BY v"
         else:
-            query = d.sample(f"SELECT {v} AS v FROM t WHERE {where}", SKETCH_VALUES, SEED)
+            query = d.sample(f"SELECT {v} AS v FROM t WHERE {where}", SKETCH_VALUES, SEED, n_finite)
         fetched = src.sql(query).fetchnumpy()["v"]
         values = np.asarray(fetched, dtype=np.float64)
         summary = ColumnSummary(col, kind, sql_type, n_rows, n_null=n_null, n_inf=n_inf,
@@ -118,7 +119,7 @@ def sketch_note(summary: ColumnSummary) -> str | None:
     if sketch is None:
         return None
     total, k = sketch
-    return (f"tested on a uniform sample of {k:,} of {total:,} values (DuckDB reservoir); "
+    return (f"tested on a uniform sample of {k:,} of {total:,} values; "
             f"CDF error ≤ {dkw_bound(k):.4f} at {1 - SKETCH_DELTA:.1%} (DKW)")
 
 

@@ -79,6 +79,6 @@ def test_sketch_above_the_exact_limit_says_so(files: tuple[str, str], monkeypatc
     monkeypatch.setattr(sqldrift, "SKETCH_VALUES", 400)
     d = mj.drift(ref, cur, columns=["x", "c"], method="ks", engine="duckdb", record_check=False)
     x = d.columns[0]
-    assert x.n_ref == 400 and "uniform sample of 400 of 794 values" in x.why and "DKW" in x.why
+    assert 300 < x.n_ref < 500 and f"uniform sample of {x.n_ref} of 794 values" in x.why and "DKW" in x.why
     assert "sample" not in d.columns[1].why  # categorical counts stay exact
     assert sqldrift.dkw_bound(1_000_000) == pytest.approx(0.0019, abs=1e-4)

@@ -77,7 +77,8 @@ def test_validate_and_drift_beyond_the_memory_limit(tmp_path: Path) -> None:
     assert out["failing"][-1] > 0
     assert "approximate" in out["messages"][5]  # median above the exact-quantile limit: a sketch, said so
     cols = {c[0]: c for c in out["drift"]}
-    assert cols["price"][2] == "ok" and f"uniform sample of 1,000,000 of {ROWS // 2:,}" in cols["price"][4]
+    assert cols["price"][2] == "ok" and 990_000 < cols["price"][3] < 1_010_000
+    assert f"uniform sample of {cols['price'][3]:,} of {ROWS // 2:,} values" in cols["price"][4]
     assert cols["country"][3] == ROWS // 2  # counts per value stay exact
     # the data (400 MB of 8-byte values) is 6x DuckDB's limit; the process grew by less than
     # half of it beyond its libraries (measured: ~175 MB: DuckDB's buffers + two 1M-value samples)
