@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import importlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ ENGINES = ("pandas", "duckdb", "spark")
 EXTRAS = {"duckdb": "duckdb", "pyspark": "spark"}
 MEMORY_ENV = "MLOPS_JUPYTER_DUCKDB_MEMORY_LIMIT"  # e.g. "500MB": DuckDB's memory_limit
 _GLOB = set("*?[")
+VIEW = "mlops_jupyter_data"
 _SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv", ".gz": "csv"}
 
 
@@ -86,8 +88,9 @@ class Source:
     con: Any = None
 
     def sql(self, query: str) -> Any:
-        """Run ``query`` with the relation visible as ``t``."""
-        return self.rel.query("t", query)
+        """Run ``query`` with the relation visible as ``t`` (registered under a private name:
+        a user's table ``t`` on the same connection is not shadowed)."""
+        return self.rel.query(VIEW, re.sub(r"\bFROM t\b", f"FROM {VIEW}", query))
 
     def columns(self) -> list[str]:
         return [str(c) for c in self.rel.columns]

@@ -201,3 +201,13 @@ def test_cli_validates_a_glob_on_duckdb(tmp_path) -> None:
     report = json.loads(proc.stdout)
     assert report["rows"] == 5 and [r["status"] for r in report["results"]] == ["fail", "pass"]
     assert report["results"][0]["samples"] == [{"row": 4, "value": -1}]
+
+
+def test_user_table_named_t_is_not_shadowed() -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT 42 AS answer")
+    rel = con.sql("SELECT range AS x FROM range(5)")
+    assert mj.validate(rel, "x >= 0\nrows == 5").ok
+    assert con.sql("SELECT * FROM t").fetchall() == [(42,)]
