@@ -25,6 +25,8 @@ def register(sub: Any) -> None:
     p.add_argument("--target", metavar="COL", help="target column, reported apart")
     p.add_argument("--on-drift", dest="on_drift", nargs="+", action="append", metavar="ACTION",
                    help="tag | webhook URL | run JOB_DIR (repeatable)")
+    p.add_argument("--engine", choices=["pandas", "duckdb"],
+                   help="where the summaries are computed (default: a folder or glob runs on DuckDB)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--fail", action="store_true", help="exit 1 when drift is detected")
     p.set_defaults(func=cmd_drift)
@@ -36,7 +38,8 @@ def cmd_drift(args: argparse.Namespace) -> int:
     from ..errors import DriftDetected
 
     kw: dict[str, Any] = {"method": args.method, "threshold": args.threshold, "by": args.by,
-                          "freq": args.freq, "prediction": args.prediction, "target": args.target}
+                          "freq": args.freq, "prediction": args.prediction, "target": args.target,
+                          "engine": args.engine}
     if args.columns:
         kw["columns"] = args.columns
     if args.min_window_rows is not None:

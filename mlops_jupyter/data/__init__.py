@@ -25,8 +25,16 @@ def fingerprint(obj: Any) -> str:
     dtypes, index and every value (same data, same digest in any process; any changed
     cell changes it). A path to a file or folder gives its DVC-compatible md5 (a folder's
     ends in ``.dir``), equal to what ``dvc add`` writes; unchanged files come from the
-    state cache under ``.mlops/`` when the path is inside a DVC repository.
+    state cache under ``.mlops/`` when the path is inside a DVC repository. A glob, or a
+    Spark frame read from local files, gives ``files-md5:<hex>`` over its files' md5s in
+    path order: the same for the same files whichever engine reads them.
     """
+    from ..engines.source import is_duckdb_relation, is_spark_frame
+
+    if is_spark_frame(obj) or is_duckdb_relation(obj) or (isinstance(obj, str) and any(c in obj for c in "*?[")):
+        from ..engines.fingerprint import fingerprint_dataset
+
+        return fingerprint_dataset(obj)  # a glob, or a frame over files: per-file digests combined
     if isinstance(obj, (str, os.PathLike)):
         from pathlib import Path
 

@@ -85,7 +85,7 @@ def _workspace_copy(repo: DataRepo, full: Path, md5: str) -> Path | None:
 
 
 def load(path: str | os.PathLike[str], rev: str | None = None, remote: str | None = None,
-         as_frame: bool | None = None) -> Any:
+         as_frame: bool | None = None, engine: str | None = None) -> Any:
     """Load the pinned version of ``path`` at git revision ``rev`` (default: the working tree's pin).
 
     The bytes come from the DVC cache (fetched from the remote when missing) and are
@@ -94,7 +94,18 @@ def load(path: str | os.PathLike[str], rev: str | None = None, remote: str | Non
     CSV, TSV, Parquet and JSON(L) files become DataFrames (``as_frame=False`` returns the
     path instead); other files and folders come back as the path of a verified private copy
     under ``.mlops/data/loads/``. Inside an active run the load is recorded as a run input.
+    ``engine="duckdb"`` returns a DuckDB relation over the verified copy of the pinned file
+    or folder (Parquet/CSV), for data beyond memory.
     """
+    if engine not in (None, "pandas"):
+        from ..engines.source import detect_engine, open_source
+
+        if detect_engine(None, engine) != "duckdb":
+            from ..errors import MlopsUsageError
+
+            raise MlopsUsageError(f"mj.load returns pandas or DuckDB data, not {engine}", hint="engine='duckdb'")
+        copy = load(path, rev=rev, remote=remote, as_frame=False)
+        return open_source(copy).rel
     repo = DataRepo.find()
     full = repo.resolve(path, must_exist=False)
     rel = repo.rel(full)

@@ -66,6 +66,7 @@ def drift(
     min_window_rows: int | None = None,
     name: str | None = None,
     record_check: bool = True,
+    engine: str | None = None,
 ) -> DriftReport | DriftTimeline:
     """Drift of ``current`` against ``reference``, per column and for the dataset.
 
@@ -82,7 +83,9 @@ def drift(
     a reference the first window is the reference. Windows with fewer rows than
     ``min_window_rows`` are marked "too small" and not tested (None: ``[drift]
     min_window_rows`` of the config, else a tenth of the median window). ``on_drift``: "raise" | "tag" | "webhook URL" | "run JOB" | callable
-    (or a list); ``fail=True`` raises :class:`DriftDetected` on drift.
+    (or a list); ``fail=True`` raises :class:`DriftDetected` on drift. ``engine``: ``pandas`` |
+    ``duckdb`` (default: chosen from the data; a folder, glob or DuckDB relation summarises
+    every column inside DuckDB, see :mod:`mlops_jupyter.engines.sqldrift`).
     """
     start = time.perf_counter()
     meth = _method_name(method)
@@ -103,7 +106,14 @@ def drift(
     opts = dict(method=meth, threshold=threshold, overrides=overrides, prediction=prediction,
                 target=target, drift_share=drift_share, min_effect=min_effect, min_window_rows=min_rows)
     result: DriftReport | DriftTimeline
-    if by is not None:
+    from ..engines.source import detect_engine
+
+    chosen = detect_engine(current if current is not None else reference, engine)
+    if chosen != "pandas":
+        from ..engines.drift_entry import drift_in_engine
+
+        result = drift_in_engine(chosen, reference, current, cols, by, freq, name, opts)
+    elif by is not None:
         result = _timeline(reference, current, cols, by, freq or "D", name, opts)
     else:
         ref_frame, ref_sum, ref_label = _reference(reference, cols)
@@ -118,9 +128,8 @@ def drift(
     return result
 
 
-def _select_columns(ref_cols: list[str], cur: pd.DataFrame, cols: list[str] | None,
+def _select_columns(ref_cols: list[str], cur_cols: list[str], cols: list[str] | None,
                     exclude: set[str]) -> list[str]:
-    cur_cols = [str(c) for c in cur.columns]
     if cols is not None:
         missing = [c for c in cols if c not in ref_cols and c not in cur_cols]
         if missing:
@@ -129,18 +138,21 @@ def _select_columns(ref_cols: list[str], cur: pd.DataFrame, cols: list[str] | No
     return [c for c in ref_cols if c not in exclude]
 
 
-def _report(ref_frame: pd.DataFrame | None, ref_sum: ReferenceSummary | None, cur: pd.DataFrame,
+def _report(ref_frame: pd.DataFrame | None, ref_sum: ReferenceSummary | None, cur: pd.DataFrame | ReferenceSummary,
             cols: list[str] | None, label: str, window: str | None, opts: dict[str, Any]) -> DriftReport:
+    """One report; ``cur`` is a frame, or (engines) the current side's summaries."""
     ref_cols = [str(c) for c in (ref_frame.columns if ref_frame is not None else ref_sum.columns)]  # type: ignore[union-attr]
+    cur_sum = cur if isinstance(cur, ReferenceSummary) else None
+    cur_list = list(cur_sum.columns) if cur_sum is not None else [str(c) for c in cur.columns]  # type: ignore[union-attr]
     pred, tgt = opts["prediction"], opts["target"]
     for role, col in (("prediction", pred), ("target", tgt)):
-        if col is not None and (col not in ref_cols or col not in cur.columns):
+        if col is not None and (col not in ref_cols or col not in cur_list):
             raise MlopsUsageError(f"{role} column {col!r} must be in both reference and current")
     exclude = {c for c in (pred, tgt) if c is not None} | set(opts.get("exclude", ()))
-    features = _select_columns(ref_cols, cur, cols, exclude)
+    features = _select_columns(ref_cols, cur_list, cols, exclude)
     jobs = [(c, "feature") for c in features]
     jobs += [(c, role) for c, role in ((pred, "prediction"), (tgt, "target")) if c is not None]
-    cur_cols = {str(c) for c in cur.columns}
+    cur_cols = set(cur_list)
 
     def one(job: tuple[str, str]) -> ColumnDrift:
         col, role = job
@@ -150,7 +162,10 @@ def _report(ref_frame: pd.DataFrame | None, ref_sum: ReferenceSummary | None, cu
                                why=f"missing in {side}", reason=f"column missing in {side}")
         ref_s = ref_sum.columns[col] if ref_sum is not None else summarize_column(ref_frame[col])  # type: ignore[index]
         kind = ref_s.kind if ref_s.kind != "text" else None
-        cur_s = summarize_column(cur[col], _cur_kind(kind, cur[col]))
+        if cur_sum is not None:
+            cur_s = cur_sum.columns[col]
+        else:
+            cur_s = summarize_column(cur[col], _cur_kind(kind, cur[col]))  # type: ignore[index]
         meth, thr = opts["overrides"].get(col, (opts["method"], opts["threshold"]))
         return compare(ref_s, cur_s, role=role, method=meth, threshold=thr, min_effect=opts["min_effect"])
 
@@ -164,8 +179,9 @@ def _report(ref_frame: pd.DataFrame | None, ref_sum: ReferenceSummary | None, cu
             if c.method and c.method.startswith("robust"):
                 apply_robust([c], alpha, opts["min_effect"])
     n_ref = ref_sum.n_rows if ref_sum is not None else int(ref_frame.shape[0])  # type: ignore[union-attr]
+    n_cur = cur_sum.n_rows if cur_sum is not None else int(cur.shape[0])  # type: ignore[union-attr]
     return DriftReport(name=label, method=opts["method"], columns=feats, extras=extras, n_ref=n_ref,
-                       n_cur=int(cur.shape[0]), drift_share=opts["drift_share"], window=window)
+                       n_cur=n_cur, drift_share=opts["drift_share"], window=window)
 
 
 def _cur_kind(ref_kind: str | None, series: pd.Series) -> str | None:

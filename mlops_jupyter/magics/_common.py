@@ -19,6 +19,6 @@ def resolve_data(shell: Any, ref: str) -> Any:
     ns = shell.user_ns if shell is not None else {}
     if text in ns:
         return ns[text]
-    if Path(text).exists():
+    if Path(text).exists() or any(ch in text for ch in "*?["):  # a glob: the DuckDB engine's input
         return text
     raise UsageError(f"no variable or file named '{text}'")

@@ -41,7 +41,7 @@ def _options(args: Any) -> tuple[list[str], dict[str, Any]]:
         kw["method"] = args.method
     if args.threshold is not None:
         kw["threshold"] = args.threshold
-    for key in ("by", "freq", "min_window_rows", "prediction", "target"):
+    for key in ("by", "freq", "min_window_rows", "prediction", "target", "engine"):
         if getattr(args, key) is not None:
             kw[key] = getattr(args, key)
     if args.per_column:
@@ -95,6 +95,8 @@ class DriftMagics(Magics):
     @argument("--fail", action="store_true", help="raise DriftDetected when drift is found")
     @argument("--on-drift", dest="on_drift", nargs="+", action="append", metavar="ACTION",
               help="raise | tag | webhook URL | run JOB_DIR (repeatable)")
+    @argument("--engine", choices=["pandas", "duckdb"],
+              help="where the summaries are computed (default: from the data; a folder or glob runs on DuckDB)")
     @argument("--chart", action="store_true", help="also show the scores chart and a per-column selector")
     @line_magic
     def drift(self, line: str) -> Any:

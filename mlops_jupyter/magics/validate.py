@@ -52,6 +52,8 @@ class ValidateMagics(Magics):
     @argument("--save", metavar="NAME", help="save the cell's rules as suite NAME")
     @argument("--infer", metavar="NAME", help="propose a suite from TARGET and save it as NAME")
     @argument("--warn-only", action="store_true", help="show failures without raising ValidationFailed")
+    @argument("--engine", choices=["pandas", "duckdb", "spark"],
+              help="where the rules run (default: from TARGET; a folder or glob runs on DuckDB)")
     @argument("--sample", type=int, metavar="N", help="failing values kept per rule (default 5)")
     @argument("--metrics", action="store_true", help="check the cell's rules over the active run's metrics")
     @argument("--model", metavar="NAME", help="registered model whose 'champion' alias --metrics compares with")
@@ -70,7 +72,7 @@ class ValidateMagics(Magics):
         from mlops_jupyter.errors import ValidationFailed
 
         if args.infer:
-            suite = mj.infer_suite(self._data(args.target), name=args.infer)
+            suite = mj.infer_suite(self._data(args.target), name=args.infer, engine=args.engine)
             path = mj.save_suite(suite, args.infer)
             print(f"saved suite '{args.infer}' ({len(suite.rules)} rules) to {path}")
             return suite
@@ -79,7 +81,8 @@ class ValidateMagics(Magics):
                 return mj.check_metrics(cell or "", model=args.model, warn_only=args.warn_only)
             return mj.validate(self._data(args.target), rules=(cell if (cell or "").strip() else None),
                                suite=args.suite, warn_only=args.warn_only, sample=args.sample,
-                               save=args.save, name=args.save or args.suite or args.target)
+                               save=args.save, name=args.save or args.suite or args.target,
+                               engine=args.engine)
         except ValidationFailed as exc:
             if exc.report is not None:
                 from IPython.display import display
@@ -108,7 +111,8 @@ def export_validate(line: str, cell: str | None) -> str:
         target = t if _IDENT.match(t) else repr(t)
     body = cell if (cell or "").strip() else None
     if args.infer:
-        return (f"_mj_suite = mj.infer_suite({target}, name={args.infer!r})\n"
+        engine = f", engine={args.engine!r}" if args.engine else ""
+        return (f"_mj_suite = mj.infer_suite({target}, name={args.infer!r}{engine})\n"
                 f"mj.save_suite(_mj_suite, {args.infer!r})\n"
                 f"print(_mj_suite)\n")
     if args.metrics:
@@ -117,7 +121,7 @@ def export_validate(line: str, cell: str | None) -> str:
         name = args.save or args.suite or args.target
         call = (f"mj.validate({target}, rules={body!r}, suite={args.suite!r}, "
                 f"warn_only={args.warn_only!r}, sample={args.sample!r}, save={args.save!r}, "
-                f"name={name!r})")
+                f"name={name!r}" + (f", engine={args.engine!r})" if args.engine else ")"))
     return ("try:\n"
             f"    print({call})\n"
             "except mj.errors.ValidationFailed as _mj_failed:\n"

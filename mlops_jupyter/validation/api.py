@@ -68,7 +68,7 @@ def _as_frame(data: Any) -> tuple[Any, str]:
 
 def validate(data: Any, rules: str | list[str] | None = None, suite: str | Suite | None = None, *,
              warn_only: bool = False, sample: int | None = None, save: str | None = None,
-             name: str | None = None) -> ValidationReport:
+             name: str | None = None, engine: str | None = None) -> ValidationReport:
     """Check ``data`` against ``rules`` (rule-language text) and/or a saved ``suite``.
 
     ``data`` is a DataFrame or a CSV/Parquet path. ``sample`` caps the failing values kept
@@ -76,7 +76,9 @@ def validate(data: Any, rules: str | list[str] | None = None, suite: str | Suite
     as suite ``save``. Inside an active run the pass fraction is logged as metrics and the
     report as a JSON artifact; every call is recorded in the check history. Raises
     :class:`~mlops_jupyter.errors.ValidationFailed` (with ``.report``) when a rule fails,
-    unless ``warn_only``.
+    unless ``warn_only``. ``engine``: ``pandas`` | ``duckdb`` | ``spark`` (default: chosen from
+    ``data``: a folder, glob or DuckDB relation runs on DuckDB, a Spark frame on Spark; see
+    :mod:`mlops_jupyter.engines`).
     """
     if rules is None and suite is None:
         raise MlopsUsageError("nothing to check: give rules or a suite",
@@ -96,11 +98,20 @@ def validate(data: Any, rules: str | list[str] | None = None, suite: str | Suite
         if rules is None:
             raise MlopsUsageError("--save needs rules in the cell (or rules=...)")
         save_suite(rules, save)
-    frame, target = _as_frame(data)
+    from ..engines.source import detect_engine, to_pandas_input
+
+    chosen = detect_engine(data, engine)
     started = time.perf_counter()
-    results = run_rules(frame, parsed, sample=sample)
+    if chosen == "pandas":
+        frame, target = _as_frame(to_pandas_input(data))
+        results = run_rules(frame, parsed, sample=sample)
+        n_rows, n_cols = len(frame), frame.shape[1]
+    else:
+        from ..engines.dispatch import validate_rules
+
+        results, n_rows, n_cols, target = validate_rules(chosen, data, parsed, sample)
     label = name or save or (the_suite.name if the_suite else "rules")
-    report = ValidationReport(name=label, target=target, rows=len(frame), columns=frame.shape[1],
+    report = ValidationReport(name=label, target=target, rows=n_rows, columns=n_cols,
                               results=results, seconds=time.perf_counter() - started, warn_only=warn_only)
     return finish(report, warn_only)
 

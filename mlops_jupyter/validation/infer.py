@@ -213,14 +213,24 @@ def _column_rules(df: Any, col: str) -> list[str]:
     return rules
 
 
-def infer_suite(df: Any, name: str | None = None) -> Suite:
+def infer_suite(df: Any, name: str | None = None, *, engine: str | None = None) -> Suite:
     """Propose a suite from good data; it passes on ``df`` and catches realistic corruption.
 
     Nothing is written: save it with :func:`save_suite` (or ``%validate DF --infer NAME``).
+    ``df`` may also be a folder/glob of Parquet/CSV or a DuckDB relation (``engine``
+    chosen from it, see :mod:`mlops_jupyter.engines.infer`).
     """
     import pandas as pd
 
+    from ..engines.source import detect_engine, to_pandas_input
     from ..errors import MlopsUsageError
+
+    chosen = detect_engine(df, engine)
+    if chosen != "pandas":
+        from ..engines.infer import infer_in_engine
+
+        return infer_in_engine(chosen, df, name)
+    df = to_pandas_input(df)
 
     if not isinstance(df, pd.DataFrame):
         raise MlopsUsageError(f"infer_suite needs a DataFrame, not {type(df).__name__}")

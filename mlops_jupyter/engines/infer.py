@@ -1,0 +1,48 @@
+"""``mj.infer_suite`` on DuckDB: propose from a sample, keep what the full data confirms.
+
+The pandas inference runs on a uniform sample of at most :data:`SAMPLE_ROWS` rows read
+from the engine; every proposed rule is then checked on all rows inside the engine (one
+aggregation). Rules the engine cannot run, or that the full data breaks, are left out and
+listed in the suite's description: the suite passes on the data it was inferred from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import MlopsUsageError, RuleError
+from ..validation.language import parse_rules
+from ..validation.suites import Suite
+from .source import open_source
+from .sqlrules import refuse_unsupported
+from .sqlvalidate import run_rules_sql
+
+SAMPLE_ROWS = 100_000
+
+
+def infer_in_engine(engine: str, data: Any, name: str | None) -> Suite:
+    from ..validation.infer import infer_suite
+
+    if engine != "duckdb":
+        raise MlopsUsageError(f"infer_suite is not available on the {engine} engine yet", hint="use engine='duckdb'")
+    src = open_source(data)
+    n = int(src.sql("SELECT count(*) FROM t").fetchall()[0][0])
+    query = "SELECT * FROM t" if n <= SAMPLE_ROWS else f"SELECT * FROM t USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (42)"
+    sample = src.sql(query).df()
+    proposed = infer_suite(sample, name)
+    texts = [f"rows >= {max(1, n // 10)}" if t.startswith("rows >= ") else t for t in proposed.rules]
+    runnable, left_out = [], []
+    for text in texts:
+        try:
+            rule = parse_rules(text)[0]
+            refuse_unsupported(rule, "DuckDB")
+            runnable.append((text, rule))
+        except RuleError:
+            left_out.append(text)
+    results, _, _ = run_rules_sql(src, [r for _, r in runnable], sample=0)
+    kept = [text for (text, _), res in zip(runnable, results, strict=True) if res.ok]
+    left_out += [text for (text, _), res in zip(runnable, results, strict=True) if not res.ok]
+    desc = f"inferred on DuckDB from {len(sample)} of {n} rows of {src.label}, checked on all rows"
+    if left_out:
+        desc += f"; left out ({len(left_out)}): " + "; ".join(left_out[:10])
+    return Suite(name=proposed.name, rules=kept, description=desc)

@@ -1,0 +1,118 @@
+"""The rule language on Spark local[2]: same verdicts and counts as pandas, nothing collected.
+
+One SparkSession for the module (~10 s to start); the JVM binds loopback only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("pyspark")
+if shutil.which("java") is None:
+    pytest.skip("no Java runtime: .ci/system-deps.sh installs openjdk-17-jre-headless", allow_module_level=True)
+
+import mlops_jupyter as mj
+from mlops_jupyter.errors import DataError, RuleError
+
+from .test_duckdb_validate import RULES, _close, frame
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def spark():
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("mlops-jupyter-tests")
+               .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+               .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.shuffle.partitions", "2").getOrCreate())
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def parquet(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("spark") / "orders.parquet"
+    frame().to_parquet(path, index=False)
+    return str(path)
+
+
+def test_rules_same_on_pandas_and_spark_without_collecting(spark, parquet: str, monkeypatch) -> None:
+    from pyspark.sql import DataFrame
+
+    from mlops_jupyter.engines import spark as engine
+
+    sdf = spark.read.parquet(parquet)
+    plans: list[str] = []
+    real = engine.SparkSource.__init__
+
+    def spy(self, *a, **k):  # keep the executed plans of the source
+        real(self, *a, **k)
+        self.plans = plans
+
+    monkeypatch.setattr(engine.SparkSource, "__init__", spy)
+    monkeypatch.setattr(DataFrame, "toPandas", lambda self: pytest.fail("toPandas() on the Spark engine"))
+    rules = "\n".join(r for r in RULES.splitlines() if not r.startswith(("day ", "max of day", "min of day")))
+    rules += '\nday >= "2024-01-03"'  # timestamps compare in the session's time zone (UTC here)
+    pd_rep = mj.validate(pd.read_parquet(parquet), rules, warn_only=True, sample=3)
+    sp_rep = mj.validate(sdf, rules, warn_only=True, sample=3)
+    assert sp_rep.rows == 12 and sp_rep.target == "Spark DataFrame"
+    for p, s in zip(pd_rep.results, sp_rep.results, strict=True):
+        where = f"rule '{p.rule}': pandas {p.status} {p.message!r} / spark {s.status} {s.message!r}"
+        assert p.status == s.status, where
+        assert (p.failing, p.checked, p.wrong_type) == (s.failing, s.checked, s.wrong_type), where
+        if p.kind != "dtype" and "(dtype " not in p.message:
+            assert _close(p.observed, s.observed), where
+        assert [x["value"] for x in p.samples] == [x["value"] for x in s.samples], where
+    # plan inspection: every query the driver ran is an aggregate or bounded by a limit
+    assert plans and all(pl.startswith("Aggregate") or "Limit" in pl.split("\n")[0] or "Limit" in pl[:200]
+                         for pl in plans), [pl.split("\n")[0] for pl in plans]
+
+
+def test_bad_input_on_spark(spark) -> None:
+    from pyspark.sql import Row
+
+    nested = spark.createDataFrame([Row(id=1, info=Row(a=1, b="x"))])
+    with pytest.raises(DataError, match="column 'info' is nested"):
+        mj.validate(nested, "info is not null")
+    assert mj.validate(nested, "id > 0").ok  # scalar columns of the same frame still run
+    with pytest.raises(RuleError, match="cannot run on the Spark engine"):
+        mj.validate(nested, "id is increasing")
+    rep = mj.validate(nested, "missing_col > 0", warn_only=True)
+    assert "column 'missing_col' not found" in rep.results[0].message
+
+
+def test_fingerprint_same_for_glob_and_spark_frame(spark, tmp_path) -> None:
+    pd.DataFrame({"x": [1, 2]}).to_parquet(tmp_path / "a.parquet", index=False)
+    pd.DataFrame({"x": [3]}).to_parquet(tmp_path / "b.parquet", index=False)
+    by_glob = mj.fingerprint(str(tmp_path / "*.parquet"))
+    assert by_glob.startswith("files-md5:")
+    assert mj.fingerprint(spark.read.parquet(str(tmp_path))) == by_glob
+    pd.DataFrame({"x": [4]}).to_parquet(tmp_path / "b.parquet", index=False)
+    assert mj.fingerprint(str(tmp_path / "*.parquet")) != by_glob
+
+
+@pytest.mark.parametrize("method", ["auto", "robust", "anderson"])  # the other methods share these summaries
+def test_drift_same_numbers_on_spark(spark, tmp_path_factory, method: str) -> None:
+    from .test_duckdb_drift import _frame, _same
+
+    d = tmp_path_factory.getbasetemp() / "spark-drift"
+    if not d.exists():
+        d.mkdir()
+        _frame(800, 0.0, 1).to_parquet(d / "ref.parquet", index=False)
+        _frame(900, 0.4, 2).to_parquet(d / "cur.parquet", index=False)
+    ref, cur = pd.read_parquet(d / "ref.parquet"), pd.read_parquet(d / "cur.parquet")
+    p = mj.drift(ref, cur, method=method, record_check=False)
+    s = mj.drift(spark.read.parquet(str(d / "ref.parquet")), spark.read.parquet(str(d / "cur.parquet")),
+                 method=method, record_check=False)
+    for a, b in zip(p.columns, s.columns, strict=True):
+        where = f"{method} on {a.column}: pandas {a.status} {a.why!r} / spark {b.status} {b.why!r}"
+        assert (a.column, a.kind, a.method, a.status, a.n_ref, a.n_cur) == (b.column, b.kind, b.method, b.status, b.n_ref, b.n_cur), where
+        for field in ("statistic", "p_value", "score", "effect"):
+            assert _same(getattr(a, field), getattr(b, field)), f"{field}: {where}"
