@@ -54,6 +54,7 @@ _API: dict[str, str] = {
     "compare_models": "mlops_jupyter.release",
     # serving and monitoring (principles 6, 7)
     "serve": "mlops_jupyter.serving",
+    "stop_service": "mlops_jupyter.serving",
     "monitor": "mlops_jupyter.monitoring",
     # tests of the notebook's code (principle 5)
     "run_tests": "mlops_jupyter.testing",

@@ -64,12 +64,12 @@ class ServingMagics(Magics):
 
         args = parse_argstring(self.mlops_serve, line)
         if args.stop:
-            svc = services().pop(args.stop, None)
-            if svc is None:
+            if args.stop not in services():
                 raise UsageError(f"no service {args.stop!r} was started in this kernel "
                                  f"(running here: {', '.join(services()) or 'none'})")
-            svc.stop()
-            return svc.status()
+            status = mj.stop_service(args.stop)
+            services().pop(args.stop, None)
+            return status
         if not args.model:
             raise UsageError("give MODEL (models:/NAME@ALIAS, models:/NAME/VERSION or runs:/RUN_ID/PATH) or --stop NAME")
         kw = serve_kwargs(args)
@@ -118,7 +118,7 @@ def export_serve(line: str, cell: str | None = None) -> str:
     """Python source equivalent to ``%mlops_serve LINE``."""
     args = parse_argstring(ServingMagics.mlops_serve, line)
     if args.stop:
-        raise UsageError("%mlops_serve --stop has no script form; a script stops its service with svc.stop()")
+        return f"mj.stop_service({args.stop!r})"
     kw = serve_kwargs(args)
     return "mj.serve(" + ", ".join(f"{k}={v!r}" for k, v in kw.items()) + ")"
 

@@ -19,6 +19,7 @@ _NAMES = {
     "find_service": "mlops_jupyter.serving.service",
     "read_log": "mlops_jupyter.serving.log",
     "service_dir": "mlops_jupyter.serving.service",
+    "stop_service": "mlops_jupyter.serving.service",
 }
 
 __all__ = sorted(_NAMES)

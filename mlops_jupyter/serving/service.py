@@ -117,6 +117,7 @@ class Service:
             self.stop(_force=True)
             raise
         atexit.register(self._atexit)
+        _STARTED[self.name] = self
         return self
 
     def _gateway_config(self) -> Path:
@@ -167,6 +168,8 @@ class Service:
             if self.procs:
                 self._write_state()
         atexit.unregister(self._atexit)
+        if _STARTED.get(self.name) is self:
+            del _STARTED[self.name]
 
     def _atexit(self) -> None:
         if not self._stopped:
@@ -280,6 +283,21 @@ def serve(model: str, challenger: str | None = None, split: float = 0.1, env: st
     svc = Service(name, folder, port or free_port(), specs, float(split), profile.name,
                   profile.tracking_uri, profile.registry_uri, float(probe_interval))
     return svc._start(timeout)
+
+
+_STARTED: dict[str, Service] = {}  # services this process started and has not stopped, by name
+
+
+def stop_service(name: str) -> ServiceStatus:
+    """Stop service ``name`` that this process started (the API twin of ``%mlops_serve
+    --stop NAME``; a script that kept the :class:`Service` may call ``.stop()`` instead)."""
+    svc = _STARTED.get(name)
+    if svc is None:
+        raise MlopsUsageError(f"no service {name!r} was started by this process "
+                              f"(running here: {', '.join(sorted(_STARTED)) or 'none'})",
+                              hint="a service started elsewhere stops where it was started (or by its PIDs)")
+    svc.stop()
+    return svc.status()
 
 
 def find_service(name: str, required: bool = True, root: Path | None = None) -> dict[str, Any] | None:

@@ -170,16 +170,23 @@ def test_notebook(path: str | Path, parameters: dict[str, Any] | None = None,
         except CellExecutionError as exc:
             report.errors_outside_tests.append(f"{p}: cell {_running_cell(nb)} failed: {_exc_line(exc)}")
         report.duration = time.perf_counter() - start
+        # as in the kernel, a later run of a test cell with the same name replaces the earlier
+        # one's results (a notebook that shows a bug caught, then fixed, passes); coverage
+        # counts every run
+        latest: dict[str, TestReport] = {}
         for line in results.read_text(encoding="utf-8").splitlines() if results.exists() else []:
             cell_report = TestReport.from_dict(json.loads(line))
-            report.cases.extend(cell_report.cases)
-            report.errors_outside_tests.extend(f"{p}: {cell_report.name}: {e}" for e in cell_report.errors_outside_tests)
-            report.warnings.extend(cell_report.warnings)
+            latest.pop(cell_report.name, None)
+            latest[cell_report.name] = cell_report
             if cell_report.coverage is not None:
                 if report.coverage is None:
                     report.coverage = cell_report.coverage
                 else:
                     report.coverage.merge(cell_report.coverage)
+        for cell_report in latest.values():
+            report.cases.extend(cell_report.cases)
+            report.errors_outside_tests.extend(f"{p}: {cell_report.name}: {e}" for e in cell_report.errors_outside_tests)
+            report.warnings.extend(cell_report.warnings)
     if report.coverage is not None:
         for lines in report.coverage.cells:  # name cells as the notebook numbers them
             if lines.source.strip() in sources:

@@ -81,9 +81,14 @@ def test_magic_serves_and_stops_by_name(in_zoo: Zoo) -> None:
         svc = ip.run_line_magic("mlops_serve", "models:/churn/1 --name mg")
         assert svc.status().ok and svc.arms["champion"].version == "1"
         pids = [p.pid for p in svc.procs.values()]
-        status = ip.run_line_magic("mlops_serve", "--stop mg")
+        status = ip.run_line_magic("mlops_serve", "--stop mg")  # through its API twin, mj.stop_service
         assert status.running is False
         assert not any(pid_alive(p) for p in pids)
+        import mlops_jupyter as mj
+        from mlops_jupyter.errors import MlopsUsageError
+
+        with pytest.raises(MlopsUsageError, match="no service 'mg' was started by this process"):
+            mj.stop_service("mg")
     finally:
         ip.run_line_magic("unload_ext", "mlops_jupyter")
 
@@ -93,6 +98,7 @@ def test_magic_script_form_is_the_api_call() -> None:
 
     assert export_serve("models:/churn@champion --challenger models:/churn@challenger --split 0.2 --port 8080") == \
         "mj.serve(model='models:/churn@champion', challenger='models:/churn@challenger', split=0.2, port=8080)"
+    assert export_serve("--stop churn") == "mj.stop_service('churn')"  # a job stops what it started
     assert export_monitor("churn --reference train_df --window 10min") == \
         "mj.monitor('churn', reference=train_df, window='10min')"
 

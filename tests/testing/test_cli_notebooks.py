@@ -64,6 +64,24 @@ def test_all_passing_is_exit_0_and_json(project: Path) -> None:
     assert data["ok"] and data["counts"]["passed"] == 1
 
 
+def test_a_named_test_cell_run_again_replaces_its_earlier_results(project: Path) -> None:
+    # Given a notebook that shows a bug caught (a named test cell fails), then fixed (the same
+    # name passes), as demo 03 does
+    tests = "%%mlops_test --name double\ndef test_double():\n    assert double(2) == 4\n"
+    make_notebook(["def double(x):\n    return x + 1\n", tests,
+                   "def double(x):\n    return 2 * x\n", tests], project / "fixed.ipynb")
+    # When its tests run from outside, Then only the last run of that cell counts (as in the kernel)
+    out = run_cli("fixed.ipynb", "--json", cwd=project)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert json.loads(out.stdout)["counts"]["passed"] == 1 and json.loads(out.stdout)["counts"]["failed"] == 0
+    # while a different name is a test of its own and keeps its failure
+    make_notebook(["def double(x):\n    return x + 1\n", tests,
+                   "def double(x):\n    return 2 * x\n", tests.replace("--name double", "--name later")],
+                  project / "two.ipynb")
+    out = run_cli("two.ipynb", "--json", cwd=project)
+    assert out.returncode == 1 and json.loads(out.stdout)["counts"]["failed"] == 1, out.stdout + out.stderr
+
+
 def test_bad_input(project: Path) -> None:
     make_notebook(["x = 1"], project / "no_tests.ipynb")
     nb = make_notebook([("def test_a():\n    pass\n", ["mlops-test"])])
