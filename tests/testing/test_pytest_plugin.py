@@ -31,8 +31,13 @@ def test_notebook_tests_join_the_projects_suite(project: Path) -> None:
     ], nbs / "features.ipynb")
     make_notebook(["x = 1"], nbs / "no_tests.ipynb")  # not collected: it has no test cells
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # the plugin loads through its pytest11 entry point, as in a user's project: no -p needed
+    from importlib.metadata import entry_points
+
+    assert [e.value for e in entry_points(group="pytest11") if e.name == "mlops_notebooks"] == \
+        ["mlops_jupyter.testing.plugin"]
     out = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "mlops_jupyter.testing.plugin", "tests",
+        [sys.executable, "-m", "pytest", "tests",
          "--mlops-notebooks", "notebooks", "--mlops-param", "n=10", "-rA", "-p", "no:cacheprovider",
          "--junitxml", "junit.xml", "-o", "junit_family=xunit2"],
         cwd=project, capture_output=True, text=True, env=env, timeout=300)
@@ -49,7 +54,7 @@ def test_notebook_tests_join_the_projects_suite(project: Path) -> None:
     assert len(list(cases)) == 5
     # -k selects notebook items like any other
     k = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "mlops_jupyter.testing.plugin", "--mlops-notebooks",
+        [sys.executable, "-m", "pytest", "--mlops-notebooks",
          "notebooks", "-k", "clip", "-q", "-p", "no:cacheprovider"],
         cwd=project, capture_output=True, text=True, env=env, timeout=300)
     assert k.returncode == 0, k.stdout + k.stderr
