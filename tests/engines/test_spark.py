@@ -11,9 +11,13 @@ import shutil
 import pandas as pd
 import pytest
 
-pytest.importorskip("pyspark")
+# missing parts are a loud failure, never a silent skip: `make test` installs both
+try:
+    import pyspark  # noqa: F401
+except ImportError:
+    pytest.fail("pyspark is missing: `make install` installs the test extra (pyspark)", pytrace=False)
 if shutil.which("java") is None:
-    pytest.skip("no Java runtime: .ci/system-deps.sh installs openjdk-17-jre-headless", allow_module_level=True)
+    pytest.fail("no Java runtime: `make system-deps` installs openjdk-17-jre-headless", pytrace=False)
 
 import mlops_jupyter as mj
 from mlops_jupyter.errors import DataError, RuleError
