@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..validation.columns import sample_value
-from ..validation.engine import _rule_columns, _table_compare, mostly_needed
+from ..validation.engine import _rule_columns, _table_compare, row_verdict
 from ..validation.report import FAIL, PASS, RuleResult
 from ..validation.rule import Rule
 from .source import Source
@@ -265,9 +265,6 @@ def _plan_rows(src: Source, comp: Compiler, query: _Query, rule: Rule, scope: st
 
 def _row_result(src: Source, comp: Compiler, rule: Rule, cols: list[str], n: int, checked: int, failing: int, wrong: int,
                 note: str, scope: str, fail: str, sample: int) -> RuleResult:
-    passed = checked - failing
-    needed = checked if rule.mostly is None else mostly_needed(rule.mostly, checked)
-    ok = failing == 0 or (rule.mostly is not None and wrong == 0 and passed >= needed)
     samples: list[dict[str, Any]] = []
     if failing and sample > 0:
         shown = cols[:5]
@@ -277,14 +274,4 @@ def _row_result(src: Source, comp: Compiler, rule: Rule, cols: list[str], n: int
         for r in rows:
             value: Any = sample_value(r[1]) if len(shown) == 1 else {c: sample_value(v) for c, v in zip(shown, r[1:], strict=True)}
             samples.append({"row": int(r[0]), "value": value})
-    msg = f"{failing} of {checked} rows fail" if failing else f"{checked} rows checked"
-    if n == 0:
-        msg = "0 rows: passes vacuously"
-    if note:
-        msg = f"{msg}: {note}" if failing else note
-    if rule.mostly is not None and failing:
-        msg += f" ({passed} of {checked} rows pass, mostly {rule.mostly:g} needs {needed})"
-        if wrong:
-            msg += "; wrong types fail the rule even under mostly"
-    return RuleResult(rule.text, rule.line, rule.kind, PASS if ok else FAIL, cols, checked=checked,
-                      failing=failing, observed=None, message=msg, samples=samples, wrong_type=wrong)
+    return row_verdict(rule, cols, n, checked, failing, wrong, note, samples)

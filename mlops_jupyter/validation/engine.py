@@ -150,10 +150,6 @@ def mostly_needed(mostly: float, checked: int) -> int:
 def _row_result(view: FrameView, rule: Rule, cols: list[str], found: RowCheck, sample: int) -> RuleResult:
     fail, checked, note, wrong = found
     failing = int(np.count_nonzero(fail))
-    passed = checked - failing
-    needed = checked if rule.mostly is None else mostly_needed(rule.mostly, checked)
-    # type failures are never excused by mostly: a mixed-type column is never a silent pass
-    ok = failing == 0 or (rule.mostly is not None and wrong == 0 and passed >= needed)
     samples: list[dict[str, Any]] = []
     if failing and sample > 0:
         pos = np.flatnonzero(fail)[:sample]
@@ -165,8 +161,19 @@ def _row_result(view: FrameView, rule: Rule, cols: list[str], found: RowCheck, s
             else:
                 value = {c: sample_value(s.iloc[p]) for c, s in shown.items()}
             samples.append({"row": sample_value(label), "value": value})
+    return row_verdict(rule, cols, view.n, checked, failing, wrong, note, samples)
+
+
+def row_verdict(rule: Rule, cols: list[str], n: int, checked: int, failing: int, wrong: int, note: str,
+                samples: list[dict[str, Any]]) -> RuleResult:
+    """The verdict and message of a row rule from its counts: one definition for every engine,
+    so pandas, DuckDB and Spark say the same thing about the same data."""
+    passed = checked - failing
+    needed = checked if rule.mostly is None else mostly_needed(rule.mostly, checked)
+    # type failures are never excused by mostly: a mixed-type column is never a silent pass
+    ok = failing == 0 or (rule.mostly is not None and wrong == 0 and passed >= needed)
     msg = f"{failing} of {checked} rows fail" if failing else f"{checked} rows checked"
-    if view.n == 0:
+    if n == 0:
         msg = "0 rows: passes vacuously"
     if note:
         msg = f"{msg}: {note}" if failing else note

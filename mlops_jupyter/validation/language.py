@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
-import re
 
 from ..errors import RuleError
 from .grammar import Expr, Token, quote_name, tokenize
@@ -190,16 +189,7 @@ class _Parser(Phrases):
             rule.negate = self.toks[self.i - 1].text.lower() != "matches" or self.toks[self.i - 2].text.lower() == "not"
             rule.kind = "matches"
             self._need_column(rule, "'matches'")
-            t = self.peek()
-            if t is None or t.kind != "str":
-                self.fail("expected a regular expression in quotes")
-            assert t is not None
-            self.i += 1
-            try:
-                re.compile(t.value)
-            except re.error as exc:
-                raise RuleError(f"line {self.line}: bad regular expression {t.text}: {exc} in '{self.text}'") from None
-            rule.pattern = t.value
+            rule.pattern = self.regex()
             return
         if self.eat("parses", "as", "datetime"):
             rule.kind = "parses"
