@@ -43,8 +43,8 @@ _API: dict[str, str] = {
     "save_suite": "mlops_jupyter.validation",
     "check_metrics": "mlops_jupyter.validation",
     # drift (principle 7)
-    "drift": "mlops_jupyter.drift",
-    "summarize_reference": "mlops_jupyter.drift",
+    "drift": "mlops_jupyter.drift_detection",
+    "summarize_reference": "mlops_jupyter.drift_detection",
     # jobs (principles 3, 6)
     "export_notebook": "mlops_jupyter.export",
     "run_job": "mlops_jupyter.export",

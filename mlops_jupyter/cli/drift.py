@@ -34,7 +34,7 @@ def register(sub: Any) -> None:
 
 def cmd_drift(args: argparse.Namespace) -> int:
     """Run the comparison; exit 1 on drift with ``--fail``, 2 on usage/input errors."""
-    from ..drift import drift
+    from ..drift_detection import drift
     from ..errors import DriftDetected
 
     kw: dict[str, Any] = {"method": args.method, "threshold": args.threshold, "by": args.by,

@@ -1,17 +1,17 @@
 """``mj.drift`` on an engine: both sides summarised in the engine, the tests on the summaries.
 
 The comparison itself (test choice, verdicts, robust's corrections) is the pandas path's
-:func:`mlops_jupyter.drift.api._report`, fed with engine summaries instead of frames.
+:func:`mlops_jupyter.drift_detection.api._report`, fed with engine summaries instead of frames.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..drift.api import _report
-from ..drift.report import DriftReport, DriftTimeline, DriftWindow
-from ..drift.summary import ReferenceSummary
-from ..drift.windows import resolve_min_rows, too_small_reason
+from ..drift_detection.api import _report
+from ..drift_detection.report import DriftReport, DriftTimeline, DriftWindow
+from ..drift_detection.summary import ReferenceSummary
+from ..drift_detection.windows import resolve_min_rows, too_small_reason
 from ..errors import MlopsUsageError
 from .source import is_spark_frame, open_source
 from .sqldrift import sketch_note, summarize_source, window_sizes, window_source

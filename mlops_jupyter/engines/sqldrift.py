@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..drift.summary import TEXT_MIN_UNIQUE, TEXT_UNIQUE_SHARE, ColumnSummary, ReferenceSummary
+from ..drift_detection.summary import TEXT_MIN_UNIQUE, TEXT_UNIQUE_SHARE, ColumnSummary, ReferenceSummary
 from ..errors import MlopsUsageError
 from .source import Source
 from .sqlrules import _FLOAT, _INT, Dialect, q, type_kind
@@ -129,7 +129,7 @@ _TRUNC = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year", "h
 
 def window_sizes(src: Source, by: str, freq: str) -> tuple[list[pd.Period], dict[pd.Period, int]]:
     """Every period from the first to the last, and the rows per period, counted in the engine."""
-    from ..drift.windows import FREQ_ALIASES
+    from ..drift_detection.windows import FREQ_ALIASES
 
     types = src.types()
     if by not in types:

@@ -196,9 +196,9 @@ def _window_stats(log: pd.DataFrame, seconds: float) -> pd.DataFrame:
 def _drift_by_window(log: pd.DataFrame, reference: Any, seconds: float) -> dict[float, dict[str, Any]]:
     """Input drift against ``reference`` (summarised once) and prediction drift against the
     first window, per window (all arms together)."""
-    from ..drift.api import drift
-    from ..drift.report import DriftReport
-    from ..drift.summary import ReferenceSummary, summarize_reference
+    from ..drift_detection.api import drift
+    from ..drift_detection.report import DriftReport
+    from ..drift_detection.summary import ReferenceSummary, summarize_reference
 
     ok = log.loc[log["status"] < 400, ["time", "prediction", *(["inputs"] if reference is not None else [])]]
     if ok.empty:
@@ -270,12 +270,12 @@ def monitor(service: Any, reference: Any = None, window: str | float = "5min", *
     t0 = time.perf_counter()
     seconds = window_seconds(window)
     rules = [parse_slo(r) for r in ([slo] if isinstance(slo, str) else list(slo or []))]
-    from ..drift.triggers import parse_on_drift
+    from ..drift_detection.triggers import parse_on_drift
 
     actions = parse_on_drift(on_breach)
     name, folder, state = _service(service)
     if reference is not None and not hasattr(reference, "columns"):
-        from ..drift.io import as_frame
+        from ..drift_detection.io import as_frame
 
         reference = as_frame(reference, "reference")[0]
     from ..serving.log import read_log
@@ -335,7 +335,7 @@ def _check(rule: Any, wins: pd.DataFrame, drift_w: dict[float, dict[str, Any]], 
 
 def _fire(report: MonitorReport, actions: list[tuple[str, Any]]) -> None:
     """Breaches go to the drift triggers (tag / webhook / run / callable); ``raise`` last."""
-    from ..drift.triggers import fire
+    from ..drift_detection.triggers import fire
     from ..errors import SloBreached
 
     others = [a for a in actions if a[0] != "raise"]

@@ -209,7 +209,7 @@ def gate_drift(reference: Any, current: Any, cfg: GateConfig) -> GateResult:
     if reference is None:
         return GateResult("drift", FAILED,
                           "the candidate's training data is unknown: pass reference=... or log it as a run input")
-    from ..drift import drift
+    from ..drift_detection import drift
 
     cols = [c for c in reference.columns if c in set(current.columns) and c != cfg.target]
     if not cols:

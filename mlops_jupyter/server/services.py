@@ -25,7 +25,7 @@ FEATURES = {
     "tracking": ("mlops_jupyter.tracking", "start_run"),
     "data": ("mlops_jupyter.data", "data_status"),
     "validation": ("mlops_jupyter.validation", "validate"),
-    "drift": ("mlops_jupyter.drift", "drift"),
+    "drift": ("mlops_jupyter.drift_detection", "drift"),
     "export": ("mlops_jupyter.export", "export_notebook"),
 }
 HEALTH_TIMEOUT = 3.0

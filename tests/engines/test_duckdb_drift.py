@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("duckdb")
 
 import mlops_jupyter as mj
-from mlops_jupyter.drift.stats import METHODS
+from mlops_jupyter.drift_detection.stats import METHODS
 from mlops_jupyter.engines import sqldrift
 
 

@@ -16,7 +16,7 @@ import plotly.data
 import pytest
 from IPython.core.error import UsageError
 
-from mlops_jupyter.drift import DriftReport, DriftTimeline, triggers
+from mlops_jupyter.drift_detection import DriftReport, DriftTimeline, triggers
 from mlops_jupyter.errors import ConfigError, DriftDetected, MlopsError, NoActiveRun
 from mlops_jupyter.magics.drift import SCRIPT_EXPORTS, DriftMagics
 from mlops_jupyter.webhook import WebhookError

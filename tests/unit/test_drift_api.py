@@ -12,7 +12,7 @@ import plotly.data
 import pytest
 
 import mlops_jupyter as mj
-from mlops_jupyter.drift import DriftReport, DriftTimeline
+from mlops_jupyter.drift_detection import DriftReport, DriftTimeline
 from mlops_jupyter.errors import DataError, DriftDetected, MlopsUsageError
 
 RNG = np.random.default_rng(11)
@@ -267,3 +267,13 @@ def test_paths_and_cli(project: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["drift", "ref.csv", "cur.parquet", "--method", "bogus"]) == 2
     with pytest.raises(DataError):
         mj.drift("ref.csv", "nope.csv", record_check=False)
+
+
+def test_mj_drift_is_the_function_whatever_was_imported_before() -> None:
+    import inspect
+
+    import mlops_jupyter as mj
+    import mlops_jupyter.drift_detection.stats  # noqa: F401  (a submodule import must not shadow it)
+
+    assert inspect.isfunction(mj.drift)
+    assert list(inspect.signature(mj.drift).parameters)[:2] == ["reference", "current"]

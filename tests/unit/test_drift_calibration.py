@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from mlops_jupyter.drift import stats as ds
-from mlops_jupyter.drift.engine import apply_robust, compare
-from mlops_jupyter.drift.summary import ColumnSummary
+from mlops_jupyter.drift_detection import stats as ds
+from mlops_jupyter.drift_detection.engine import apply_robust, compare
+from mlops_jupyter.drift_detection.summary import ColumnSummary
 
 LEVEL = 0.05
 SIZES = (50, 300, 5000)

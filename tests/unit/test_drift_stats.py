@@ -8,8 +8,8 @@ import pytest
 from scipy import stats
 from scipy.spatial import distance as sdist
 
-from mlops_jupyter.drift import stats as ds
-from mlops_jupyter.drift.summary import summarize_column
+from mlops_jupyter.drift_detection import stats as ds
+from mlops_jupyter.drift_detection.summary import summarize_column
 
 RNG = np.random.default_rng(7)
 
@@ -135,7 +135,7 @@ def test_psi_with_empty_bin_is_finite() -> None:
 
 
 def test_benjamini_hochberg_matches_scipy() -> None:
-    from mlops_jupyter.drift.engine import benjamini_hochberg
+    from mlops_jupyter.drift_detection.engine import benjamini_hochberg
 
     p = [0.001, 0.04, 0.03, 0.2, 0.5, 0.011]
     assert benjamini_hochberg(p) == pytest.approx(list(stats.false_discovery_control(p)))

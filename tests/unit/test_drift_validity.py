@@ -13,9 +13,9 @@ import pytest
 from scipy import stats
 
 import mlops_jupyter as mj
-from mlops_jupyter.drift import stats as ds
-from mlops_jupyter.drift.categorical import chisquare_test, pearson_statistic
-from mlops_jupyter.drift.summary import summarize_column
+from mlops_jupyter.drift_detection import stats as ds
+from mlops_jupyter.drift_detection.categorical import chisquare_test, pearson_statistic
+from mlops_jupyter.drift_detection.summary import summarize_column
 
 
 def _num(values: np.ndarray | list[float]) -> object:
@@ -53,7 +53,7 @@ def test_two_sample_chisquare_does_not_cry_wolf_where_evidentlys_formula_does() 
 
 def _counts(r: np.ndarray, c: np.ndarray) -> tuple[object, object]:
     labels = np.array([f"c{i}" for i in range(r.shape[0])], dtype=object)
-    from mlops_jupyter.drift.summary import ColumnSummary
+    from mlops_jupyter.drift_detection.summary import ColumnSummary
 
     def side(counts: np.ndarray) -> ColumnSummary:
         keep = counts > 0
@@ -116,7 +116,7 @@ def test_degenerate_tests_are_undefined_with_a_reason_never_a_verdict(
 
 
 def test_undefined_columns_do_not_count_in_the_share_and_do_not_become_metrics() -> None:
-    from mlops_jupyter.drift.triggers import report_metrics
+    from mlops_jupyter.drift_detection.triggers import report_metrics
 
     ref = pd.DataFrame({"x": [5.0, 5.0, 5.0], "y": [1.0, 2.0, 3.0]})
     cur = pd.DataFrame({"x": [5.0, 5.0], "y": [7.0, 8.0]})

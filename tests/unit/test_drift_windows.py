@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import mlops_jupyter as mj
-from mlops_jupyter.drift import DriftTimeline
+from mlops_jupyter.drift_detection import DriftTimeline
 from mlops_jupyter.errors import ConfigError, MlopsUsageError
 
 

@@ -89,7 +89,7 @@ class ColumnSummary:
 class ReferenceSummary:
     """Summaries of a reference frame, computed once and reused for many current windows.
 
-    Pass it as ``reference`` to :func:`mlops_jupyter.drift`.
+    Pass it as ``reference`` to :func:`mlops_jupyter.drift_detection`.
     """
 
     n_rows: int
