@@ -48,12 +48,12 @@ def job_markdown(result: JobResult) -> str:
     gates = [(g.kind, g.name, ("pass" if g.ok else "fail") if g.enforced else ("ok" if g.ok else "warn"), g.detail)
              for g in result.gates]
     if gates:
-        out += _table(["gate", "name", "verdict", "detail"], gates) + [""]
+        out += [*_table(["gate", "name", "verdict", "detail"], gates), ""]
     metrics = [(k, f"{v:.6g}" if isinstance(v, float) and math.isfinite(v) else v)
                for k, v in sorted(result.metrics.items())]
     if metrics:
         out += ["<details><summary>Metrics of the job's runs</summary>", ""]
-        out += _table(["metric", "value"], metrics) + ["", "</details>", ""]
+        out += [*_table(["metric", "value"], metrics), "", "</details>", ""]
     if result.env_diff:
         out += [f"Environment differs from the pinned one in {len(result.env_diff)} package(s).", ""]
     return "\n".join(out) + "\n"
