@@ -52,6 +52,27 @@ function dataRow(r: IDataRow): HTMLElement {
   );
 }
 
+/** One line under a check: test counts and the failing tests' names; a check's own message. */
+export function checkDetail(kind: string, summary: Record<string, unknown>): string {
+  const num = (k: string): number => (typeof summary[k] === 'number' ? (summary[k] as number) : 0);
+  if (kind === 'test') {
+    const parts = [`${num('passed')} passed`, `${num('failed')} failed`];
+    if (num('error')) parts.push(`${num('error')} errors`);
+    if (num('skipped')) parts.push(`${num('skipped')} skipped`);
+    const failing = Array.isArray(summary.failing) ? (summary.failing as unknown[]).map(String) : [];
+    return parts.join(', ') + (failing.length ? ` — ${failing.slice(0, 3).join(', ')}${failing.length > 3 ? ', …' : ''}` : '');
+  }
+  if (kind === 'validation' && typeof summary.rules === 'number') {
+    const rows = typeof summary.rows === 'number' ? ` on ${summary.rows} rows` : '';
+    return `${num('failed')} of ${num('rules')} rules failed${num('errors') ? `, ${num('errors')} errors` : ''}${rows}`;
+  }
+  if (kind === 'drift' && Array.isArray(summary.drifted_columns)) {
+    const cols = (summary.drifted_columns as unknown[]).map(String);
+    return cols.length ? `drifted: ${cols.slice(0, 4).join(', ')}${cols.length > 4 ? ', …' : ''}` : 'no column drifted';
+  }
+  return typeof summary.message === 'string' ? summary.message : '';
+}
+
 /** The Checks section: the latest verdict per check of the notebook. */
 export function renderChecks(el: HTMLElement, notebook: string | null, c: IChecks | null): void {
   if (!notebook) {
@@ -65,9 +86,11 @@ export function renderChecks(el: HTMLElement, notebook: string | null, c: ICheck
   const missing = [!c.validation ? 'validation' : null, !c.drift ? 'drift' : null].filter(Boolean);
   const note = missing.length ? h('p', { class: 'mlops-dim' }, `Not available in this installation: ${missing.join(', ')}.`) : null;
   if (c.checks.length === 0) {
-    fill(el, h('p', { class: 'mlops-dim' }, 'No checks recorded for this notebook yet (%%validate, %drift).'), note);
+    fill(el, h('p', { class: 'mlops-dim' }, 'No checks recorded for this notebook yet (%%validate, %drift, %%mlops_test).'), note);
     return;
   }
+  const detail = (e: { kind: string; summary: Record<string, unknown> }): string =>
+    checkDetail(e.kind, e.summary && typeof e.summary === 'object' ? e.summary : {});
   fill(el,
     h('ul', { class: 'mlops-check-list' }, ...c.checks.map(e => {
       try {
@@ -76,7 +99,8 @@ export function renderChecks(el: HTMLElement, notebook: string | null, c: ICheck
           { class: `mlops-check mlops-check-${e.ok ? 'ok' : 'failed'}` },
           h('span', { class: `mlops-pill mlops-status-${e.ok ? 'finished' : 'failed'}` }, e.ok ? 'pass' : 'fail'),
           ` ${e.kind}: ${e.name} `,
-          h('span', { class: 'mlops-dim' }, fmtTime(e.time * 1000))
+          h('span', { class: 'mlops-dim' }, fmtTime(e.time * 1000)),
+          ...(detail(e) ? [h('div', { class: 'mlops-check-detail mlops-dim' }, detail(e))] : [])
         );
       } catch (error) {
         return h('li', {}, errorNote('a check', error));

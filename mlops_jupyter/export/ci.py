@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ExportError
+from ..testing.jobstage import JUNIT_IN_OUT, has_test_cells
 from .spec import LOCK_FILE, dump_yaml
 
 GITHUB_FILE = "github-workflow.yml"
@@ -131,10 +132,13 @@ def github_workflow(spec: dict[str, Any], job_rel: str, prefix: str = "") -> dic
     }
 
 
-def gitlab_ci(spec: dict[str, Any], job_rel: str, prefix: str = "") -> dict[str, Any]:
+def gitlab_ci(spec: dict[str, Any], job_rel: str, prefix: str = "", tests: bool = False) -> dict[str, Any]:
     """A ``.gitlab-ci.yml`` with one job; parameters are pipeline variables.
 
     ``prefix``: the project's folder in the repository; the script changes into it.
+    ``tests``: the notebook has test cells, so the job writes ``out/tests/junit.xml``, which
+    GitLab reads as a test report (the pipeline's Tests tab, the merge request widget). Only
+    then: GitLab logs an error line for a missing report file.
     """
     name = spec["name"]
     variables: dict[str, Any] = {
@@ -152,7 +156,9 @@ def gitlab_ci(spec: dict[str, Any], job_rel: str, prefix: str = "") -> dict[str,
                 **({"MLOPS_PROJECT_DIR": prefix} if prefix else {}),
             },
             "script": [*([RUN_CD] if prefix else []), RUN_INSTALL, RUN_PULL, RUN_JOB],
-            "artifacts": {"when": "always", "paths": [_in_project(prefix, f"{_posix(job_rel)}/{OUT_DIR}/")]},
+            "artifacts": {"when": "always", "paths": [_in_project(prefix, f"{_posix(job_rel)}/{OUT_DIR}/")],
+                          **({"reports": {"junit": _in_project(prefix, f"{_posix(job_rel)}/{OUT_DIR}/{JUNIT_IN_OUT}")}}
+                             if tests else {})},
             "rules": [
                 {"if": '$CI_PIPELINE_SOURCE == "web"'},
                 {"if": '$CI_PIPELINE_SOURCE == "schedule"'},
@@ -177,6 +183,11 @@ def dvc_stage(spec: dict[str, Any], job_dir: Path, root: Path) -> dict[str, Any]
     }
 
 
+def _has_tests(spec: dict[str, Any], root: Path) -> bool:
+    """The job runs a test stage: a notebook job whose notebook has test cells."""
+    return spec["mode"] == "notebook" and has_test_cells(root / spec["source"]["notebook"])
+
+
 def ci_files(spec: dict[str, Any], job_dir: Path, root: Path, target: str) -> dict[str, str]:
     """File name -> YAML text of the CI files for ``target`` (plus the dvc stage)."""
     try:
@@ -193,7 +204,7 @@ def ci_files(spec: dict[str, Any], job_dir: Path, root: Path, target: str) -> di
                               + dump_yaml(github_workflow(spec, job_rel, prefix)))
     elif target == "gitlab":
         files[GITLAB_FILE] = ("# include from .gitlab-ci.yml (include: local: ...)\n"
-                              + dump_yaml(gitlab_ci(spec, job_rel, prefix)))
+                              + dump_yaml(gitlab_ci(spec, job_rel, prefix, _has_tests(spec, root))))
     elif target != "generic":
         raise ExportError(f"unknown target {target!r}", hint="use github, gitlab or generic")
     return files

@@ -362,12 +362,7 @@ def _run(spec: dict[str, Any], job_dir: Path, code: Path, root: Path, profile: A
         result.error = f"notebook tests failed: {stage.detail()}"[:1000]
         result.gates.append(GateResult("tests", spec["code"], False, stage.detail()[:1000]))
         result.exit_code = 1
-        result.seconds = time.time() - start
-        result.report_path = out_dir / "report.json"
-        atomic_write_text(result.report_path, json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n")
-        if not quiet:
-            print(result)
-        return result
+        return _finish(result, out_dir, start, quiet)
     if stage is not None:
         result.gates.append(GateResult("tests", spec["code"], True, stage.detail()[:1000]))
     with _environ(child_env):
@@ -397,9 +392,23 @@ def _run(spec: dict[str, Any], job_dir: Path, code: Path, root: Path, profile: A
         if check_expected if check_expected is not None else not given:
             result.gates += compare_expected(spec["expected_metrics"], result.metrics)
     result.exit_code = 0 if all(g.ok for g in result.gates if g.enforced) else 1
+    return _finish(result, out_dir, start, quiet)
+
+
+def _finish(result: JobResult, out_dir: Path, start: float, quiet: bool) -> JobResult:
+    """Time the run, write ``out/report.json`` and, on GitHub Actions, the run page's summary."""
     result.seconds = time.time() - start
     result.report_path = out_dir / "report.json"
     atomic_write_text(result.report_path, json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        from ..display.ci_summary import job_markdown
+
+        try:
+            with open(summary, "a", encoding="utf-8") as fh:
+                fh.write(job_markdown(result))
+        except OSError as exc:  # the summary is a courtesy: the job's verdict stands
+            print(f"warning: cannot write the job summary to {summary}: {exc}", file=sys.stderr)
     if not quiet:
         print(result)
     return result

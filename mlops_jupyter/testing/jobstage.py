@@ -18,6 +18,8 @@ from typing import Any
 
 from .report import TestReport
 
+JUNIT_IN_OUT = "tests/junit.xml"  # under the job's out/ folder; the CI templates name it too
+
 
 @dataclass
 class TestStage:
@@ -60,7 +62,7 @@ def run_test_stage(code: Path, params: dict[str, Any], out_dir: Path, kernel: st
     from .junit import write_junit
     from .notebook import test_notebook
 
-    folder = out_dir / "tests"
+    folder = (out_dir / JUNIT_IN_OUT).parent
     folder.mkdir(parents=True, exist_ok=True)
     env = {"MLFLOW_TRACKING_URI": f"sqlite:///{(folder / 'mlflow.db').resolve()}"}
     try:
@@ -68,7 +70,7 @@ def run_test_stage(code: Path, params: dict[str, Any], out_dir: Path, kernel: st
                                until_last_test=True)
     except MlopsError as exc:
         report = TestReport(name=code.stem, notebook=str(code), errors_outside_tests=[exc.one_line()])
-    junit = write_junit([report], folder / "junit.xml")
+    junit = write_junit([report], out_dir / JUNIT_IN_OUT)
     report_path = folder / "report.json"
     report_path.write_text(json.dumps(report.to_dict(), indent=2, default=str) + "\n", encoding="utf-8")
     return TestStage(report, junit, report_path)

@@ -262,8 +262,7 @@ def test_notebooks(paths: Sequence[str | Path], parameters: dict[str, Any] | Non
                           notebook=reports[0].notebook if len(reports) == 1 else "")
     for r in reports:
         combined.merge(r)
-    if len(reports) == 1:
-        combined.coverage = reports[0].coverage
+    combined.coverage = _combined_coverage(reports)
     if junit:
         from .junit import write_junit
 
@@ -272,6 +271,26 @@ def test_notebooks(paths: Sequence[str | Path], parameters: dict[str, Any] | Non
 
     record_report(combined)
     return combined
+
+
+def _combined_coverage(reports: Sequence[TestReport]) -> Any:
+    """One coverage over every measured notebook (None when none was measured). With several
+    notebooks each cell and function is labelled with its notebook's file name, so two
+    notebooks' "cell-2" stay apart and the total is over all their statements."""
+    measured = [r for r in reports if r.coverage is not None]
+    if len(reports) == 1 or not measured:
+        return reports[0].coverage if len(reports) == 1 else None
+    from dataclasses import replace
+
+    from .cellcoverage import CellCoverage
+
+    cells = []
+    for r in measured:
+        tag = Path(r.notebook).name or r.name
+        for c in r.coverage.cells:
+            label = f"{tag} {c.cell}"
+            cells.append(replace(c, cell=label, functions=[replace(f, cell=label) for f in c.functions]))
+    return CellCoverage(cells)
 
 
 test_notebook.__test__ = False  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -31,9 +32,16 @@ def _notebook(path: Path, bug: bool) -> None:
 def test_failing_tests_stop_the_job_before_training(job_project: Path) -> None:
     _notebook(job_project / "train.ipynb", bug=True)
     res = mj.export_notebook(job_project / "train.ipynb")
+    summary = job_project.parent / "step_summary.md"  # what GitHub Actions names in GITHUB_STEP_SUMMARY
+    summary.write_text("earlier step\n")
     out = subprocess.run([sys.executable, "-m", "mlops_jupyter", "run", str(res.job_dir)],
-                         cwd=job_project, capture_output=True, text=True, timeout=300)
+                         cwd=job_project, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "GITHUB_STEP_SUMMARY": str(summary)})
     assert out.returncode == 1, out.stdout + out.stderr
+    page = summary.read_text()
+    assert page.startswith("earlier step\n### ❌ mlops job `train` failed (exit 1)")  # appended, not replaced
+    assert "| tests | notebook.ipynb | fail | 0 passed, 1 failed" in page
+    assert "test_features_keep_every_row" in page and "assert 2 == 3" in page
     assert not (job_project / "trained.txt").exists()  # the job did not train
     report = json.loads((res.job_dir / "out" / "report.json").read_text())
     assert "notebook tests failed: 0 passed, 1 failed" in report["error"]
@@ -59,3 +67,16 @@ def test_passing_tests_then_training_with_counts_on_the_run(job_project: Path) -
     got = MlflowClient(tracking_uri=str(session.profile().tracking_uri)).get_run(run_id)
     assert got.data.metrics["tests.job.passed"] == 1.0 and got.data.tags["mlops.tests.job"] == "passed"
     assert [a.path for a in MlflowClient(tracking_uri=str(session.profile().tracking_uri)).list_artifacts(run_id, "tests")] == ["tests/junit.xml"]
+
+
+def test_gitlab_reads_the_test_stage_junit_file_only_when_the_notebook_has_tests(job_project: Path) -> None:
+    import yaml
+
+    _notebook(job_project / "train.ipynb", bug=False)
+    res = mj.export_notebook(job_project / "train.ipynb", target="gitlab")
+    job = yaml.safe_load((res.job_dir / "gitlab-ci.yml").read_text())["mlops-job-train"]
+    # the very file the test stage writes (asserted above: out/tests/junit.xml in the job folder)
+    assert job["artifacts"]["reports"]["junit"] == (res.job_dir / "out" / "tests" / "junit.xml").relative_to(job_project).as_posix()
+    make_notebook(["n = 5", "print(n)"], job_project / "plain.ipynb")
+    plain = mj.export_notebook(job_project / "plain.ipynb", target="gitlab")
+    assert "reports" not in yaml.safe_load((plain.job_dir / "gitlab-ci.yml").read_text())["mlops-job-plain"]["artifacts"]

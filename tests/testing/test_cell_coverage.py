@@ -81,3 +81,26 @@ def test_coverage_per_cell_matches_coverage_py(project: Path) -> None:
     html = report._repr_html_()
     assert "Coverage by tests" in html and "not run" in html and "Scaler.transform" in html
     assert "NOT RUN   unused (cell-2:9)" in str(report)
+
+
+def test_coverage_over_several_notebooks_keeps_each_notebooks_cells_apart(project: Path) -> None:
+    make_notebook(["import math", FEATURES, (TESTS, ["mlops-test"])], project / "feat.ipynb")
+    make_notebook(["def half(x):\n    return x / 2\n\ndef never(x):\n    return x\n",
+                   ("def test_half():\n    assert half(4) == 2\n", ["mlops-test"])], project / "other.ipynb")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([CLI, "test", "feat.ipynb", "other.ipynb", "--cov", "--json"], cwd=project, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    cov = TestReport.from_dict(json.loads(out.stdout)).coverage
+    assert cov is not None
+    assert [c.cell for c in cov.cells] == ["feat.ipynb cell-2", "other.ipynb cell-1"]
+    statements, executed = by_hand(project)
+    feat, other = cov.cells
+    assert (set(feat.statements), set(feat.executed)) == (statements, executed)
+    # defs ran before measuring (as in coverage.py by hand above): only half's body counts as run
+    assert (len(other.statements), len(other.executed)) == (4, 1)
+    assert cov.uncovered_functions == ["unused", "Scaler.transform", "never"]
+    assert cov.statements == len(statements) + 4 and cov.executed == len(executed) + 1
+    text = subprocess.run([CLI, "test", "feat.ipynb", "other.ipynb", "--cov"], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=300).stdout
+    assert "NOT RUN   never (other.ipynb cell-1:4)" in text

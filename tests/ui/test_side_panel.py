@@ -41,6 +41,13 @@ VALIDATE_CELL = """import pandas as pd
 report = mj.validate(pd.DataFrame({"price": [1, 5, 2000]}), rules="price between 0 and 1000",
                      warn_only=True, name="prices")"""
 
+TEST_CELL = """%%mlops_test --name features
+def test_prices_are_positive():
+    assert all(p > 0 for p in [1, 5, 2000])
+
+def test_prices_are_capped():
+    assert max([1, 5, 2000]) <= 1000"""
+
 
 LIVE_CELLS = [
     "%load_ext mlops_jupyter",
@@ -67,6 +74,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "print(__import__('mlops_jupyter').session.notebook_path)",
             TRACK_CELL,
             VALIDATE_CELL,
+            "%load_ext mlops_jupyter",
+            TEST_CELL,
         ],
         path=proj / "train.ipynb",
     )
@@ -181,6 +190,11 @@ def test_panel_tracks_compares_and_exports(lab: dict[str, Any], page: Any, failu
     assert panel.locator(".mlops-section-data").inner_text().strip() != ""
     # the failed validation of the last cell is the notebook's latest check
     panel.locator(".mlops-check-failed", has_text="validation: prices").wait_for()
+    assert "1 of 1 rules failed on 3 rows" in panel.locator(".mlops-check-failed", has_text="validation: prices").inner_text()
+    # and the notebook's tests sit next to it, with their counts and the failing test's name
+    tests_entry = panel.locator(".mlops-check-failed", has_text="test: features")
+    tests_entry.wait_for()
+    assert "1 passed, 1 failed — test_prices_are_capped" in tests_entry.inner_text()
     assert panel.locator(".mlops-open-ui").count() == 1
     # When the user exports the notebook as a job
     panel.locator("button.mlops-export").click()
