@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import Profile, ProjectConfig, load_config
+from .config import CONFIG_FILE, Profile, ProjectConfig, load_config
 from .errors import ReadOnlyEnvironment
 
 HEADLESS_VAR = "MLOPS_HEADLESS"
@@ -44,22 +44,35 @@ class Session:
         """The project config, re-read when the file changes or cwd moves."""
         start = self.start_dir or Path.cwd()
         cfg = self._config
-        key = (str(start), self._source_stamp(cfg))
+        key = (str(start), self._source_stamp(cfg, start))
         if cfg is None or key != self._config_key:
             cfg = load_config(start)
             self._config = cfg
-            self._config_key = (str(start), self._source_stamp(cfg))
+            self._config_key = (str(start), self._source_stamp(cfg, start))
         return cfg
 
     @staticmethod
-    def _source_stamp(cfg: ProjectConfig | None) -> Any:
-        if cfg is None or cfg.source is None:
+    def _source_stamp(cfg: ProjectConfig | None, start: Path) -> Any:
+        """What must stay equal for the cached config to hold: every place a config could be
+        found from ``start`` up to the one in use (``mlops.toml``, or ``pyproject.toml`` with
+        our table), so an edited file, a removed one or a nearer one written later is noticed.
+        Stats only: no file is read."""
+        if cfg is None:
             return None
-        try:
-            st = cfg.source.stat()
-        except OSError:
-            return None
-        return (str(cfg.source), st.st_mtime_ns, st.st_size)
+        out: list[Any] = []
+        folder = os.path.abspath(start)
+        last = str(cfg.source.parent) if cfg.source is not None else None
+        while True:
+            for name in (CONFIG_FILE, "pyproject.toml"):
+                try:
+                    st = os.stat(os.path.join(folder, name))
+                    out.append((st.st_mtime_ns, st.st_size))
+                except OSError:
+                    out.append(None)
+            parent = os.path.dirname(folder)
+            if folder == last or parent == folder:
+                return tuple(out)
+            folder = parent
 
     def env_name(self) -> tuple[str, str]:
         """The active profile's name and where that choice came from."""

@@ -113,3 +113,22 @@ def test_config_reloaded_when_file_changes(project: Path) -> None:
     assert session.config().experiment == "a"
     (project / "mlops.toml").write_text('experiment = "bb"\n')
     assert session.config().experiment == "bb"
+
+
+def test_config_written_after_the_first_read_is_noticed(project: Path) -> None:
+    assert session.config().source is None  # no config yet: the embedded default
+    sub = project / "notebooks"
+    sub.mkdir()
+    session.start_dir = sub
+    try:
+        assert session.config().source is None
+        (project / "pyproject.toml").write_text('[project]\nname = "x"\n')  # no table of ours: still none
+        assert session.config().source is None
+        (project / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.mlops_jupyter]\nexperiment = "from-pyproject"\n')
+        assert session.config().experiment == "from-pyproject"
+        (sub / "mlops.toml").write_text('experiment = "nearest"\n')  # nearer to the notebook: wins
+        assert session.config().experiment == "nearest"
+        (sub / "mlops.toml").unlink()
+        assert session.config().experiment == "from-pyproject"
+    finally:
+        session.start_dir = None
