@@ -6,7 +6,7 @@ import { detailsCard, normalizeDetails, normalizeRun } from './details';
 import { errorText, fill, fmtNumber, fmtShortTime, fmtTime, h } from './dom';
 import { postAPI, requestAPI } from './request';
 import { errorNote, guarded } from './safe';
-import { renderChecks, renderData } from './sections';
+import { renderChecks, renderData, renderServices } from './sections';
 import {
   IChecks,
   IDatasets,
@@ -14,12 +14,13 @@ import {
   IHealth,
   IRun,
   IRunDetails,
-  IRunPage
+  IRunPage,
+  IServices
 } from './types';
 
 const MAX_METRIC_COLUMNS = 6;
 
-/** The side panel: Runs, Data, Checks and Actions for the active notebook. */
+/** The side panel: Runs, Data, Checks, Services and Actions for the active notebook. */
 export class MlopsPanel extends Widget {
   private notebook: string | null = null;
   private health: IHealth | null = null;
@@ -44,6 +45,8 @@ export class MlopsPanel extends Widget {
   private detailsEl = h('div', { class: 'mlops-details' });
   private dataEl = h('div', { class: 'mlops-section-body mlops-data' });
   private checksEl = h('div', { class: 'mlops-section-body mlops-checks' });
+  private servicesEl = h('div', { class: 'mlops-section-body mlops-services' });
+  private servicesTimer: number | null = null;
   private actionsEl = h('div', { class: 'mlops-section-body mlops-actions' });
 
   constructor() {
@@ -56,6 +59,7 @@ export class MlopsPanel extends Widget {
       this.section('Runs', 'runs', this.runsEl, this.compareEl, this.detailsEl),
       this.section('Data', 'data', this.dataEl),
       this.section('Checks', 'checks', this.checksEl),
+      this.section('Services', 'services', this.servicesEl),
       this.section('Actions', 'actions', this.actionsEl)
     );
     this.renderAll();
@@ -68,6 +72,14 @@ export class MlopsPanel extends Widget {
       h('h3', { class: 'mlops-section-title' }, title),
       ...body
     );
+  }
+
+  dispose(): void {
+    if (this.servicesTimer !== null) {
+      window.clearInterval(this.servicesTimer);
+      this.servicesTimer = null;
+    }
+    super.dispose();
   }
 
   /** The notebook the panel follows (path relative to the server root), or null. */
@@ -103,7 +115,7 @@ export class MlopsPanel extends Widget {
     this.loading++;
     this.node.classList.add('mlops-loading');
     try {
-      await Promise.all([this.loadHealth(), this.loadRuns(), this.loadData(), this.loadChecks()]);
+      await Promise.all([this.loadHealth(), this.loadRuns(), this.loadData(), this.loadChecks(), this.loadServices()]);
     } finally {
       this.loading--;
       if (this.loading === 0) {
@@ -164,6 +176,29 @@ export class MlopsPanel extends Widget {
 
   private data: IDatasets | null = null;
   private checks: IChecks | null = null;
+  private services: IServices | null = null;
+
+  /** The project's services; while one runs, its section refreshes itself every 15 s. */
+  private async loadServices(): Promise<void> {
+    try {
+      this.services = await requestAPI<IServices>('services', {}, { notebook: this.notebook });
+    } catch (error) {
+      this.services = null;
+      this.fail('cannot load services', error);
+    }
+    const live = (this.services?.services ?? []).some(s => s.running);
+    if (live && this.servicesTimer === null) {
+      this.servicesTimer = window.setInterval(() => {
+        if (!this.isVisible) {
+          return;
+        }
+        void this.loadServices().then(() => guarded(this.servicesEl, 'the Services section', () => this.renderServices()));
+      }, 15000);
+    } else if (!live && this.servicesTimer !== null) {
+      window.clearInterval(this.servicesTimer);
+      this.servicesTimer = null;
+    }
+  }
 
   private async loadData(): Promise<void> {
     try {
@@ -193,6 +228,7 @@ export class MlopsPanel extends Widget {
     this.renderRuns();
     guarded(this.dataEl, 'the Data section', () => this.renderData());
     guarded(this.checksEl, 'the Checks section', () => this.renderChecks());
+    guarded(this.servicesEl, 'the Services section', () => this.renderServices());
     guarded(this.actionsEl, 'the Actions section', () => this.renderActions());
   }
 
@@ -395,6 +431,10 @@ export class MlopsPanel extends Widget {
 
   private renderChecks(): void {
     renderChecks(this.checksEl, this.notebook, this.checks);
+  }
+
+  private renderServices(): void {
+    renderServices(this.servicesEl, this.services);
   }
 
   private renderActions(): void {

@@ -1,6 +1,6 @@
-import { fill, fmtTime, h } from './dom';
+import { fill, fmtNumber, fmtTime, h } from './dom';
 import { errorNote } from './safe';
-import { IChecks, IDataRow, IDatasets } from './types';
+import { IChecks, IDataRow, IDatasets, IService, IServices } from './types';
 
 /** The Data section: pins and their state, or plainly why there is nothing to show. */
 export function renderData(el: HTMLElement, d: IDatasets | null): void {
@@ -108,4 +108,57 @@ export function renderChecks(el: HTMLElement, notebook: string | null, c: ICheck
     })),
     note
   );
+}
+
+/** The Services section: the project's model services, their health and last window. */
+export function renderServices(el: HTMLElement, s: IServices | null): void {
+  if (!s) {
+    fill(el, h('p', { class: 'mlops-dim' }, 'Services not loaded.'));
+    return;
+  }
+  const list = Array.isArray(s.services) ? s.services : [];
+  if (list.length === 0) {
+    fill(el, h('p', { class: 'mlops-dim' }, 'No model service in this project (%mlops_serve MODEL).'));
+    return;
+  }
+  const minutes = Math.round((s.window_s || 300) / 60);
+  fill(el, ...list.map(svc => {
+    try {
+      return serviceCard(svc, minutes);
+    } catch (error) {
+      return h('div', { class: 'mlops-service' }, errorNote(`service ${String(svc?.name)}`, error));
+    }
+  }));
+}
+
+const SERVICE_STATES: Record<string, string> = { ok: 'finished', degraded: 'running', stopped: 'killed' };
+
+function serviceCard(svc: IService, minutes: number): HTMLElement {
+  if (svc.error) {
+    return h('div', { class: 'mlops-service mlops-service-error' },
+      h('span', { class: 'mlops-service-name' }, String(svc.name)), ' ',
+      h('span', { class: 'mlops-dim' }, `cannot read: ${String(svc.error)}`));
+  }
+  const status = String(svc.status ?? 'unknown');
+  const pill = h('span', { class: `mlops-pill mlops-status-${SERVICE_STATES[status] ?? 'failed'}` }, status);
+  const last = new Map((Array.isArray(svc.last) ? svc.last : []).map(w => [String(w.arm), w]));
+  const rows = (Array.isArray(svc.arms) ? svc.arms : []).map(a => {
+    const w = last.get(String(a.arm));
+    const up = a.up === null || a.up === undefined ? '–' : a.up ? 'up' : 'down';
+    return h('tr', { class: 'mlops-service-arm', 'data-arm': String(a.arm) },
+      h('td', {}, String(a.arm)),
+      h('td', {}, a.version ? `v${String(a.version)}` : String(a.model ?? '')),
+      h('td', { class: `mlops-arm-${up}` }, up),
+      h('td', { class: 'mlops-num' }, w ? String(w.requests) : '0'),
+      h('td', { class: 'mlops-num' }, w ? String(w.errors) : '0'),
+      h('td', { class: 'mlops-num' }, w && w.p95_latency_ms !== null ? `${fmtNumber(Math.round(w.p95_latency_ms * 10) / 10)} ms` : '–'));
+  });
+  return h('div', { class: 'mlops-service', 'data-service': String(svc.name) },
+    h('div', {}, pill, ' ', h('span', { class: 'mlops-service-name' }, String(svc.name)),
+      svc.running && svc.url ? h('span', { class: 'mlops-dim' }, ` ${String(svc.url)}`) : null),
+    h('table', { class: 'mlops-grid mlops-service-table' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'arm'), h('th', {}, 'model'), h('th', {}, 'health'),
+        h('th', { title: `requests in the last ${minutes} min` }, `req (${minutes} min)`),
+        h('th', { title: 'server errors (5xx)' }, 'errors'), h('th', {}, 'p95'))),
+      h('tbody', {}, ...rows)));
 }

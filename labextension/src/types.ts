@@ -87,6 +87,38 @@ export interface IChecks {
   drift: boolean;
 }
 
+export interface IServiceArm {
+  arm: string;
+  model: string | null;
+  version: string | null;
+  up: boolean | null;
+}
+
+export interface IServiceWindow {
+  arm: string;
+  requests: number;
+  errors: number;
+  p95_latency_ms: number | null;
+}
+
+export interface IService {
+  name: string;
+  url?: string | null;
+  running?: boolean;
+  status?: string;
+  split?: number | null;
+  env?: string | null;
+  arms?: IServiceArm[];
+  last?: IServiceWindow[];
+  error?: string;
+}
+
+export interface IServices {
+  available: boolean;
+  window_s: number;
+  services: IService[];
+}
+
 export interface IExportResult {
   job_dir: string;
   job_dir_relative: string | null;

@@ -252,6 +252,16 @@ class ChecksHandler(MlopsHandler):
         self.reply(await self.blocking(services.checks, self.root_dir, notebook))
 
 
+class ServicesHandler(MlopsHandler):
+    """GET: the project's model services, their health and their last window of traffic."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        nb = self.notebook_arg()
+        self.reply(await self.blocking(services.serving, self.root_dir, nb.real if nb else None))
+
+
 class ExportHandler(MlopsHandler):
     """POST ``{"path": NOTEBOOK, ...options}``: export it as a job folder; reply the spec."""
 
@@ -284,6 +294,7 @@ ROUTES: list[tuple[str, type[MlopsHandler]]] = [
     (f"runs/({_RUN_ID})", RunHandler),
     ("datasets", DatasetsHandler),
     ("checks", ChecksHandler),
+    ("services", ServicesHandler),
     ("export", ExportHandler),
 ]
 

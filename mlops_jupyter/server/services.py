@@ -239,3 +239,56 @@ def export(root: Path | str, notebook_real: Path, options: dict[str, Any]) -> di
     inside = job_dir == root_real or job_dir.startswith(root_real.rstrip(os.sep) + os.sep)
     payload["job_dir_relative"] = os.path.relpath(job_dir, root_real) if inside else None
     return payload
+
+
+SERVING_WINDOW_S = 300.0  # the Services section's "last window"
+SERVING_HEALTH_TIMEOUT = 1.0
+
+
+def serving(root: Path | str, notebook: Path | None) -> dict[str, Any]:
+    """The project's services (``.mlops/serving/*/service.json``): running or not, health of
+    each arm from the gateway's ``/health``, and the last five minutes of the inference log
+    per arm (requests, server errors, p95 latency). A service whose files cannot be read is
+    listed with the reason instead of hiding the others."""
+    cfg, _ = project(root, notebook)
+    base = cfg.root / ".mlops" / "serving"
+    services: list[dict[str, Any]] = []
+    if base.is_dir():
+        for folder in sorted(p for p in base.iterdir() if (p / "service.json").is_file()):
+            try:
+                services.append(_service_entry(folder, cfg.root))
+            except (MlopsError, OSError, ValueError, KeyError, TypeError) as exc:
+                services.append({"name": folder.name, "error": f"{type(exc).__name__}: {exc}"[:300]})
+    return {"available": True, "window_s": SERVING_WINDOW_S, "services": json_safe(services)}
+
+
+def _service_entry(folder: Path, project_root: Path) -> dict[str, Any]:
+    import time
+
+    from ..serving.service import fetch_health, find_service
+
+    state = find_service(folder.name, root=project_root) or {}
+    running = bool(state.get("running"))
+    health: dict[str, Any] = (fetch_health(str(state["url"]), timeout=SERVING_HEALTH_TIMEOUT) if running
+                              else {"status": "stopped"})
+    up = {a: bool(v.get("up")) for a, v in (health.get("arms") or {}).items()}
+    arms = [{"arm": a, "model": s.get("requested") or s.get("uri"), "version": s.get("version"),
+             "up": up.get(a) if running else None}
+            for a, s in (state.get("arms") or {}).items()]
+    now = time.time()
+    return {"name": folder.name, "url": state.get("url"), "running": running, "env": state.get("env"),
+            "split": state.get("split"), "status": health.get("status", "unknown"), "arms": arms,
+            "last": _last_window(folder, now - SERVING_WINDOW_S)}
+
+
+def _last_window(folder: Path, since: float) -> list[dict[str, Any]]:
+    """Per arm since ``since``: requests, server errors (5xx), p95 latency of answered ones."""
+    from ..serving.log import read_log
+
+    log = read_log(folder, "requests", since=since)
+    out = []
+    for arm, rows in log.groupby("arm"):
+        lat = rows.loc[rows["status"] < 500, "latency_ms"]
+        out.append({"arm": str(arm), "requests": len(rows), "errors": int((rows["status"] >= 500).sum()),
+                    "p95_latency_ms": float(lat.quantile(0.95)) if len(lat) else None})
+    return out

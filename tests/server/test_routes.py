@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,41 @@ async def test_checks_of_notebook(jp_fetch: Any, root: Path, monkeypatch: pytest
     assert len(every["checks"]) == 2
 
 
+async def test_services_lists_each_service_and_names_the_one_it_cannot_read(jp_fetch: Any, root: Path) -> None:
+    # No service yet: an empty list, not an error
+    assert (await get_json(jp_fetch, "services"))["services"] == []
+    # A stopped service as mj.serve recorded it, with requests in its log, and a broken one
+    from mlops_jupyter.serving.log import RecordLog
+
+    folder = root / ".mlops" / "serving" / "churn"
+    folder.mkdir(parents=True)
+    (folder / "service.json").write_text(json.dumps({
+        "name": "churn", "url": "http://127.0.0.1:9", "stopped": True, "split": 0.2, "env": "dev",
+        "gateway_pid": None, "arms": {"champion": {"requested": "models:/churn@champion", "version": "3"}}}))
+    log = RecordLog(folder, "requests")
+    log.open()
+    now = time.time()
+    for i, (status, ms) in enumerate([(200, 10.0), (200, 30.0), (503, 0.0), (400, 1.0)]):
+        log.append({"request_id": f"r{i}", "time": now - 5, "arm": "champion", "status": status, "latency_ms": ms})
+    log.append({"request_id": "old", "time": now - 3600, "arm": "champion", "status": 200, "latency_ms": 99.0})
+    sealed = log.rotate()
+    assert sealed is not None
+    log.flush_segment(sealed)  # to Parquet, by hour, as the gateway does
+    log.append({"request_id": "unflushed", "time": now - 1, "arm": "champion", "status": 200, "latency_ms": 20.0})
+    assert log.fd is not None
+    os.close(log.fd)  # as a running gateway leaves it: the last record only in the write-ahead segment
+    (root / ".mlops" / "serving" / "broken").mkdir()
+    (root / ".mlops" / "serving" / "broken" / "service.json").write_text("{not json")
+    data = await get_json(jp_fetch, "services", params={"notebook": "nb.ipynb"})
+    broken, churn = data["services"]
+    assert broken["name"] == "broken" and broken["error"].startswith("JSONDecodeError")
+    assert (churn["name"], churn["running"], churn["status"]) == ("churn", False, "stopped")
+    assert churn["arms"] == [{"arm": "champion", "model": "models:/churn@champion", "version": "3", "up": None}]
+    (last,) = churn["last"]  # the last five minutes: the hour-old request is not in it
+    assert (last["arm"], last["requests"], last["errors"]) == ("champion", 5, 1)  # Parquet + write-ahead
+    assert 28.0 < last["p95_latency_ms"] <= 30.0  # of the answered ones (the 503 is left out)
+
+
 async def test_datasets_outside_a_dvc_repo_says_not_configured(jp_fetch: Any, root: Path) -> None:
     data = await get_json(jp_fetch, "datasets", params={"notebook": "nb.ipynb"})
     assert data["available"] is True
@@ -174,7 +210,7 @@ ATTACKS = [
 
 
 def _routes_with_notebook_param() -> list[str]:
-    return ["runs", "checks", "datasets"]
+    return ["runs", "checks", "datasets", "services"]
 
 
 @pytest.mark.parametrize("route", _routes_with_notebook_param())

@@ -151,3 +151,22 @@ def test_a_real_prometheus_scrapes_the_request_count(svc: Any, zoo: Zoo, tmp_pat
         assert per_arm == {"champion", "challenger"}
     finally:
         prom.stop()
+
+
+def test_side_panel_services_section_sees_the_running_service(svc: Any, zoo: Zoo) -> None:
+    from mlops_jupyter.server.services import serving
+
+    def entry() -> dict[str, Any]:
+        (found,) = [s for s in serving(zoo.root, None)["services"] if s["name"] == "ab"]
+        return found
+
+    before = entry()
+    assert (before["running"], before["status"], before["url"]) == (True, "ok", svc.url)
+    assert {a["arm"]: (a["up"], a["version"]) for a in before["arms"]} == {"champion": (True, "1"), "challenger": (True, "2")}
+    with httpx.Client() as c:
+        for i in range(7):
+            assert c.post(svc.url + "/invocations", json={"inputs": rows(zoo, 1, i)}).status_code == 200
+    after = entry()
+    count = lambda e: sum(a["requests"] for a in e["last"])  # noqa: E731
+    assert count(after) - count(before) == 7  # acknowledged requests are in the last window at once
+    assert all(a["errors"] == 0 and a["p95_latency_ms"] > 0 for a in after["last"])

@@ -71,3 +71,27 @@ def running_lab(root: Path, base: Path, token: str, extra_env: dict[str, str] | 
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def record_stopped_service(proj: Path, name: str = "churn") -> None:
+    """A service as ``mj.serve`` leaves it after ``stop()``: its ``service.json`` and an
+    inference log written by the gateway's own log writer (two arms, one server error), so the
+    panel's Services section has something real to show without starting model servers."""
+    import json
+
+    from mlops_jupyter.serving.log import RecordLog
+
+    folder = proj / ".mlops" / "serving" / name
+    folder.mkdir(parents=True)
+    (folder / "service.json").write_text(json.dumps({
+        "name": name, "url": "http://127.0.0.1:9", "stopped": True, "split": 0.2, "env": "dev", "gateway_pid": None,
+        "arms": {"champion": {"requested": f"models:/{name}@champion", "version": "3"},
+                 "challenger": {"requested": f"models:/{name}@challenger", "version": "4"}}}))
+    log = RecordLog(folder, "requests")
+    log.open()
+    now = time.time()
+    for i in range(12):
+        arm = "challenger" if i % 4 == 0 else "champion"
+        log.append({"request_id": f"r{i}", "time": now - 10 + i / 10, "arm": arm, "status": 503 if i == 5 else 200,
+                    "latency_ms": 5.0 + i})
+    log.close()

@@ -27,7 +27,7 @@ import pytest
 
 from tests.conftest import git, make_dvc_project
 from tests.notebooks import make_notebook
-from tests.ui.labserver import running_lab
+from tests.ui.labserver import record_stopped_service, running_lab
 from tests.ui.test_side_panel import ARTIFACTS, CHROMIUM, FLAGS, run_command, wait_kernel_ready
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
@@ -149,6 +149,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     make_notebook([src for src, _ in CELLS], path=proj / "outputs.ipynb")
     git(proj, "add", "-A")
     git(proj, "commit", "-q", "-m", "notebook")
+    record_stopped_service(proj)  # the Services section is checked too
     with running_lab(proj, base, TOKEN, {"MLFLOW_ENABLE_ASYNC_LOGGING": "false"}) as url:
         yield {"url": url, "proj": proj}
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.notebooks import make_notebook
-from tests.ui.labserver import VENV_BIN, running_lab
+from tests.ui.labserver import VENV_BIN, record_stopped_service, running_lab
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -80,6 +80,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         path=proj / "train.ipynb",
     )
     make_notebook(LIVE_CELLS, path=proj / "live.ipynb")
+    record_stopped_service(proj)
     with running_lab(proj, base, TOKEN, {"MLFLOW_ENABLE_ASYNC_LOGGING": "false"}) as url:
         yield {"url": url, "proj": proj, "log": base / "lab.log"}
 
@@ -196,6 +197,13 @@ def test_panel_tracks_compares_and_exports(lab: dict[str, Any], page: Any, failu
     tests_entry.wait_for()
     assert "1 passed, 1 failed — test_prices_are_capped" in tests_entry.inner_text()
     assert panel.locator(".mlops-open-ui").count() == 1
+    # Services: the project's stopped service, each arm's model and its last five minutes
+    service = panel.locator(".mlops-service[data-service='churn']")
+    service.wait_for()
+    assert "stopped" in service.inner_text()
+    champion = service.locator("tr.mlops-service-arm[data-arm='champion']").inner_text().split("\t")
+    assert [c.strip() for c in champion[:5]] == ["champion", "v3", "–", "9", "1"], champion
+    assert champion[5].strip().endswith(" ms")
     # When the user exports the notebook as a job
     panel.locator("button.mlops-export").click()
     panel.locator(".mlops-export-file").first.wait_for(timeout=120_000)
