@@ -142,23 +142,21 @@ function serviceCard(svc: IService, minutes: number): HTMLElement {
   const status = String(svc.status ?? 'unknown');
   const pill = h('span', { class: `mlops-pill mlops-status-${SERVICE_STATES[status] ?? 'failed'}` }, status);
   const last = new Map((Array.isArray(svc.last) ? svc.last : []).map(w => [String(w.arm), w]));
-  const rows = (Array.isArray(svc.arms) ? svc.arms : []).map(a => {
+  const arms = (Array.isArray(svc.arms) ? svc.arms : []).map(a => {
     const w = last.get(String(a.arm));
-    const up = a.up === null || a.up === undefined ? '–' : a.up ? 'up' : 'down';
-    return h('tr', { class: 'mlops-service-arm', 'data-arm': String(a.arm) },
-      h('td', {}, String(a.arm)),
-      h('td', {}, a.version ? `v${String(a.version)}` : String(a.model ?? '')),
-      h('td', { class: `mlops-arm-${up}` }, up),
-      h('td', { class: 'mlops-num' }, w ? String(w.requests) : '0'),
-      h('td', { class: 'mlops-num' }, w ? String(w.errors) : '0'),
-      h('td', { class: 'mlops-num' }, w && w.p95_latency_ms !== null ? `${fmtNumber(Math.round(w.p95_latency_ms * 10) / 10)} ms` : '–'));
+    const health = a.up === null || a.up === undefined ? null : a.up ? 'up' : 'down';
+    const p95 = w && w.p95_latency_ms !== null ? ` · p95 ${fmtNumber(Math.round(w.p95_latency_ms * 10) / 10)} ms` : '';
+    const n = (k: number, what: string): string => `${k} ${what}${k === 1 ? '' : 's'}`;
+    const traffic = w ? `${n(w.requests, 'request')} · ${n(w.errors, 'error')}${p95}` : 'no requests';
+    return h('li', { class: 'mlops-service-arm', 'data-arm': String(a.arm) },
+      h('span', { class: 'mlops-arm-name' }, String(a.arm)), ' ',
+      h('span', { class: 'mlops-dim' }, a.version ? `v${String(a.version)}` : String(a.model ?? '')),
+      health ? h('span', { class: `mlops-arm-${health}` }, ` · ${health}`) : null,
+      h('div', { class: 'mlops-arm-traffic' }, traffic));
   });
   return h('div', { class: 'mlops-service', 'data-service': String(svc.name) },
     h('div', {}, pill, ' ', h('span', { class: 'mlops-service-name' }, String(svc.name)),
       svc.running && svc.url ? h('span', { class: 'mlops-dim' }, ` ${String(svc.url)}`) : null),
-    h('table', { class: 'mlops-grid mlops-service-table' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'arm'), h('th', {}, 'model'), h('th', {}, 'health'),
-        h('th', { title: `requests in the last ${minutes} min` }, `req (${minutes} min)`),
-        h('th', { title: 'server errors (5xx)' }, 'errors'), h('th', {}, 'p95'))),
-      h('tbody', {}, ...rows)));
+    h('div', { class: 'mlops-dim' }, `last ${minutes} min:`),
+    h('ul', { class: 'mlops-service-arms' }, ...arms));
 }
