@@ -7,9 +7,14 @@ each metric's confidence interval per model.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .html import badge, card, fit, fmt, table, text_table
+from .registry import view
+
+if TYPE_CHECKING:
+    from ..release.compare import ModelComparison
+    from ..release.decision import Decision
 
 MAX_ROWS = 50
 
@@ -26,7 +31,8 @@ def _gate_rows(decision: Any) -> list[tuple[Any, ...]]:
     return [(g.name, g.status, g.reason) for g in decision.gates]
 
 
-def decision_text(decision: Any) -> str:
+@view("mlops_jupyter.release.decision.Decision", "text")
+def decision_text(decision: Decision) -> str:
     """Plain-text rendering of a :class:`~mlops_jupyter.release.decision.Decision`."""
     lines = [decision.summary]
     champ = decision.champion
@@ -40,7 +46,8 @@ def decision_text(decision: Any) -> str:
     return fit("\n".join(lines))
 
 
-def decision_html(decision: Any) -> str:
+@view("mlops_jupyter.release.decision.Decision", "html")
+def decision_html(decision: Decision) -> str:
     """HTML card of a decision: verdict, champion, one row per gate with its numbers."""
     rows = []
     for g in decision.gates:
@@ -87,7 +94,8 @@ def _data_rows(comp: Any) -> list[tuple[str, str, str]]:
     return [("datasets", fmt_side(comp.data.get("challenger", [])), fmt_side(comp.data.get("champion", [])))]
 
 
-def comparison_text(comp: Any) -> str:
+@view("mlops_jupyter.release.compare.ModelComparison", "text")
+def comparison_text(comp: ModelComparison) -> str:
     """Plain-text rendering of a :class:`~mlops_jupyter.release.compare.ModelComparison`."""
     champ = comp.champion["uri"] if comp.champion else "none"
     out = [f"{comp.model}: challenger {comp.challenger['uri']} vs champion {champ}"]
@@ -103,7 +111,8 @@ def comparison_text(comp: Any) -> str:
     return fit("\n".join(out))
 
 
-def comparison_html(comp: Any) -> str:
+@view("mlops_jupyter.release.compare.ModelComparison", "html")
+def comparison_html(comp: ModelComparison) -> str:
     """HTML card of a comparison: metrics with CIs, A/B verdict, params, data, git, env."""
     champ = comp.champion["uri"] if comp.champion else "none yet"
     parts = [f"<p>challenger <b>{escape(comp.challenger['uri'])}</b> vs champion <b>{escape(champ)}</b></p>"]
@@ -121,7 +130,8 @@ def comparison_html(comp: Any) -> str:
     return card(f"{comp.model}: challenger vs champion", "".join(parts))
 
 
-def comparison_figure(comp: Any) -> Any:
+@view("mlops_jupyter.release.compare.ModelComparison", "figure")
+def comparison_figure(comp: ModelComparison) -> Any:
     """Plotly figure: per metric, each model's value with its confidence interval."""
     import plotly.graph_objects as go
 

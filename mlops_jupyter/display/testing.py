@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .html import badge, card, table, text_table
+from .registry import view
+
+if TYPE_CHECKING:
+    from ..testing.report import TestReport
 
 MAX_SHOWN = 200
 MAX_DIFF = 4000
@@ -26,7 +30,8 @@ def _ordered(report: Any) -> list[Any]:
     return sorted(report.cases, key=lambda c: rank.get(c.outcome, 4))[:MAX_SHOWN]
 
 
-def report_html(report: Any) -> str:
+@view("mlops_jupyter.testing.report.TestReport", "html")
+def report_html(report: TestReport) -> str:
     """A card: verdict, counts, one row per test, each failure's diff in ``<details>``."""
     verdict = badge("passed" if report.ok else "failed")
     body = [f"<div>{verdict} {escape(_headline(report))}</div>"]
@@ -56,7 +61,8 @@ def report_html(report: Any) -> str:
     return card(f"Tests: {report.name}", "".join(body))
 
 
-def report_text(report: Any) -> str:
+@view("mlops_jupyter.testing.report.TestReport", "text")
+def report_text(report: TestReport) -> str:
     """Plain text: verdict line, then failures with their cell line and diff."""
     lines = [f"Tests {report.name}: {'PASSED' if report.ok else 'FAILED'} — {_headline(report)}"]
     lines += [f"  error: {_cut(t.strip(), 500)}" for t in report.errors_outside_tests[:20]]

@@ -39,9 +39,13 @@ def test_rehearsal_catches_out_of_order_result(job_project: Path, ip: Any) -> No
     text = str(report)
     assert "NOT reproduced" in text and "out of order" in text and repr(report) == text
     assert "<table" in report._repr_html_()
-    # and strict mode fails, naming the cause
+    # and strict mode fails, naming the cause (the export surfaces' --rehearse; imported here,
+    # not at the top: importing the submodule first would shadow the function mj.rehearse)
+    from mlops_jupyter.export.rehearse import rehearse_export
+
     with pytest.raises(GateFailed) as err:
-        mj.export_notebook(job_project / "ooo.ipynb", rehearse=True, strict=True, mode="script")
+        exported = mj.export_notebook(job_project / "ooo.ipynb", mode="script")
+        rehearse_export(exported, job_project / "ooo.ipynb", strict=True)
     assert "out of order" in (err.value.hint or "")
 
 
