@@ -52,7 +52,13 @@ _loaded = False
 
 def for_type_by_name(type_module: str, type_name: str, kind: str, func: Callable[..., Any]) -> Callable[..., Any] | None:
     """Register ``func`` as the ``kind`` view of the class ``type_module.type_name``; returns
-    the view it replaces (None if there was none), as IPython's formatter does."""
+    the view it replaces (None if there was none), as IPython's formatter does. The
+    providers are loaded first, so a view registered here replaces theirs."""
+    _load()
+    return _register(type_module, type_name, kind, func)
+
+
+def _register(type_module: str, type_name: str, kind: str, func: Callable[..., Any]) -> Callable[..., Any] | None:
     views = _VIEWS.setdefault(f"{type_module}.{type_name}", {})
     old = views.get(kind)
     views[kind] = func
@@ -65,7 +71,7 @@ def view(type_path: str, kind: str) -> Callable[[F], F]:
     module, _, name = type_path.rpartition(".")
 
     def register(func: F) -> F:
-        for_type_by_name(module, name, kind, func)
+        _register(module, name, kind, func)
         return func
 
     return register
