@@ -91,7 +91,6 @@ class DataStatus(Viewable):
         return pd.DataFrame([asdict(r) for r in self.rows], columns=cols)
 
 
-
 def _dvc_files(repo: DataRepo) -> list[str]:
     out = repo.git("-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others", "--exclude-standard",
                    "--", "*.dvc")
