@@ -27,7 +27,7 @@ def _verdict_badge(verdict: str) -> str:
     return badge(verdict, kind)
 
 
-def _rows(report: Any, html: bool) -> list[list[Any]]:
+def _rows(report: DriftReport, html: bool) -> list[list[Any]]:
     rows = []
     robust = report.method == "robust"
     for c in [*report.columns, *report.extras][:MAX_ROWS]:
@@ -48,7 +48,7 @@ def _rows(report: Any, html: bool) -> list[list[Any]]:
     return rows
 
 
-def _headers(report: Any) -> list[str]:
+def _headers(report: DriftReport) -> list[str]:
     robust = report.method == "robust"
     h = ["column", "kind", "test", "score", "threshold", "p-value"]
     if robust:
@@ -59,7 +59,7 @@ def _headers(report: Any) -> list[str]:
     return [*h, "effect", "nulls ref → cur", "why / note"]
 
 
-def _headline(report: Any) -> str:
+def _headline(report: DriftReport) -> str:
     share = report.share
     if report.undetermined:
         return "undetermined: no column could be tested"
@@ -106,7 +106,7 @@ def report_html(report: DriftReport) -> str:
 TIMELINE_HEADERS = ["window", "rows", "share", "verdict", "drifted columns / note"]
 
 
-def _timeline_rows(tl: Any) -> list[list[Any]]:
+def _timeline_rows(tl: DriftTimeline) -> list[list[Any]]:
     rows = []
     for w in tl.windows[:MAX_ROWS]:
         if w.report is None:
@@ -117,7 +117,7 @@ def _timeline_rows(tl: Any) -> list[list[Any]]:
     return rows
 
 
-def _timeline_headline(tl: Any) -> str:
+def _timeline_headline(tl: DriftTimeline) -> str:
     txt = f"{len(tl.drifted_windows)} of {len(tl.reports)} tested windows drifted"
     small = tl.too_small_windows
     if small:
@@ -234,7 +234,7 @@ def timeline_figure(tl: DriftTimeline) -> Any:
     return fig
 
 
-def _has(report: Any, col: str) -> bool:
+def _has(report: DriftReport, col: str) -> bool:
     try:
         report.column(col)
     except KeyError:

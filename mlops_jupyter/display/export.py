@@ -60,7 +60,7 @@ def export_html(res: ExportResult) -> str:
     return card(f"Job {spec['name']}", body)
 
 
-def _gate_rows(result: Any) -> list[tuple[str, str, str, str]]:
+def _gate_rows(result: JobResult) -> list[tuple[str, str, str, str]]:
     return [(g.kind, g.name, ("pass" if g.ok else "fail") if g.enforced else ("ok" if g.ok else "warn"), g.detail)
             for g in result.gates[:MAX_ROWS]]
 
@@ -97,7 +97,7 @@ def job_html(result: JobResult) -> str:
     return card(f"Job {result.name}", body)
 
 
-def _metric_rows(report: Any) -> list[tuple[Any, ...]]:
+def _metric_rows(report: RehearsalReport) -> list[tuple[Any, ...]]:
     return [(m["metric"], m["source"], m["job"], m["rel_tol"],
              ("ok (unreliable)" if m.get("unreliable") else "ok") if m["ok"] else "differs")
             for m in report.metrics[:MAX_ROWS]]

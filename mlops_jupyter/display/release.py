@@ -27,7 +27,7 @@ def _badge(status: str) -> str:
     return badge(status.upper(), kind)
 
 
-def _gate_rows(decision: Any) -> list[tuple[Any, ...]]:
+def _gate_rows(decision: Decision) -> list[tuple[Any, ...]]:
     return [(g.name, g.status, g.reason) for g in decision.gates]
 
 
@@ -70,7 +70,7 @@ def _numbers_brief(numbers: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _metric_rows(comp: Any) -> list[tuple[Any, ...]]:
+def _metric_rows(comp: ModelComparison) -> list[tuple[Any, ...]]:
     rows = []
     for m in comp.metrics[:MAX_ROWS]:
         def cell(side: str, m: dict[str, Any] = m) -> str:
@@ -81,13 +81,13 @@ def _metric_rows(comp: Any) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _pairs(comp: Any, attr: str) -> list[tuple[str, str, str]]:
+def _pairs(comp: ModelComparison, attr: str) -> list[tuple[str, str, str]]:
     data = getattr(comp, attr)
     a, b = data.get("challenger", {}), data.get("champion", {})
     return [(k, a.get(k, "—"), b.get(k, "—")) for k in sorted(set(a) | set(b))][:MAX_ROWS]
 
 
-def _data_rows(comp: Any) -> list[tuple[str, str, str]]:
+def _data_rows(comp: ModelComparison) -> list[tuple[str, str, str]]:
     def fmt_side(items: list[dict[str, Any]]) -> str:
         return "; ".join(f"{d.get('name')}@{str(d.get('digest'))[:12]}" for d in items[:10]) or "—"
 

@@ -9,7 +9,7 @@ from .html import badge, card, table, text_table
 from .registry import view
 
 if TYPE_CHECKING:
-    from ..testing.report import TestReport
+    from ..testing.report import TestCase, TestReport
 
 MAX_SHOWN = 200
 MAX_DIFF = 4000
@@ -19,13 +19,13 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _headline(report: Any) -> str:
+def _headline(report: TestReport) -> str:
     c = report.counts()
     parts = [f"{c['passed']} passed", f"{c['failed']} failed", f"{c['error']} errors", f"{c['skipped']} skipped"]
     return ", ".join(parts) + f" in {report.duration:.2f} s"
 
 
-def _ordered(report: Any) -> list[Any]:
+def _ordered(report: TestReport) -> list[TestCase]:
     rank = {"error": 0, "failed": 1, "skipped": 2, "passed": 3}
     return sorted(report.cases, key=lambda c: rank.get(c.outcome, 4))[:MAX_SHOWN]
 

@@ -15,7 +15,7 @@ from .html import badge, card, fit, fmt, table, text_table
 from .registry import view
 
 if TYPE_CHECKING:
-    from ..validation.report import ValidationReport
+    from ..validation.report import RuleResult, ValidationReport
     from ..validation.suites import Suite
 
 MAX_RULES_SHOWN = 200
@@ -34,12 +34,12 @@ def _value(v: Any) -> str:
     return _cut(fmt(v))
 
 
-def _ordered(report: Any) -> list[Any]:
+def _ordered(report: ValidationReport) -> list[RuleResult]:
     rank = {"error": 0, "fail": 1, "pass": 2}
     return sorted(report.results, key=lambda r: (rank.get(r.status, 3), r.line))
 
 
-def _fraction(r: Any) -> str:
+def _fraction(r: RuleResult) -> str:
     f = r.failing_fraction
     return "" if f is None else f"{f:.2%}"
 
@@ -64,7 +64,7 @@ def report_text(report: ValidationReport) -> str:
     return fit("\n".join(lines))
 
 
-def _samples_html(r: Any) -> str:
+def _samples_html(r: RuleResult) -> str:
     if not r.samples:
         return ""
     body = table(["row", "value"], [(fmt(s["row"]), _value(s["value"])) for s in r.samples])
@@ -95,7 +95,7 @@ def report_html(report: ValidationReport) -> str:
     return card(f"validation: {report.name}", head + body)
 
 
-def _row_html(r: Any) -> tuple[Any, ...]:
+def _row_html(r: RuleResult) -> tuple[Any, ...]:
     detail = escape(_cut(r.message, 400)) + _samples_html(r)
     return (badge(r.status), r.line, f"<code>{escape(_cut(r.rule, 100))}</code>",
             "" if r.failing is None else r.failing, _fraction(r), _value(r.observed), detail)
