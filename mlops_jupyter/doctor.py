@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .display.html import badge, card, table, text_table
+from ._views import Viewable
 from .errors import MlopsError
 from .session import session
 
@@ -24,7 +24,7 @@ class Check:
 
 
 @dataclass
-class DoctorReport:
+class DoctorReport(Viewable):
     checks: list[Check] = field(default_factory=list)
 
     @property
@@ -33,14 +33,6 @@ class DoctorReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "checks": [c.__dict__ for c in self.checks]}
-
-    def __str__(self) -> str:
-        rows = [(c.status.upper(), c.name, c.detail, c.fix) for c in self.checks]
-        return text_table(["status", "check", "detail", "fix"], rows, max_width=80)
-
-    def _repr_html_(self) -> str:
-        rows = [(badge(c.status), c.name, c.detail, c.fix) for c in self.checks]
-        return card("mlops doctor", table(["status", "check", "detail", "fix"], rows, {0}))
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -71,8 +71,11 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise MlopsUsageError(f"gate {item!r} is not METRIC=RULE")
         gates[metric] = rule
     res = export_notebook(args.notebook, target=args.target, mode=args.mode, out=args.out,
-                          schedule=args.schedule, source_run=args.source_run, thresholds=gates or None,
-                          rehearse=args.rehearse, strict=args.strict)
+                          schedule=args.schedule, source_run=args.source_run, thresholds=gates or None)
+    if args.rehearse:
+        from ..export.rehearse import rehearse_export
+
+        rehearse_export(res, args.notebook, strict=args.strict)
     print(json.dumps(res.to_dict(), indent=2) if args.json else res)
     return 0 if res.ok else 1
 

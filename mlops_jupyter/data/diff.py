@@ -6,6 +6,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .._views import Viewable
 from ..errors import DataError
 from .hashing import digest_path
 from .loading import TABULAR, pinned_info, read_table
@@ -17,8 +18,8 @@ WORKSPACE = "workspace"
 MAX_LISTED = 50
 
 
-@dataclass
-class DataDiff:
+@dataclass(repr=False)
+class DataDiff(Viewable):
     """Differences between side A (``rev_a``) and side B (``rev_b``, or the working tree).
 
     Tables: rows added / removed (as a multiset of whole rows, or by ``key``), rows changed
@@ -70,19 +71,6 @@ class DataDiff:
         rows = [(f, "added") for f in self.files_added] + [(f, "removed") for f in self.files_removed]
         rows += [(f, "changed") for f in self.files_changed]
         return pd.DataFrame(rows, columns=["file", "change"])
-
-    def __str__(self) -> str:
-        from ..display.data import diff_text
-
-        return diff_text(self)
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_html_(self) -> str:
-        from ..display.data import diff_html
-
-        return diff_html(self)
 
 
 def _side(repo: DataRepo, rel: str, rev: str | None, remote: str | None) -> tuple[str, Any]:

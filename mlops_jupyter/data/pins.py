@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._views import Viewable
 from ..errors import DataError
 from ..session import session
 from .adding import add_path, complete_unchanged
@@ -25,8 +26,8 @@ PIN_FILE_MISSING = "pin file missing"  # the .dvc file is known to git (staged) 
 STATES = (CLEAN, PIN_FILE_MISSING, MODIFIED, MISSING, NOT_COMMITTED, NOT_PUSHED)
 
 
-@dataclass
-class DatasetPin:
+@dataclass(repr=False)
+class DatasetPin(Viewable):
     """One pinned file or folder: what DVC tracks, where it is in git and on the remote."""
 
     path: str
@@ -57,19 +58,6 @@ class DatasetPin:
         import pandas as pd
 
         return pd.DataFrame([self.to_dict()])
-
-    def __str__(self) -> str:
-        from ..display.data import pin_text
-
-        return pin_text(self)
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_html_(self) -> str:
-        from ..display.data import pin_html
-
-        return pin_html(self)
 
 
 def state_cache(repo: DataRepo) -> StateCache:

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._views import Viewable
 from ..errors import DataError
 from ..session import session
 from .hashing import digest_path
@@ -43,8 +44,8 @@ class StatusRow:
     last_runs: list[str] = field(default_factory=list)
 
 
-@dataclass
-class DataStatus:
+@dataclass(repr=False)
+class DataStatus(Viewable):
     """The status table of ``%mlops_data status``."""
 
     root: str
@@ -76,9 +77,7 @@ class DataStatus:
 
         Notebooks show it by themselves in interactive kernels; call this to get the panel
         elsewhere (or to keep a handle on it)."""
-        from ..display.data import status_widget
-
-        return status_widget(self)
+        return self._view("widget")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -90,25 +89,6 @@ class DataStatus:
 
         cols = list(StatusRow.__dataclass_fields__)
         return pd.DataFrame([asdict(r) for r in self.rows], columns=cols)
-
-    def __str__(self) -> str:
-        from ..display.data import status_text
-
-        return status_text(self)
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_html_(self) -> str:
-        from ..display.data import status_html
-
-        return status_html(self)
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any] | None:
-        # the widget in interactive kernels; None lets IPython use _repr_html_ / __repr__
-        from ..display.data import status_bundle
-
-        return status_bundle(self)
 
 
 def _dvc_files(repo: DataRepo) -> list[str]:

@@ -1,10 +1,21 @@
-"""HTML and text views of the data topic's results (pins, status, diff)."""
+"""HTML and text views of the data topic's results (pins, status, diff). The status panel
+with buttons is a surface: :mod:`mlops_jupyter.widgets`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .html import badge, card, fit, table, text_table
+from .registry import view
+
+if TYPE_CHECKING:
+    from ..data.diff import DataDiff
+    from ..data.pins import DatasetPin
+    from ..data.status import DataStatus
+
+PIN = "mlops_jupyter.data.pins.DatasetPin"
+STATUS = "mlops_jupyter.data.status.DataStatus"
+DIFF = "mlops_jupyter.data.diff.DataDiff"
 
 _STATE_KIND = {"clean": "mlops-ok", "modified": "mlops-warn", "missing": "mlops-fail",
                "not committed": "mlops-warn", "not pushed": "mlops-warn", "pin file missing": "mlops-fail"}
@@ -30,7 +41,7 @@ def _state_badge(state: str) -> str:
     return badge(state, _STATE_KIND.get(state, "mlops-muted"))
 
 
-def _pin_rows(p: Any) -> list[tuple[str, Any]]:
+def _pin_rows(p: DatasetPin) -> list[tuple[str, Any]]:
     return [
         ("path", p.path), ("md5", p.md5), ("size", human_size(p.size)), ("files", p.files),
         ("revision", _short(p.revision) if p.revision else "not committed"),
@@ -40,12 +51,14 @@ def _pin_rows(p: Any) -> list[tuple[str, Any]]:
     ] + ([("run", p.run_id)] if p.run_id else [])
 
 
-def pin_text(p: Any) -> str:
+@view(PIN, "text")
+def pin_text(p: DatasetPin) -> str:
     """Plain-text view of a DatasetPin."""
     return fit(f"pinned {p.path}: {p.state}\n" + text_table(["key", "value"], _pin_rows(p)))
 
 
-def pin_html(p: Any) -> str:
+@view(PIN, "html")
+def pin_html(p: DatasetPin) -> str:
     """HTML view of a DatasetPin."""
     return card(f"pinned {p.path}", f"<div>{_state_badge(p.state)}</div>" + table(["key", "value"], _pin_rows(p)))
 
@@ -53,12 +66,13 @@ def pin_html(p: Any) -> str:
 _STATUS_HEAD = ["path", "state", "size", "files", "revision", "md5", "last runs"]
 
 
-def _status_rows(s: Any) -> list[list[Any]]:
+def _status_rows(s: DataStatus) -> list[list[Any]]:
     return [[r.path, ", ".join(r.flags) or "clean", human_size(r.size), r.files, _short(r.revision), r.md5[:12],
              ", ".join(x[:8] for x in r.last_runs) or "—"] for r in s.rows[:500]]
 
 
-def status_text(s: Any) -> str:
+@view(STATUS, "text")
+def status_text(s: DataStatus) -> str:
     """Plain-text status table."""
     if not s.rows:
         return fit(f"no pinned datasets in {s.root}")
@@ -66,7 +80,8 @@ def status_text(s: Any) -> str:
     return fit(head + text_table(_STATUS_HEAD, _status_rows(s)))
 
 
-def status_html(s: Any, attention_only: bool = False) -> str:
+@view(STATUS, "html")
+def status_html(s: DataStatus, attention_only: bool = False) -> str:
     """HTML status table with a badge per state (``attention_only``: the rows that are not clean)."""
     if not s.rows:
         return card("data status", f"no pinned datasets in {s.root}")
@@ -82,50 +97,7 @@ def status_html(s: Any, attention_only: bool = False) -> str:
     return card(title, table(_STATUS_HEAD, rows, raw_html_cols={1}))
 
 
-def widgets_wanted() -> bool:
-    """True in an interactive ipykernel (not headless) that a live frontend watches (not a
-    kernel run by nbconvert, papermill or nbclient, whose widget state would be saved into
-    the notebook: :func:`~.runchart.live_frontend`) where ipywidgets can be imported."""
-    import sys
-
-    from ..session import session
-    from .runchart import live_frontend
-
-    if session.headless or "IPython" not in sys.modules or not live_frontend():
-        return False
-    from IPython import get_ipython
-
-    if getattr(get_ipython(), "kernel", None) is None:  # a terminal IPython has no widget front-end
-        return False
-    try:
-        import ipywidgets  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def status_widget(s: Any) -> Any:
-    """The interactive status panel (see :mod:`mlops_jupyter.display.data_widget`)."""
-    try:
-        from .data_widget import DataStatusPanel
-    except ImportError:
-        from ..errors import DependencyMissing
-
-        raise DependencyMissing("the data status panel needs ipywidgets", hint="pip install ipywidgets") from None
-    return DataStatusPanel(s)
-
-
-def status_bundle(s: Any) -> dict[str, Any] | None:
-    """The mime bundle of a status: the panel plus its HTML and text fallbacks, or None (no widget here)."""
-    if not widgets_wanted():
-        return None
-    bundle: dict[str, Any] = status_widget(s)._repr_mimebundle_()
-    bundle["text/html"] = status_html(s)  # front-ends without a widget manager (nbviewer, GitHub)
-    bundle["text/plain"] = status_text(s)
-    return bundle
-
-
-def _diff_lines(d: Any) -> list[str]:
+def _diff_lines(d: DataDiff) -> list[str]:
     lines = [f"{d.path}: {d.rev_a} ({d.md5_a[:12]}) -> {d.rev_b} ({d.md5_b[:12]})"]
     if d.identical:
         return [*lines, "identical content"]
@@ -146,14 +118,15 @@ def _diff_lines(d: Any) -> list[str]:
     return lines
 
 
-def _stat_rows(d: Any) -> tuple[list[str], list[list[Any]]]:
+def _stat_rows(d: DataDiff) -> tuple[list[str], list[list[Any]]]:
     keys: list[str] = []
     for row in d.stats:
         keys += [k for k in row if k not in keys]
     return keys, [[row.get(k) for k in keys] for row in d.stats[:50]]
 
 
-def diff_text(d: Any) -> str:
+@view(DIFF, "text")
+def diff_text(d: DataDiff) -> str:
     """Plain-text diff summary."""
     out = "\n".join(_diff_lines(d))
     if d.kind == "table" and d.stats:
@@ -162,7 +135,8 @@ def diff_text(d: Any) -> str:
     return fit(out)
 
 
-def diff_html(d: Any) -> str:
+@view(DIFF, "html")
+def diff_html(d: DataDiff) -> str:
     """HTML diff summary."""
     from html import escape
 

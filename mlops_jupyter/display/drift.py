@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import itertools
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .figtext import plotly_text, plotly_texts
 from .html import badge, card, fit, fmt, table, text_table
+from .registry import view
+
+if TYPE_CHECKING:
+    from ..drift_detection.report import DriftReport, DriftTimeline
 
 MAX_ROWS = 200  # columns shown in HTML/text views
 
@@ -23,7 +27,7 @@ def _verdict_badge(verdict: str) -> str:
     return badge(verdict, kind)
 
 
-def _rows(report: Any, html: bool) -> list[list[Any]]:
+def _rows(report: DriftReport, html: bool) -> list[list[Any]]:
     rows = []
     robust = report.method == "robust"
     for c in [*report.columns, *report.extras][:MAX_ROWS]:
@@ -44,7 +48,7 @@ def _rows(report: Any, html: bool) -> list[list[Any]]:
     return rows
 
 
-def _headers(report: Any) -> list[str]:
+def _headers(report: DriftReport) -> list[str]:
     robust = report.method == "robust"
     h = ["column", "kind", "test", "score", "threshold", "p-value"]
     if robust:
@@ -55,7 +59,7 @@ def _headers(report: Any) -> list[str]:
     return [*h, "effect", "nulls ref → cur", "why / note"]
 
 
-def _headline(report: Any) -> str:
+def _headline(report: DriftReport) -> str:
     share = report.share
     if report.undetermined:
         return "undetermined: no column could be tested"
@@ -71,7 +75,8 @@ def _headline(report: Any) -> str:
     return txt
 
 
-def report_text(report: Any) -> str:
+@view("mlops_jupyter.drift_detection.report.DriftReport", "text")
+def report_text(report: DriftReport) -> str:
     """Plain-text rendering of a :class:`DriftReport`."""
     head = (f"drift {report.name} [{report.method}] {report.n_ref} vs {report.n_cur} rows\n"
             f"{_headline(report)}\n")
@@ -82,7 +87,8 @@ def report_text(report: Any) -> str:
     return fit(head + body + tail + acts)
 
 
-def report_html(report: Any) -> str:
+@view("mlops_jupyter.drift_detection.report.DriftReport", "html")
+def report_html(report: DriftReport) -> str:
     """HTML rendering of a :class:`DriftReport` (bounded: at most MAX_ROWS columns)."""
     kind = "mlops-muted" if report.undetermined else ("mlops-fail" if report.drifted else "mlops-ok")
     label = "undetermined" if report.undetermined else ("drift" if report.drifted else "no drift")
@@ -100,7 +106,7 @@ def report_html(report: Any) -> str:
 TIMELINE_HEADERS = ["window", "rows", "share", "verdict", "drifted columns / note"]
 
 
-def _timeline_rows(tl: Any) -> list[list[Any]]:
+def _timeline_rows(tl: DriftTimeline) -> list[list[Any]]:
     rows = []
     for w in tl.windows[:MAX_ROWS]:
         if w.report is None:
@@ -111,7 +117,7 @@ def _timeline_rows(tl: Any) -> list[list[Any]]:
     return rows
 
 
-def _timeline_headline(tl: Any) -> str:
+def _timeline_headline(tl: DriftTimeline) -> str:
     txt = f"{len(tl.drifted_windows)} of {len(tl.reports)} tested windows drifted"
     small = tl.too_small_windows
     if small:
@@ -119,13 +125,15 @@ def _timeline_headline(tl: Any) -> str:
     return txt
 
 
-def timeline_text(tl: Any) -> str:
+@view("mlops_jupyter.drift_detection.report.DriftTimeline", "text")
+def timeline_text(tl: DriftTimeline) -> str:
     """Plain-text rendering of a :class:`DriftTimeline`."""
     head = f"drift over time: {tl.name} [{tl.method}]\n{_timeline_headline(tl)}\n"
     return fit(head + text_table(TIMELINE_HEADERS, _timeline_rows(tl)))
 
 
-def timeline_html(tl: Any) -> str:
+@view("mlops_jupyter.drift_detection.report.DriftTimeline", "html")
+def timeline_html(tl: DriftTimeline) -> str:
     """HTML rendering of a :class:`DriftTimeline`."""
     rows = _timeline_rows(tl)
     for r in rows:
@@ -144,7 +152,8 @@ def _go() -> Any:
     return go
 
 
-def scores_figure(report: Any) -> Any:
+@view("mlops_jupyter.drift_detection.report.DriftReport", "figure")
+def scores_figure(report: DriftReport) -> Any:
     """Bar chart of each column's score; colour says drift; threshold markers per column."""
     go = _go()
     cols = [c for c in [*report.columns, *report.extras] if c.score is not None][:MAX_ROWS]
@@ -164,7 +173,8 @@ def scores_figure(report: Any) -> Any:
     return fig
 
 
-def distribution_figure(report: Any, column: str) -> Any:
+@view("mlops_jupyter.drift_detection.report.DriftReport", "distribution_figure")
+def distribution_figure(report: DriftReport, column: str) -> Any:
     """Reference and current distributions of one column overlaid (as shares of rows)."""
     go = _go()
     c = report.column(column)
@@ -190,7 +200,8 @@ def distribution_figure(report: Any, column: str) -> Any:
     return fig
 
 
-def timeline_figure(tl: Any) -> Any:
+@view("mlops_jupyter.drift_detection.report.DriftTimeline", "figure")
+def timeline_figure(tl: DriftTimeline) -> Any:
     """Drift share per window with the dataset threshold, over a per-column score heat map."""
     from plotly.subplots import make_subplots
 
@@ -223,7 +234,7 @@ def timeline_figure(tl: Any) -> Any:
     return fig
 
 
-def _has(report: Any, col: str) -> bool:
+def _has(report: DriftReport, col: str) -> bool:
     try:
         report.column(col)
     except KeyError:
@@ -231,14 +242,15 @@ def _has(report: Any, col: str) -> bool:
     return True
 
 
-def report_widget(report: Any) -> Any:
+@view("mlops_jupyter.drift_detection.report.DriftReport", "widget")
+def report_widget(report: DriftReport) -> Any:
     """A VBox: the scores chart and a dropdown that shows one column's distributions."""
     import ipywidgets as widgets
 
     options = [c.column for c in [*report.columns, *report.extras] if c.hist]
     out = widgets.Output()
     dropdown = widgets.Dropdown(options=options, description="column",
-                                value=(report.drifted_columns or options or [None])[0])
+                                value=next(iter(report.drifted_columns or options), None))
 
     def show(change: Any = None) -> None:
         out.clear_output(wait=True)

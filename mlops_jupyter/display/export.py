@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .html import badge, card, fit, table, text_table
+from .registry import view
+
+if TYPE_CHECKING:
+    from ..export.rehearse import RehearsalReport
+    from ..export.runner import JobResult
+    from ..export.spec import ExportResult
 
 MAX_ROWS = 50
 
 
-def export_text(res: Any) -> str:
+@view("mlops_jupyter.export.spec.ExportResult", "text")
+def export_text(res: ExportResult) -> str:
     """Plain text of an :class:`~mlops_jupyter.export.spec.ExportResult`."""
     spec = res.spec
     lines = [
@@ -28,7 +35,8 @@ def export_text(res: Any) -> str:
     return fit("\n".join(lines))
 
 
-def export_html(res: Any) -> str:
+@view("mlops_jupyter.export.spec.ExportResult", "html")
+def export_html(res: ExportResult) -> str:
     spec = res.spec
     rows = [(name, desc) for name, desc in res.files.items()]
     params = [(k, v["type"], repr(v["default"])) for k, v in list(spec["parameters"].items())[:MAX_ROWS]]
@@ -52,12 +60,13 @@ def export_html(res: Any) -> str:
     return card(f"Job {spec['name']}", body)
 
 
-def _gate_rows(result: Any) -> list[tuple[str, str, str, str]]:
+def _gate_rows(result: JobResult) -> list[tuple[str, str, str, str]]:
     return [(g.kind, g.name, ("pass" if g.ok else "fail") if g.enforced else ("ok" if g.ok else "warn"), g.detail)
             for g in result.gates[:MAX_ROWS]]
 
 
-def job_text(result: Any) -> str:
+@view("mlops_jupyter.export.runner.JobResult", "text")
+def job_text(result: JobResult) -> str:
     """Plain text of a :class:`~mlops_jupyter.export.runner.JobResult`."""
     verdict = "OK" if result.ok else "FAILED"
     lines = [f"job '{result.name}' {verdict} (exit {result.exit_code}) in {result.seconds:.1f} s, profile {result.profile}"]
@@ -76,7 +85,8 @@ def job_text(result: Any) -> str:
     return fit("\n".join(lines))
 
 
-def job_html(result: Any) -> str:
+@view("mlops_jupyter.export.runner.JobResult", "html")
+def job_html(result: JobResult) -> str:
     head = badge("passed" if result.ok else "failed")
     body = f"<p>{head} exit {result.exit_code} · {result.seconds:.1f} s · profile {escape(result.profile)}</p>"
     if result.env_diff:
@@ -87,13 +97,14 @@ def job_html(result: Any) -> str:
     return card(f"Job {result.name}", body)
 
 
-def _metric_rows(report: Any) -> list[tuple[Any, ...]]:
+def _metric_rows(report: RehearsalReport) -> list[tuple[Any, ...]]:
     return [(m["metric"], m["source"], m["job"], m["rel_tol"],
              ("ok (unreliable)" if m.get("unreliable") else "ok") if m["ok"] else "differs")
             for m in report.metrics[:MAX_ROWS]]
 
 
-def rehearsal_text(report: Any) -> str:
+@view("mlops_jupyter.export.rehearse.RehearsalReport", "text")
+def rehearsal_text(report: RehearsalReport) -> str:
     """Plain text of a :class:`~mlops_jupyter.export.rehearse.RehearsalReport`."""
     verdict = "reproduced" if report.reproduced else ("NOT reproduced" if report.compared else "not compared")
     lines = [f"rehearsal of {report.notebook}: {verdict} (source run {report.source_run_id or 'none'})"]
@@ -118,7 +129,8 @@ def rehearsal_text(report: Any) -> str:
     return fit("\n".join(lines))
 
 
-def rehearsal_html(report: Any, framed: bool = True) -> str:
+@view("mlops_jupyter.export.rehearse.RehearsalReport", "html")
+def rehearsal_html(report: RehearsalReport, framed: bool = True) -> str:
     if report.reproduced:
         head = badge("reproduced", "mlops-ok")
     elif report.compared:

@@ -2,16 +2,59 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .html import badge, card, table
+from .html import badge, card, table, text_table
+from .registry import view
+
+if TYPE_CHECKING:
+    from ..monitoring.report import MonitorReport
+
+REPORT = "mlops_jupyter.monitoring.report.MonitorReport"
 
 MAX_WINDOWS = 500  # points per trace: a bounded figure whatever the log size
 
 
-def report_html(report: Any) -> str:
+@view(REPORT, "text")
+def report_text(report: MonitorReport) -> str:
+    """Plain text: the arms table, the last window's drift, the SLO verdicts."""
+    state = "running" if report.running else "not running"
+    head = f"service {report.service} ({state}) {report.url} — window {report.window}"
+    rows = [[a["arm"], a["model_version"], a["requests"], _text_pct(a["error_rate"]), _ms(a["p50_latency"]),
+             _ms(a["p95_latency"]), _ms(a["p99_latency"]), _text_pct(a["uptime"]), a["labelled"],
+             _text_pct(a["accuracy"])] for a in report.arms]
+    lines = [head, text_table(["arm", "version", "requests", "errors", "p50", "p95", "p99", "uptime",
+                               "labelled", "accuracy"], rows)]
+    last = report._last_drift()
+    if last:
+        lines.append(f"last window: drift share {_text_pct(last.get('drift_share'))}, "
+                     f"prediction drift {_num(last.get('prediction_drift'))}")
+    for r in report.slo:
+        lines.append(f"{'ok  ' if r.ok else 'FAIL'} {r.rule}: {r.reason}" + (f", worst {_num(r.worst)}" if r.worst is not None else ""))
+    return "\n".join(lines)
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def _text_pct(v: Any) -> str:
+    return "—" if _missing(v) else f"{100 * v:.1f}%"
+
+
+def _ms(v: Any) -> str:
+    return "—" if _missing(v) else f"{v:.1f} ms"
+
+
+def _num(v: Any) -> str:
+    return "—" if _missing(v) else f"{v:.3g}"
+
+
+@view(REPORT, "html")
+def report_html(report: MonitorReport) -> str:
     state = badge("ok" if report.ok else "fail") + " " + badge("running" if report.running else "stopped",
                                                              "mlops-info" if report.running else "mlops-muted")
     rows = [[a["arm"], a["model_version"], a["requests"], _pct(a["error_rate"]), a["p50_latency"], a["p95_latency"],
@@ -29,7 +72,8 @@ def _pct(v: Any) -> str:
     return "—" if v is None or v != v else f"{100 * v:.1f}%"
 
 
-def report_figure(report: Any) -> Any:
+@view(REPORT, "figure")
+def report_figure(report: MonitorReport) -> Any:
     """Six panels sharing the time axis; one trace per arm where the measure is per arm."""
     import pandas as pd
     import plotly.graph_objects as go
@@ -59,7 +103,7 @@ def report_figure(report: Any) -> Any:
     return fig
 
 
-def _up_steps(report: Any, arm: str) -> tuple[list[float], list[int]]:
+def _up_steps(report: MonitorReport, arm: str) -> tuple[list[float], list[int]]:
     """A step line: 1 while up, 0 during each down interval (the gap in the uptime chart)."""
     start = float(report.windows["window"].min()) if len(report.windows) else report.generated
     xs, ys = [start], [1]
@@ -74,7 +118,7 @@ def _up_steps(report: Any, arm: str) -> tuple[list[float], list[int]]:
 class LiveMonitor:
     """A FigureWidget that re-reads the service every ``interval`` seconds until ``stop()``."""
 
-    def __init__(self, report: Any, interval: float, kwargs: dict[str, Any]) -> None:
+    def __init__(self, report: MonitorReport, interval: float, kwargs: dict[str, Any]) -> None:
         import plotly.graph_objects as go
 
         self.widget = go.FigureWidget(report_figure(report))
@@ -110,7 +154,8 @@ class LiveMonitor:
         display(self.widget)
 
 
-def live_figure(report: Any, interval: float, kwargs: dict[str, Any]) -> Any:
+@view(REPORT, "live")
+def live_figure(report: MonitorReport, interval: float, kwargs: dict[str, Any]) -> Any:
     """A live widget in interactive kernels; the static figure where widgets are not wanted."""
     from .runchart import chart_mode
 

@@ -7,9 +7,14 @@ each metric's confidence interval per model.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .html import badge, card, fit, fmt, table, text_table
+from .registry import view
+
+if TYPE_CHECKING:
+    from ..release.compare import ModelComparison
+    from ..release.decision import Decision
 
 MAX_ROWS = 50
 
@@ -22,11 +27,12 @@ def _badge(status: str) -> str:
     return badge(status.upper(), kind)
 
 
-def _gate_rows(decision: Any) -> list[tuple[Any, ...]]:
+def _gate_rows(decision: Decision) -> list[tuple[Any, ...]]:
     return [(g.name, g.status, g.reason) for g in decision.gates]
 
 
-def decision_text(decision: Any) -> str:
+@view("mlops_jupyter.release.decision.Decision", "text")
+def decision_text(decision: Decision) -> str:
     """Plain-text rendering of a :class:`~mlops_jupyter.release.decision.Decision`."""
     lines = [decision.summary]
     champ = decision.champion
@@ -40,7 +46,8 @@ def decision_text(decision: Any) -> str:
     return fit("\n".join(lines))
 
 
-def decision_html(decision: Any) -> str:
+@view("mlops_jupyter.release.decision.Decision", "html")
+def decision_html(decision: Decision) -> str:
     """HTML card of a decision: verdict, champion, one row per gate with its numbers."""
     rows = []
     for g in decision.gates:
@@ -63,7 +70,7 @@ def _numbers_brief(numbers: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _metric_rows(comp: Any) -> list[tuple[Any, ...]]:
+def _metric_rows(comp: ModelComparison) -> list[tuple[Any, ...]]:
     rows = []
     for m in comp.metrics[:MAX_ROWS]:
         def cell(side: str, m: dict[str, Any] = m) -> str:
@@ -74,20 +81,21 @@ def _metric_rows(comp: Any) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _pairs(comp: Any, attr: str) -> list[tuple[str, str, str]]:
+def _pairs(comp: ModelComparison, attr: str) -> list[tuple[str, str, str]]:
     data = getattr(comp, attr)
     a, b = data.get("challenger", {}), data.get("champion", {})
     return [(k, a.get(k, "—"), b.get(k, "—")) for k in sorted(set(a) | set(b))][:MAX_ROWS]
 
 
-def _data_rows(comp: Any) -> list[tuple[str, str, str]]:
+def _data_rows(comp: ModelComparison) -> list[tuple[str, str, str]]:
     def fmt_side(items: list[dict[str, Any]]) -> str:
         return "; ".join(f"{d.get('name')}@{str(d.get('digest'))[:12]}" for d in items[:10]) or "—"
 
     return [("datasets", fmt_side(comp.data.get("challenger", [])), fmt_side(comp.data.get("champion", [])))]
 
 
-def comparison_text(comp: Any) -> str:
+@view("mlops_jupyter.release.compare.ModelComparison", "text")
+def comparison_text(comp: ModelComparison) -> str:
     """Plain-text rendering of a :class:`~mlops_jupyter.release.compare.ModelComparison`."""
     champ = comp.champion["uri"] if comp.champion else "none"
     out = [f"{comp.model}: challenger {comp.challenger['uri']} vs champion {champ}"]
@@ -103,7 +111,8 @@ def comparison_text(comp: Any) -> str:
     return fit("\n".join(out))
 
 
-def comparison_html(comp: Any) -> str:
+@view("mlops_jupyter.release.compare.ModelComparison", "html")
+def comparison_html(comp: ModelComparison) -> str:
     """HTML card of a comparison: metrics with CIs, A/B verdict, params, data, git, env."""
     champ = comp.champion["uri"] if comp.champion else "none yet"
     parts = [f"<p>challenger <b>{escape(comp.challenger['uri'])}</b> vs champion <b>{escape(champ)}</b></p>"]
@@ -121,7 +130,8 @@ def comparison_html(comp: Any) -> str:
     return card(f"{comp.model}: challenger vs champion", "".join(parts))
 
 
-def comparison_figure(comp: Any) -> Any:
+@view("mlops_jupyter.release.compare.ModelComparison", "figure")
+def comparison_figure(comp: ModelComparison) -> Any:
     """Plotly figure: per metric, each model's value with its confidence interval."""
     import plotly.graph_objects as go
 

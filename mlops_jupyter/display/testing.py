@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .html import badge, card, table, text_table
+from .registry import view
+
+if TYPE_CHECKING:
+    from ..testing.report import TestCase, TestReport
 
 MAX_SHOWN = 200
 MAX_DIFF = 4000
@@ -15,18 +19,19 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _headline(report: Any) -> str:
+def _headline(report: TestReport) -> str:
     c = report.counts()
     parts = [f"{c['passed']} passed", f"{c['failed']} failed", f"{c['error']} errors", f"{c['skipped']} skipped"]
     return ", ".join(parts) + f" in {report.duration:.2f} s"
 
 
-def _ordered(report: Any) -> list[Any]:
+def _ordered(report: TestReport) -> list[TestCase]:
     rank = {"error": 0, "failed": 1, "skipped": 2, "passed": 3}
     return sorted(report.cases, key=lambda c: rank.get(c.outcome, 4))[:MAX_SHOWN]
 
 
-def report_html(report: Any) -> str:
+@view("mlops_jupyter.testing.report.TestReport", "html")
+def report_html(report: TestReport) -> str:
     """A card: verdict, counts, one row per test, each failure's diff in ``<details>``."""
     verdict = badge("passed" if report.ok else "failed")
     body = [f"<div>{verdict} {escape(_headline(report))}</div>"]
@@ -56,7 +61,8 @@ def report_html(report: Any) -> str:
     return card(f"Tests: {report.name}", "".join(body))
 
 
-def report_text(report: Any) -> str:
+@view("mlops_jupyter.testing.report.TestReport", "text")
+def report_text(report: TestReport) -> str:
     """Plain text: verdict line, then failures with their cell line and diff."""
     lines = [f"Tests {report.name}: {'PASSED' if report.ok else 'FAILED'} — {_headline(report)}"]
     lines += [f"  error: {_cut(t.strip(), 500)}" for t in report.errors_outside_tests[:20]]

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .html import badge, table
+from .registry import view
+
+if TYPE_CHECKING:
+    from ..testing.cellcoverage import CellCoverage
 
 MAX_ROWS = 200
 
 
-def coverage_html(cov: Any) -> str:
+@view("mlops_jupyter.testing.cellcoverage.CellCoverage", "html")
+def coverage_html(cov: CellCoverage) -> str:
     """A section (not a card: it sits inside a test report's card, or alone)."""
     head = (f"<div><b>Coverage by tests</b>: {cov.percent:.0f}% "
             f"({cov.executed}/{cov.statements} statements of cells that define functions)</div>")
@@ -24,3 +29,14 @@ def coverage_html(cov: Any) -> str:
     if cells:
         out += table(["cell", "lines run", "lines not run"], cells, raw_html_cols={0, 1, 2})
     return f'<div class="mlops-coverage">{out}</div>'
+
+
+@view("mlops_jupyter.testing.cellcoverage.CellCoverage", "text")
+def coverage_text(cov: CellCoverage) -> str:
+    lines = [f"Coverage of notebook cells by tests: {cov.percent:.0f}% "
+             f"({cov.executed}/{cov.statements} statements)"]
+    for c in cov.cells:
+        lines.append(f"  {c.cell}: {len(c.executed)}/{len(c.statements)} lines; missing {c.missing[:20]}")
+    for f in cov.functions:
+        lines.append(f"  {'covered  ' if f.covered else 'NOT RUN  '} {f.name} ({f.cell}:{f.line})")
+    return "\n".join(lines)

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .html import badge, card, fit, fmt, table, text_table
+from .registry import view
+
+if TYPE_CHECKING:
+    from ..tracking.comparison import CompareResult
+    from ..tracking.models import LoggedModel
+    from ..tracking.spool import SyncResult
 
 MAX_METRIC_ROWS = 30
 
@@ -129,7 +135,8 @@ class RunsView:
 _BEST_COL = "best other run"
 
 
-def compare_text(result: Any) -> str:
+@view("mlops_jupyter.tracking.comparison.CompareResult", "text")
+def compare_text(result: CompareResult) -> str:
     """Plain-text comparison (terminals, CLI)."""
     cur = result.current
     if result.best is None:
@@ -146,7 +153,8 @@ def compare_text(result: Any) -> str:
     return fit("\n".join(lines))
 
 
-def compare_html(result: Any) -> str:
+@view("mlops_jupyter.tracking.comparison.CompareResult", "html")
+def compare_html(result: CompareResult) -> str:
     """HTML comparison: metrics side by side and the params that differ."""
     cur = result.current
     if result.best is None:
@@ -165,7 +173,8 @@ def compare_html(result: Any) -> str:
     return card("mlops compare", head + body)
 
 
-def compare_figure(result: Any) -> Any:
+@view("mlops_jupyter.tracking.comparison.CompareResult", "figure")
+def compare_figure(result: CompareResult) -> Any:
     """A grouped bar chart: each metric, this run vs the best run."""
     import plotly.graph_objects as go
 
@@ -181,3 +190,37 @@ def compare_figure(result: Any) -> Any:
     fig.update_layout(barmode="group", height=320, margin={"l": 40, "r": 10, "t": 30, "b": 40},
                       title=plotly_text(f"compare on {result.metric}"))
     return fig
+
+
+@view("mlops_jupyter.tracking.spool.SyncResult", "text")
+def sync_text(res: SyncResult) -> str:
+    """What ``sync`` replayed and what is still spooled."""
+    if not res.replayed_runs and not res.pending_runs and not res.errors:
+        return "sync: nothing spooled, the store is up to date"
+    lines = [f"sync: replayed {res.replayed_ops} spooled events of {len(res.replayed_runs)} run(s)"]
+    if res.pending_runs:
+        lines.append(f"still spooled (store unreachable): {', '.join(res.pending_runs)}")
+    lines += [f"error: {e}" for e in res.errors]
+    return fit("\n".join(lines))
+
+
+@view("mlops_jupyter.tracking.spool.SyncResult", "html")
+def sync_html(res: SyncResult) -> str:
+    status = badge("ok" if res.ok else "pending", "mlops-ok" if res.ok else "mlops-warn")
+    return card("mlops sync", f"{status}<pre>{escape(sync_text(res))}</pre>")
+
+
+@view("mlops_jupyter.tracking.models.LoggedModel", "text")
+def model_text(m: LoggedModel) -> str:
+    text = f"model '{m.name}' ({m.flavor}) logged in run {m.run_id[:8]}: {m.model_uri}"
+    if m.registered_name:
+        text += f"; registered as {m.registered_name} version {m.version}"
+    return text
+
+
+@view("mlops_jupyter.tracking.models.LoggedModel", "html")
+def model_html(m: LoggedModel) -> str:
+    rows = [("model", m.name), ("flavour", m.flavor), ("uri", m.model_uri), ("run", m.run_id)]
+    if m.registered_name:
+        rows.append(("registered", f"{m.registered_name} version {m.version}"))
+    return card("mlops model", f"<div>{escape(model_text(m))}</div>" + table(["", ""], rows))

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import json
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .html import badge, card, fit, fmt, table, text_table
+from .registry import view
+
+if TYPE_CHECKING:
+    from ..validation.report import RuleResult, ValidationReport
+    from ..validation.suites import Suite
 
 MAX_RULES_SHOWN = 200
 MAX_CELL = 120
@@ -29,17 +34,18 @@ def _value(v: Any) -> str:
     return _cut(fmt(v))
 
 
-def _ordered(report: Any) -> list[Any]:
+def _ordered(report: ValidationReport) -> list[RuleResult]:
     rank = {"error": 0, "fail": 1, "pass": 2}
     return sorted(report.results, key=lambda r: (rank.get(r.status, 3), r.line))
 
 
-def _fraction(r: Any) -> str:
+def _fraction(r: RuleResult) -> str:
     f = r.failing_fraction
     return "" if f is None else f"{f:.2%}"
 
 
-def report_text(report: Any) -> str:
+@view("mlops_jupyter.validation.report.ValidationReport", "text")
+def report_text(report: ValidationReport) -> str:
     """Plain text: headline, then one line per rule (failed first), then samples."""
     lines = [report.headline()]
     rows = [(r.status.upper(), r.line, _cut(r.rule, 200), "" if r.failing is None else r.failing,
@@ -58,7 +64,7 @@ def report_text(report: Any) -> str:
     return fit("\n".join(lines))
 
 
-def _samples_html(r: Any) -> str:
+def _samples_html(r: RuleResult) -> str:
     if not r.samples:
         return ""
     body = table(["row", "value"], [(fmt(s["row"]), _value(s["value"])) for s in r.samples])
@@ -66,7 +72,8 @@ def _samples_html(r: Any) -> str:
     return f"<details><summary>failing values{escape(more)}</summary>{body}</details>"
 
 
-def report_html(report: Any) -> str:
+@view("mlops_jupyter.validation.report.ValidationReport", "html")
+def report_html(report: ValidationReport) -> str:
     """The notebook view: verdict, then a table of rules, failed first, samples folded."""
     verdict = badge("passed" if report.ok else "failed")
     if report.warn_only and not report.ok:
@@ -88,14 +95,24 @@ def report_html(report: Any) -> str:
     return card(f"validation: {report.name}", head + body)
 
 
-def _row_html(r: Any) -> tuple[Any, ...]:
+def _row_html(r: RuleResult) -> tuple[Any, ...]:
     detail = escape(_cut(r.message, 400)) + _samples_html(r)
     return (badge(r.status), r.line, f"<code>{escape(_cut(r.rule, 100))}</code>",
             "" if r.failing is None else r.failing, _fraction(r), _value(r.observed), detail)
 
 
-def suite_html(suite: Any) -> str:
+@view("mlops_jupyter.validation.suites.Suite", "html")
+def suite_html(suite: Suite) -> str:
     """A suite as a numbered list of its rules."""
     rows = [(i + 1, f"<code>{escape(_cut(rule, 160))}</code>") for i, rule in enumerate(suite.rules[:MAX_RULES_SHOWN])]
     desc = f"<div class='mlops-muted-text'>{escape(suite.description)}</div>" if suite.description else ""
     return card(f"suite: {suite.name} ({len(suite.rules)} rules)", desc + table(["#", "rule"], rows, raw_html_cols={1}))
+
+
+@view("mlops_jupyter.validation.suites.Suite", "text")
+def suite_text(suite: Suite) -> str:
+    """Plain text of a suite: the head line and one rule per line."""
+    head = f"suite '{suite.name}' ({len(suite.rules)} rules)"
+    if suite.description:
+        head += f": {suite.description}"
+    return fit(head + "\n" + "\n".join(f"  {r}" for r in suite.rules))

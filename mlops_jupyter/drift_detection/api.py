@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._parallel import parallel_map
 from ..errors import MlopsUsageError
-from .engine import ROBUST_MIN_EFFECT, apply_robust, compare, parallel_map
+from .engine import ROBUST_MIN_EFFECT, apply_robust, compare
 from .io import as_frame
 from .report import ColumnDrift, DriftReport, DriftTimeline, DriftWindow
 from .stats import ALIASES, METHODS, method_by_name

@@ -4,10 +4,7 @@ turn the numbers into a :class:`ColumnDrift` with the reason for every choice.""
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
@@ -17,9 +14,6 @@ from .report import ColumnDrift
 from .stats import METHODS, aligned_counts, distance, run_method, wasserstein_normed
 from .summary import ColumnSummary
 
-T = TypeVar("T")
-R = TypeVar("R")
-
 SMALL_REFERENCE = 1000  # Evidently: reference with <= 1000 rows uses statistical tests
 FEW_VALUES = 5  # Evidently: numeric columns with <= 5 distinct values are tested as categories
 INT_AS_CATEGORY = 10  # integer columns with <= 10 distinct values are categorical
@@ -27,16 +21,6 @@ NULL_MIN_DELTA = 0.1  # null-rate change that counts as drift (absolute, and sig
 ROBUST_MIN_EFFECT = 0.1
 HIST_BINS = 40
 HIST_TOP = 30
-
-
-def parallel_map(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
-    """``[fn(x) for x in items]`` on a few threads (numpy sorts release the GIL)."""
-    seq = list(items)
-    workers = min(len(seq), os.cpu_count() or 1, 4)
-    if workers <= 1:
-        return [fn(x) for x in seq]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(fn, seq))
 
 
 def union_unique(ref: ColumnSummary, cur: ColumnSummary, cap: int = 20) -> int:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .._util import json_safe
+from .._views import Viewable
 
 
 @dataclass
@@ -67,8 +68,8 @@ class ColumnDrift:
         return json_safe(d)
 
 
-@dataclass
-class DriftReport:
+@dataclass(repr=False)
+class DriftReport(Viewable):
     """Per-column verdicts plus the dataset verdict (``drifted``) of one comparison."""
 
     name: str
@@ -168,34 +169,15 @@ class DriftReport:
 
     def figure(self) -> Any:
         """Plotly bar chart of the per-column scores against their thresholds."""
-        from ..display.drift import scores_figure
-
-        return scores_figure(self)
+        return self._view("figure")
 
     def distribution_figure(self, column: str) -> Any:
         """Plotly figure: reference and current distributions of ``column`` overlaid."""
-        from ..display.drift import distribution_figure
-
-        return distribution_figure(self, column)
+        return self._view("distribution_figure", column)
 
     def widget(self) -> Any:
         """A notebook widget: scores chart and a column selector for distribution overlays."""
-        from ..display.drift import report_widget
-
-        return report_widget(self)
-
-    def __str__(self) -> str:
-        from ..display.drift import report_text
-
-        return report_text(self)
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_html_(self) -> str:
-        from ..display.drift import report_html
-
-        return report_html(self)
+        return self._view("widget")
 
 
 @dataclass
@@ -225,8 +207,8 @@ class DriftWindow:
         return "no rows" if self.n_rows == 0 else "not tested"
 
 
-@dataclass
-class DriftTimeline:
+@dataclass(repr=False)
+class DriftTimeline(Viewable):
     """Drift of each time window of ``current`` against one reference."""
 
     name: str
@@ -310,19 +292,4 @@ class DriftTimeline:
 
     def figure(self) -> Any:
         """Plotly timeline: drift share per window with the threshold, and a heat map."""
-        from ..display.drift import timeline_figure
-
-        return timeline_figure(self)
-
-    def __str__(self) -> str:
-        from ..display.drift import timeline_text
-
-        return timeline_text(self)
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_html_(self) -> str:
-        from ..display.drift import timeline_html
-
-        return timeline_html(self)
+        return self._view("figure")

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._parallel import parallel_map
+
 TEXT_MIN_UNIQUE = 100  # a string column with more distinct values than this...
 TEXT_UNIQUE_SHARE = 0.5  # ...and more than this share of rows distinct is free text
 
@@ -185,7 +187,5 @@ def summarize_reference(
 
     frame, label = as_frame(df, "reference")
     cols = [str(c) for c in (columns if columns is not None else frame.columns)]
-    from .engine import parallel_map
-
     sums = parallel_map(lambda c: summarize_column(frame[c]), cols)
     return ReferenceSummary(int(frame.shape[0]), dict(zip(cols, sums, strict=True)), source or label)

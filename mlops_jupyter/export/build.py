@@ -219,8 +219,6 @@ def export_notebook(
     tolerance: float | None = None,
     tolerances: dict[str, float] | None = None,
     schedule: str | None = None,
-    rehearse: bool = False,
-    strict: bool = False,
 ) -> ExportResult:
     """Export the notebook at ``path`` as a job folder; returns an :class:`ExportResult`.
 
@@ -230,8 +228,9 @@ def export_notebook(
     metrics the job must reproduce (default: the newest finished run of this notebook;
     False for none). ``thresholds``: metric gates, e.g. ``{"accuracy": ">= 0.9"}``.
     ``tolerance``: relative tolerance of expected metrics (``tolerances`` per metric).
-    ``schedule``: cron for continuous training. ``rehearse``: run the job now and compare
-    (``strict`` makes a mismatch raise :class:`~mlops_jupyter.errors.GateFailed`).
+    ``schedule``: cron for continuous training. To run the job now and compare with its
+    source run, pass the result to :func:`~mlops_jupyter.export.rehearse.rehearse_export`
+    (or call ``mj.rehearse``, which exports to a scratch folder).
     """
     nb_path = Path(path)
     if not nb_path.is_file():
@@ -239,13 +238,12 @@ def export_notebook(
     with scoped_session(nb_path.resolve().parent):
         return _export(nb_path, target, mode, out, name=name, profile=profile, source_run=source_run,
                        thresholds=thresholds, tolerance=tolerance, tolerances=tolerances,
-                       schedule=schedule, rehearse=rehearse, strict=strict)
+                       schedule=schedule)
 
 
 def _export(nb_path: Path, target: str | None, mode: str | None, out: str | Path | None, *, name: str | None,
             profile: str | None, source_run: str | bool | None, thresholds: dict[str, Any] | None,
-            tolerance: float | None, tolerances: dict[str, float] | None, schedule: str | None,
-            rehearse: bool, strict: bool) -> ExportResult:
+            tolerance: float | None, tolerances: dict[str, float] | None, schedule: str | None) -> ExportResult:
     from .plan import plan_export
 
     info = read_notebook(nb_path)
@@ -254,13 +252,8 @@ def _export(nb_path: Path, target: str | None, mode: str | None, out: str | Path
                        tolerances=tolerances, schedule=schedule)
     job_dir = plan.job_dir
     write_job(job_dir, plan.files, notebook=nb_path, root=session.config().root)
-    result = ExportResult(job_dir=job_dir, spec=plan.spec, files=describe(plan.files), notes=plan.notes,
-                          warnings=plan.warnings)
-    if rehearse:
-        from .rehearse import rehearse_job
-
-        result.rehearsal = rehearse_job(job_dir, info, strict=strict)
-    return result
+    return ExportResult(job_dir=job_dir, spec=plan.spec, files=describe(plan.files), notes=plan.notes,
+                        warnings=plan.warnings)
 
 
 def notebook_rel(nb_path: Path | None, root: Path) -> str:

@@ -11,17 +11,21 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._util import json_safe
+from .._views import Viewable
 from ..errors import GateFailed
 from .gates import close
 from .notebook import NotebookInfo
 from .runner import JobResult, run_job
 
+if TYPE_CHECKING:
+    from .spec import ExportResult
 
-@dataclass
-class RehearsalReport:
+
+@dataclass(repr=False)
+class RehearsalReport(Viewable):
     """Side-by-side metrics, out-of-order cells and package differences."""
 
     notebook: str
@@ -66,19 +70,6 @@ class RehearsalReport:
             "job": self.job.to_dict() if self.job is not None else None,
         })
 
-    def __str__(self) -> str:
-        from ..display.export import rehearsal_text
-
-        return rehearsal_text(self)
-
-    def __repr__(self) -> str:  # terminals and IPython's text/plain: the readable report
-        return str(self)
-
-    def _repr_html_(self) -> str:
-        from ..display.export import rehearsal_html
-
-        return rehearsal_html(self)
-
 
 def _source_tags(profile: Any, run_id: str | None) -> dict[str, str]:
     if not run_id:
@@ -99,6 +90,15 @@ def rehearse_job(job_dir: Path, info: NotebookInfo, strict: bool = False) -> Reh
     job = run_job(job_dir, check_expected=True)
     with scoped_session(job_dir.resolve(), job.profile) as profile:
         return _report(spec, job_dir, job, info, profile, strict)
+
+
+def rehearse_export(result: ExportResult, notebook: str | Path, strict: bool = False) -> ExportResult:
+    """Rehearse the job :func:`~.build.export_notebook` just wrote for ``notebook``; the report
+    goes to ``result.rehearsal`` (shown with the export). The surfaces' ``--rehearse``."""
+    from .notebook import read_notebook
+
+    result.rehearsal = rehearse_job(result.job_dir, read_notebook(Path(notebook)), strict=strict)
+    return result
 
 
 def _report(spec: dict[str, Any], job_dir: Path, job: JobResult, info: NotebookInfo, profile: Any,

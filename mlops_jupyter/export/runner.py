@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .._util import atomic_write_text, json_safe
+from .._views import Viewable
 from ..errors import DataIntegrityError, JobError
 from ..session import HEADLESS_VAR
 from .ci import OUT_DIR, PARAM_ENV_PREFIX
@@ -37,8 +38,8 @@ from .spec import environment_snapshot, file_digest, load_spec, scoped_session
 CHECK_ERRORS = {"ValidationFailed", "DriftDetected", "GateFailed", "CheckFailed", "DataIntegrityError"}
 
 
-@dataclass
-class JobResult:
+@dataclass(repr=False)
+class JobResult(Viewable):
     """Outcome of one job run; ``exit_code`` 0 ok, 1 a cell failed or a gate refused."""
 
     name: str
@@ -72,19 +73,6 @@ class JobResult:
             "executed": str(self.executed) if self.executed else None,
             "seconds": round(self.seconds, 2),
         })
-
-    def __str__(self) -> str:
-        from ..display.export import job_text
-
-        return job_text(self)
-
-    def __repr__(self) -> str:  # terminals and IPython's text/plain: the readable report
-        return str(self)
-
-    def _repr_html_(self) -> str:
-        from ..display.export import job_html
-
-        return job_html(self)
 
 
 # -- parameters ------------------------------------------------------------------------

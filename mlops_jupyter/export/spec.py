@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._views import Viewable
 from ..errors import JobError
 from .notebook import NotebookInfo, _source
 
@@ -309,8 +310,8 @@ def load_spec(job: Path | str) -> tuple[dict[str, Any], Path]:
     return spec, path.parent
 
 
-@dataclass
-class ExportResult:
+@dataclass(repr=False)
+class ExportResult(Viewable):
     """What ``export_notebook`` wrote: the job folder, its spec and the files in it."""
 
     job_dir: Path
@@ -346,19 +347,6 @@ class ExportResult:
             "warnings": self.warnings,
             "rehearsal": self.rehearsal.to_dict() if self.rehearsal is not None else None,
         })
-
-    def __str__(self) -> str:
-        from ..display.export import export_text
-
-        return export_text(self)
-
-    def __repr__(self) -> str:  # terminals and IPython's text/plain: the readable report
-        return str(self)
-
-    def _repr_html_(self) -> str:
-        from ..display.export import export_html
-
-        return export_html(self)
 
 
 def python_tag() -> str:

@@ -47,8 +47,12 @@ class ExportMagics(Magics):
             raise UsageError("cannot tell which notebook this kernel runs; name it: %mlops_export NOTEBOOK.ipynb")
         from ..export import export_notebook
 
-        return export_notebook(path, target=args.target, mode=args.mode, out=args.out,
-                               schedule=args.schedule, rehearse=args.rehearse, strict=args.strict)
+        res = export_notebook(path, target=args.target, mode=args.mode, out=args.out, schedule=args.schedule)
+        if args.rehearse:
+            from ..export.rehearse import rehearse_export
+
+            rehearse_export(res, path, strict=args.strict)
+        return res
 
 
 def export_mlops_export(line: str, cell: str | None) -> str:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from .._util import json_safe
+from .._views import Viewable
 from .slo import SloResult
 
 
 @dataclass
-class MonitorReport:
+class MonitorReport(Viewable):
     """What :func:`mj.monitor` returns. ``.ok`` is False when an SLO rule is breached."""
 
     service: str
@@ -84,56 +84,17 @@ class MonitorReport:
             "elapsed_s": self.elapsed_s, "actions": self.actions,
         })
 
-    def __str__(self) -> str:
-        from ..display.html import text_table
-
-        state = "running" if self.running else "not running"
-        head = f"service {self.service} ({state}) {self.url} — window {self.window}"
-        rows = [[a["arm"], a["model_version"], a["requests"], _pct(a["error_rate"]), _ms(a["p50_latency"]),
-                 _ms(a["p95_latency"]), _ms(a["p99_latency"]), _pct(a["uptime"]), a["labelled"],
-                 _pct(a["accuracy"])] for a in self.arms]
-        lines = [head, text_table(["arm", "version", "requests", "errors", "p50", "p95", "p99", "uptime",
-                                   "labelled", "accuracy"], rows)]
-        last = self._last_drift()
-        if last:
-            lines.append(f"last window: drift share {_pct(last.get('drift_share'))}, "
-                         f"prediction drift {_num(last.get('prediction_drift'))}")
-        for r in self.slo:
-            lines.append(f"{'ok  ' if r.ok else 'FAIL'} {r.rule}: {r.reason}" + (f", worst {_num(r.worst)}" if r.worst is not None else ""))
-        return "\n".join(lines)
-
     def _last_drift(self) -> dict[str, Any]:
         return self.drift[max(self.drift)] if self.drift else {}
 
-    def _repr_html_(self) -> str:
-        from ..display.monitoring import report_html
-
-        return report_html(self)
-
     def figure(self) -> Any:
         """A plotly figure: request rate, p95 latency, error rate, arm up/down, drift, accuracy."""
-        from ..display.monitoring import report_figure
-
-        return report_figure(self)
+        return self._view("figure")
 
     def live(self, interval: float = 5.0, **monitor_kwargs: Any) -> Any:
         """A FigureWidget refreshed every ``interval`` s in an interactive kernel (a static
         figure in headless runs); ``.stop()`` ends the refresh."""
-        from ..display.monitoring import live_figure
-
-        return live_figure(self, interval, monitor_kwargs)
-
-
-def _pct(v: Any) -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:.1f}%"
-
-
-def _ms(v: Any) -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1f} ms"
-
-
-def _num(v: Any) -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3g}"
+        return self._view("live", interval, monitor_kwargs)
 
 
 def age(t: float) -> str:

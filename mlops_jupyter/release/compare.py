@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._util import json_safe
+from .._views import Viewable
 from ..errors import MlopsUsageError
 from ..session import session
 from . import registry
@@ -24,7 +25,7 @@ GIT_TAGS = ("mlflow.source.git.commit", "mlflow.source.git.branch", "mlops.git.d
 
 
 @dataclass
-class ModelComparison:
+class ModelComparison(Viewable):
     """Challenger vs champion: everything a reviewer looks at before a promotion."""
 
     model: str
@@ -66,19 +67,7 @@ class ModelComparison:
 
     def figure(self) -> Any:
         """A plotly figure: each metric with its confidence interval, per model."""
-        from ..display.release import comparison_figure
-
-        return comparison_figure(self)
-
-    def __str__(self) -> str:
-        from ..display.release import comparison_text
-
-        return comparison_text(self)
-
-    def _repr_html_(self) -> str:
-        from ..display.release import comparison_html
-
-        return comparison_html(self)
+        return self._view("figure")
 
 
 def _metric_ci(metric: Any, y: Any, pred: Any, confidence: float, n_boot: int, seed: int) -> tuple[float, float, float]:

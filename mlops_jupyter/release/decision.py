@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._util import json_safe
+from .._views import Viewable
 
 PASSED = "passed"
 FAILED = "failed"
@@ -36,7 +37,7 @@ class GateResult:
 
 
 @dataclass
-class Decision:
+class Decision(Viewable):
     """A promotion decision, pass or refuse, as recorded in the registry.
 
     ``ok``: every configured gate passed. ``promoted``: the alias now points at the
@@ -130,13 +131,3 @@ class Decision:
         import pandas as pd
 
         return pd.DataFrame([{"gate": g.name, "status": g.status, "reason": g.reason} for g in self.gates])
-
-    def __str__(self) -> str:
-        from ..display.release import decision_text
-
-        return decision_text(self)
-
-    def _repr_html_(self) -> str:
-        from ..display.release import decision_html
-
-        return decision_html(self)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .._util import atomic_write_json
+from .._views import Viewable
 from ..errors import MlopsUsageError, ReadOnlyEnvironment
 from ..session import session
 from .models import ModelSpec, resolve_model
@@ -41,7 +42,7 @@ def service_dir(name: str, root: Path | None = None) -> Path:
 
 
 @dataclass
-class ServiceStatus:
+class ServiceStatus(Viewable):
     """Health of a service right now (``Service.status()``)."""
 
     name: str
@@ -66,18 +67,6 @@ class ServiceStatus:
                  "model_uri": v.get("model_uri"), "pid": self.processes.get(a, {}).get("pid")}
                 for a, v in arms.items()]
         return pd.DataFrame(rows, columns=["arm", "up", "model_version", "model_uri", "pid"])
-
-    def __str__(self) -> str:
-        state = self.health.get("status", "stopped" if not self.running else "unknown")
-        lines = [f"service {self.name} at {self.url}: {state}"]
-        for arm, v in self.health.get("arms", {}).items():
-            lines.append(f"  {arm:<10} {'up' if v.get('up') else 'DOWN':<5} {v.get('model_uri')}")
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        from ..display.serving import status_html
-
-        return status_html(self)
 
 
 class Service:
@@ -207,7 +196,7 @@ class Service:
     def __repr__(self) -> str:
         return f"<Service {self.name} {self.url} arms={list(self.arms)}>"
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | None:
         return self.status()._repr_html_()
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .._views import Viewable
 from ..errors import DependencyMissing
 
 _CELL_FILE = re.compile(r"(/ipykernel_\d+/\d+\.py|<ipython-input-\d+-[0-9a-f]+>)$")
@@ -54,7 +55,7 @@ class CellLines:
 
 
 @dataclass
-class CellCoverage:
+class CellCoverage(Viewable):
     """Coverage of the notebook's cells by its tests."""
 
     cells: list[CellLines] = field(default_factory=list)
@@ -111,20 +112,6 @@ class CellCoverage:
 
         return pd.DataFrame([{**asdict(f), "covered": f.covered} for f in self.functions],
                             columns=["name", "cell", "line", "statements", "executed", "covered"])
-
-    def __str__(self) -> str:
-        lines = [f"Coverage of notebook cells by tests: {self.percent:.0f}% "
-                 f"({self.executed}/{self.statements} statements)"]
-        for c in self.cells:
-            lines.append(f"  {c.cell}: {len(c.executed)}/{len(c.statements)} lines; missing {c.missing[:20]}")
-        for f in self.functions:
-            lines.append(f"  {'covered  ' if f.covered else 'NOT RUN  '} {f.name} ({f.cell}:{f.line})")
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        from ..display.testing_coverage import coverage_html
-
-        return coverage_html(self)
 
 
 def _functions(source: str, cell: str, executed: set[int], statements: set[int]) -> list[FunctionCoverage]:

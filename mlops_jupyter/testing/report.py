@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .._views import Viewable
+
 OUTCOMES = ("passed", "failed", "error", "skipped")
 
 
@@ -36,7 +38,7 @@ class TestCase:
 
 
 @dataclass
-class TestReport:
+class TestReport(Viewable):
     """The outcome of a test cell (or of all test cells of a notebook)."""
 
     __test__ = False
@@ -126,17 +128,7 @@ class TestReport:
         cols = ["name", "outcome", "cell", "line", "duration", "message", "notebook"]
         return pd.DataFrame([{k: getattr(c, k) for k in cols} for c in self.cases], columns=cols)
 
-    def __str__(self) -> str:
-        from ..display.testing import report_text
-
-        return report_text(self)
-
     def __repr__(self) -> str:
         c = self.counts()
         return (f"TestReport({self.name!r}: {c['passed']} passed, {c['failed']} failed, "
                 f"{c['error']} errors, {c['skipped']} skipped)")
-
-    def _repr_html_(self) -> str:
-        from ..display.testing import report_html
-
-        return report_html(self)

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._views import Viewable
 from ..errors import TrackingError
 
 MINIMISE = ("loss", "error", "err", "mse", "rmse", "mae", "mape", "logloss", "perplexity", "time", "latency")
@@ -18,8 +19,8 @@ def default_mode(metric: str) -> str:
     return "min" if any(tok in low for tok in MINIMISE) else "max"
 
 
-@dataclass
-class CompareResult:
+@dataclass(repr=False)
+class CompareResult(Viewable):
     """The current run next to the best run of the experiment."""
 
     metric: str
@@ -85,22 +86,7 @@ class CompareResult:
 
     def figure(self) -> Any:
         """A plotly bar chart of the metrics side by side."""
-        from ..display.tracking import compare_figure
-
-        return compare_figure(self)
-
-    def __str__(self) -> str:
-        from ..display.tracking import compare_text
-
-        return compare_text(self)
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_html_(self) -> str:
-        from ..display.tracking import compare_html
-
-        return compare_html(self)
+        return self._view("figure")
 
 
 def _isnan(value: Any) -> bool:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .._views import Viewable
 from ..errors import MlopsUsageError, NoActiveRun, TrackingError
 from ..session import session
 from .run import check_key
@@ -29,8 +30,8 @@ class ModelRefused(TrackingError):
     http_status = 400
 
 
-@dataclass
-class LoggedModel:
+@dataclass(repr=False)
+class LoggedModel(Viewable):
     """A model stored in a run: its ``models:/`` URI and, if registered, name and version."""
 
     run_id: str
@@ -59,25 +60,6 @@ class LoggedModel:
         import pandas as pd
 
         return pd.DataFrame([self.to_dict()])
-
-    def __str__(self) -> str:
-        text = f"model '{self.name}' ({self.flavor}) logged in run {self.run_id[:8]}: {self.model_uri}"
-        if self.registered_name:
-            text += f"; registered as {self.registered_name} version {self.version}"
-        return text
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_html_(self) -> str:
-        from html import escape
-
-        from ..display.html import card, table
-
-        rows = [("model", self.name), ("flavour", self.flavor), ("uri", self.model_uri), ("run", self.run_id)]
-        if self.registered_name:
-            rows.append(("registered", f"{self.registered_name} version {self.version}"))
-        return card("mlops model", f"<div>{escape(str(self))}</div>" + table(["", ""], rows))
 
 
 def flavor_of(model: Any) -> str:

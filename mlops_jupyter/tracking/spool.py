@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .._util import atomic_write_text
+from .._views import Viewable
 
 SPOOL_DIR = "spool"
 
@@ -68,8 +69,8 @@ class Spool:
         return target
 
 
-@dataclass
-class SyncResult:
+@dataclass(repr=False)
+class SyncResult(Viewable):
     """What ``sync`` replayed and what is still waiting."""
 
     replayed_runs: list[str] = field(default_factory=list)
@@ -89,28 +90,6 @@ class SyncResult:
             "pending_runs": self.pending_runs,
             "errors": self.errors,
         }
-
-    def __str__(self) -> str:
-        if not self.replayed_runs and not self.pending_runs and not self.errors:
-            return "sync: nothing spooled, the store is up to date"
-        lines = [f"sync: replayed {self.replayed_ops} spooled events of {len(self.replayed_runs)} run(s)"]
-        if self.pending_runs:
-            lines.append(f"still spooled (store unreachable): {', '.join(self.pending_runs)}")
-        lines += [f"error: {e}" for e in self.errors]
-        from ..display.html import fit
-
-        return fit("\n".join(lines))
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_html_(self) -> str:
-        from html import escape
-
-        from ..display.html import badge, card
-
-        status = badge("ok" if self.ok else "pending", "mlops-ok" if self.ok else "mlops-warn")
-        return card("mlops sync", f"{status}<pre>{escape(str(self))}</pre>")
 
 
 def pending(state_dir: Path) -> list[Path]:

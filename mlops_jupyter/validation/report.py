@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._util import json_safe
+from .._views import Viewable
 
 PASS, FAIL, ERROR = "pass", "fail", "error"
 
@@ -55,7 +56,7 @@ class RuleResult:
 
 
 @dataclass
-class ValidationReport:
+class ValidationReport(Viewable):
     """All rule results of one validation (data or metrics), with the table's shape."""
 
     name: str
@@ -127,19 +128,9 @@ class ValidationReport:
                 for r in self.results for s in r.samples]
         return pd.DataFrame(rows, columns=["line", "rule", "row", "value"])
 
-    def __str__(self) -> str:
-        from ..display.validation import report_text
-
-        return report_text(self)
-
     def __repr__(self) -> str:
         return self.headline()
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         # IPython's text/plain (terminal IPython): the rule table, as print(report) shows it
         p.text(self.headline() if cycle else str(self))
-
-    def _repr_html_(self) -> str:
-        from ..display.validation import report_html
-
-        return report_html(self)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .._util import atomic_write_text
+from .._views import Viewable
 from ..errors import RuleError
 from ..session import session
 from .language import Rule, parse_rules
@@ -24,8 +25,8 @@ from .language import Rule, parse_rules
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
-@dataclass
-class Suite:
+@dataclass(repr=False)
+class Suite(Viewable):
     """A named list of rules in the rule language (one string per rule)."""
 
     name: str
@@ -51,22 +52,6 @@ class Suite:
         from .._util import dump_yaml
 
         return dump_yaml(self.to_dict())
-
-    def __str__(self) -> str:
-        head = f"suite '{self.name}' ({len(self.rules)} rules)"
-        if self.description:
-            head += f": {self.description}"
-        from ..display.html import fit
-
-        return fit(head + "\n" + "\n".join(f"  {r}" for r in self.rules))
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_html_(self) -> str:
-        from ..display.validation import suite_html
-
-        return suite_html(self)
 
 
 def check_name(name: str) -> str:

@@ -25,6 +25,19 @@ def test_magic_exports_the_current_notebook(job_project: Path, ip: Any) -> None:
     assert session.start_dir is None  # export did not move the session's project
 
 
+@pytest.mark.slow
+def test_magic_rehearse_exports_then_rehearses(job_project: Path, ip: Any) -> None:
+    # export_notebook has no rehearse= any more: the magic exports, then rehearses that job
+    make_notebook([("n = 1", ["parameters"]), "print(n)"], job_project / "reh.ipynb")
+    session.set_notebook(str(job_project / "reh.ipynb"))
+    res = ip.run_line_magic("mlops_export", "--mode script --rehearse")
+    assert isinstance(res, ExportResult) and res.rehearsal is not None
+    assert res.rehearsal.job_dir == res.job_dir == job_project / "jobs" / "reh"
+    assert res.rehearsal.job is not None and res.rehearsal.job.exit_code == 0
+    assert not res.rehearsal.compared  # no tracked source run: nothing to compare with
+    assert str(res.rehearsal) in str(res)
+
+
 def test_magic_without_a_notebook_is_a_usage_error(job_project: Path, ip: Any) -> None:
     with pytest.raises(UsageError, match="which notebook"):
         ip.run_line_magic("mlops_export", "")

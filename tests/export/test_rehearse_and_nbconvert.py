@@ -39,9 +39,13 @@ def test_rehearsal_catches_out_of_order_result(job_project: Path, ip: Any) -> No
     text = str(report)
     assert "NOT reproduced" in text and "out of order" in text and repr(report) == text
     assert "<table" in report._repr_html_()
-    # and strict mode fails, naming the cause
+    # and strict mode fails, naming the cause (the export surfaces' --rehearse; imported here,
+    # not at the top: importing the submodule first would shadow the function mj.rehearse)
+    from mlops_jupyter.export.rehearse import rehearse_export
+
     with pytest.raises(GateFailed) as err:
-        mj.export_notebook(job_project / "ooo.ipynb", rehearse=True, strict=True, mode="script")
+        exported = mj.export_notebook(job_project / "ooo.ipynb", mode="script")
+        rehearse_export(exported, job_project / "ooo.ipynb", strict=True)
     assert "out of order" in (err.value.hint or "")
 
 
@@ -137,3 +141,18 @@ def test_nbconvert_and_cli_read_the_export_config_and_write_the_same_folder(job_
             assert by_cli[rel] == by_nbconvert[rel], rel
     # and nbconvert told the same warnings as the CLI (no tracked source run here)
     assert "no finished run of this notebook" in cli.stdout and "no finished run of this notebook" in nbc.stderr
+
+
+@pytest.mark.slow
+def test_cli_export_rehearse_strict_exports_first_then_fails_on_nothing_to_compare(
+        job_project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # export --rehearse = export_notebook, then rehearse_export on the job it wrote
+    from mlops_jupyter.cli import main
+
+    make_notebook([("n = 1", ["parameters"]), "print(n)"], job_project / "reh.ipynb")
+    monkeypatch.chdir(job_project)
+    code = main(["export", "reh.ipynb", "--mode", "script", "--rehearse", "--strict"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and err[0].startswith("GateFailed: ")
+    assert (job_project / "jobs" / "reh" / "job.yaml").is_file()
+    assert (job_project / "jobs" / "reh" / "out" / "report.json").is_file()  # the rehearsal ran the exported job

@@ -17,9 +17,10 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..data.pins import MODIFIED, NOT_PUSHED
+from ..data.status import DataStatus
+from ..display.data import status_html, status_text
 from ..errors import MlopsError
 from ..session import session
-from .data import status_html, status_text
 
 ALL = "all"
 ATTENTION = "attention"
@@ -57,7 +58,7 @@ def _write_blocker(action: str) -> str | None:
     return None
 
 
-def _remote_blocker(status: Any) -> str | None:
+def _remote_blocker(status: DataStatus) -> str | None:
     """Why nothing can be pushed to the status's remote (none, or not configured in DVC), or None."""
     if not status.remote:
         return NO_REMOTE
@@ -82,7 +83,7 @@ class DataStatusPanel(widgets.VBox):
     may not run is disabled and its tooltip says why. "Refresh" is always there.
     """
 
-    def __init__(self, status: Any) -> None:
+    def __init__(self, status: DataStatus) -> None:
         super().__init__()
         self.status = status
         self.filter = widgets.ToggleButtons(
