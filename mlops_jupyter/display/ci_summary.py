@@ -1,6 +1,6 @@
 """A job's result as GitHub-flavoured Markdown, for the CI run page.
 
-``run_job`` appends it to the file named by ``GITHUB_STEP_SUMMARY`` when GitHub Actions sets
+``run_job`` appends it (the ``markdown`` view of a ``JobResult``) to the file named by ``GITHUB_STEP_SUMMARY`` when GitHub Actions sets
 that variable, so the verdict, the gates, the metrics and the failing notebook tests are read
 on the run's summary page instead of in the log. Every value is escaped: a metric name or a
 test message cannot break the table or inject markup.
@@ -11,6 +11,8 @@ from __future__ import annotations
 import html
 import math
 from typing import TYPE_CHECKING, Any
+
+from .registry import view
 
 if TYPE_CHECKING:
     from ..export.runner import JobResult
@@ -35,6 +37,7 @@ def _table(header: list[str], rows: list[tuple[Any, ...]]) -> list[str]:
     return lines
 
 
+@view("mlops_jupyter.export.runner.JobResult", "markdown")
 def job_markdown(result: JobResult) -> str:
     """The summary block of one job run (ends with a blank line, so runs can be appended)."""
     verdict = "passed" if result.ok else "failed"

@@ -31,6 +31,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 # the modules that register views, imported on the first lookup (light: plotly and
 # ipywidgets are imported inside the functions that build figures and widgets)
 PROVIDERS: list[str] = [
+    "mlops_jupyter.display.ci_summary",
     "mlops_jupyter.display.data",
     "mlops_jupyter.display.doctor",
     "mlops_jupyter.display.drift",

@@ -390,11 +390,9 @@ def _finish(result: JobResult, out_dir: Path, start: float, quiet: bool) -> JobR
     atomic_write_text(result.report_path, json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
-        from ..display.ci_summary import job_markdown
-
         try:
             with open(summary, "a", encoding="utf-8") as fh:
-                fh.write(job_markdown(result))
+                fh.write(result._view("markdown"))
         except OSError as exc:  # the summary is a courtesy: the job's verdict stands
             print(f"warning: cannot write the job summary to {summary}: {exc}", file=sys.stderr)
     if not quiet:
