@@ -134,7 +134,7 @@ class Gateway:
     async def start(self) -> None:
         self.requests.open()
         self.feedback.open()
-        ids = read_log(self.folder, "requests")["request_id"].dropna()
+        ids = read_log(self.folder, "requests", columns=[])["request_id"].dropna()
         self.known_ids = set(ids.astype(str))
         self._health_event(None, True, "gateway started")
         self.tasks = [asyncio.create_task(self._flush_loop()), asyncio.create_task(self._probe_loop())]
@@ -386,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     cfg = json.loads(Path(args[0]).read_text(encoding="utf-8"))
     uvicorn.run(create_app(cfg), host=cfg.get("host", "127.0.0.1"), port=int(cfg["port"]),
-                log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=10,
+                log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=10, proxy_headers=False,
                 timeout_keep_alive=int(cfg.get("keep_alive", SERVER_KEEP_ALIVE_S)))
     return 0
 

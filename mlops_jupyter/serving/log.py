@@ -104,11 +104,11 @@ class RecordLog:
         if m is None:
             return 0
         records = _read_segment(path)
-        if records:
-            frame = _frame(records)
-            hours = frame["time"].map(_hour)
-            for hour, rows in frame.groupby(hours, sort=True):
-                _write_part(rows.reset_index(drop=True), self.parts_dir / f"hour={hour}" / f"part-{m.group(1)}.parquet")
+        by_hour: dict[str, list[dict[str, Any]]] = {}
+        for rec in records:
+            by_hour.setdefault(_hour(float(rec["time"])), []).append(rec)
+        for hour in sorted(by_hour):
+            _write_part(_table(by_hour[hour], self.kind), self.parts_dir / f"hour={hour}" / f"part-{m.group(1)}.parquet")
         path.unlink(missing_ok=True)
         return len(records)
 
@@ -162,10 +162,54 @@ def _frame(records: list[dict[str, Any]]) -> Any:
     return frame[list(cols)]
 
 
-def _write_part(frame: Any, target: Path) -> None:
+_SCHEMAS: dict[str, Any] = {}
+
+
+def _schema(kind: str) -> Any:
+    """The Arrow schema of a kind, with the pandas metadata ``to_parquet`` would write (so
+    parts read back with the same dtypes whichever way they were written)."""
+    if kind not in _SCHEMAS:
+        import pyarrow as pa
+
+        empty = _frame([{"request_id": None, "time": 0.0, **({"arm": None} if kind == "requests" else {"label": None})}]).iloc[0:0]
+        _SCHEMAS[kind] = pa.Schema.from_pandas(empty, preserve_index=False)
+    return _SCHEMAS[kind]
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _table(records: list[dict[str, Any]], kind: str) -> Any:
+    """Records as an Arrow table of the kind's columns, typed like :func:`_frame` (missing
+    or unreadable numbers: NaN, or -1 for integers), without pandas on the gateway's path."""
+    import math
+
+    import pyarrow as pa
+
+    columns: dict[str, list[Any]] = {}
+    for col, typ in (REQUEST_COLUMNS if kind == "requests" else FEEDBACK_COLUMNS).items():
+        values = [r.get(col) for r in records]
+        if typ == "float":
+            columns[col] = [x if (x := _number(v)) is not None else math.nan for v in values]
+        elif typ == "int":
+            columns[col] = [int(x) if (x := _number(v)) is not None and math.isfinite(x) else -1 for v in values]
+        else:
+            columns[col] = [None if v is None else v if isinstance(v, str) else str(v) for v in values]
+    return pa.Table.from_pydict(columns, schema=_schema(kind))
+
+
+def _write_part(table: Any, target: Path) -> None:
+    import pyarrow.parquet as pq
+
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
-    frame.to_parquet(tmp, index=False)
+    pq.write_table(table, tmp)
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, target)
