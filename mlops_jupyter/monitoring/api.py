@@ -148,7 +148,9 @@ def scalars(texts: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     import pyarrow.compute as pc
 
     s = pc.utf8_trim_whitespace(pc.fill_null(_arrow_strings(texts), ""))
-    inner = pc.utf8_trim_whitespace(pc.replace_substring_regex(s, r"^\[|\]$", ""))
+    # removeprefix("[") / removesuffix("]") by slicing (a regex replace costs ten times more)
+    s = pc.if_else(pc.starts_with(s, "["), pc.utf8_slice_codeunits(s, 1), s)
+    inner = pc.utf8_trim_whitespace(pc.if_else(pc.ends_with(s, "]"), pc.utf8_slice_codeunits(s, 0, -1), s))
     single = pc.and_(pc.invert(pc.match_substring_regex(inner, r"[\[\]{},]")), pc.not_equal(inner, ""))
     numeric = pc.and_(single, pc.match_substring_regex(inner, NUMBER_RE))
     number = pc.cast(pc.if_else(numeric, inner, pa.scalar(None, pa.string())), pa.float64())
