@@ -26,12 +26,18 @@ pytestmark = pytest.mark.slow
 N_LOAD = int(os.environ.get("MLOPS_TEST_LOAD_N", "5000"))
 
 
-def _cpu_s(pid: int | None) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 1)
-    except (OSError, IndexError, ValueError):
-        return -1.0
+def _cpu_s(pgid: int | None) -> float:
+    """CPU seconds of a service process and its children (its own process group:
+    ``mlflow models serve`` scores in a uvicorn child)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return round(total / os.sysconf("SC_CLK_TCK"), 1)
 
 
 @pytest.fixture(scope="module")
