@@ -38,7 +38,7 @@ def bench_monitor(n: int = 1_000_000) -> bool:
     import pandas as pd
 
     import mlops_jupyter as mj
-    from mlops_jupyter.serving.log import _hour
+    from mlops_jupyter.serving.log import _PART_CACHE, _hour
     from mlops_jupyter.session import session
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -57,17 +57,40 @@ def bench_monitor(n: int = 1_000_000) -> bool:
         (folder / "service.json").write_text(json.dumps({"name": "bench", "stopped": True, "arms": {
             "champion": {"version": "1"}, "challenger": {"version": "2"}}}))
         session.start_dir = root
+        slo = ["p95_latency < 200 ms", "error_rate < 1%", "accuracy >= 0.85"]
         try:
             mj.monitor("bench", window="5min")  # warm imports
-            t = time.perf_counter()
-            rep = mj.monitor("bench", window="5min", slo=["p95_latency < 200 ms", "error_rate < 1%", "accuracy >= 0.85"])
-            elapsed = time.perf_counter() - t
+            _PART_CACHE.clear()
+            (first, first_cpu), _ = _timed(lambda: mj.monitor("bench", window="5min", slo=slo))
+            (elapsed, cpu), rep = _timed(lambda: mj.monitor("bench", window="5min", slo=slo))
         finally:
             session.start_dir = None
     ok = elapsed <= 1.0
     print(f"monitor over {n:,} logged requests ({len(fb):,} labelled, {len(rep.windows)} window×arm rows): "
-          f"{elapsed:.2f} s (target ≤ 1 s: {'ok' if ok else 'MISSED'})")
+          f"first read {first:.2f} s (CPU {first_cpu:.2f} s), refresh {elapsed:.2f} s (CPU {cpu:.2f} s) "
+          f"(target ≤ 1 s: {'ok' if ok else 'MISSED'})")
     return ok
+
+
+def _timed(fn: Any) -> tuple[tuple[float, float], Any]:
+    """(wall s, CPU s of this process) of one call, and its result."""
+    t, c = time.perf_counter(), time.process_time()
+    out = fn()
+    return (time.perf_counter() - t, time.process_time() - c), out
+
+
+def _cpu_s(pgid: int | None) -> float:
+    """CPU seconds (user + system) used so far by the live processes of a process group (a
+    service's child runs in its own group; ``mlflow models serve`` works in a uvicorn child)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> int:
@@ -117,7 +140,12 @@ def bench_gateway(n: int = 500, concurrency: int = 8) -> bool:
                             t = time.perf_counter()
                             c.post(base + "/invocations", json=body)
                             lat[name].append(time.perf_counter() - t)
-                rates = {name: _throughput(base, body, n, concurrency) for name, base in (("direct", direct), ("gateway", svc.url))}
+                rates, cpu_ms = {}, {}
+                pids = {"gateway": svc.procs["gateway"].pid, "scoring": svc.procs["champion"].pid}
+                for name, base in (("direct", direct), ("gateway", svc.url)):
+                    before = {k: _cpu_s(pid) for k, pid in pids.items()}
+                    rates[name] = _throughput(base, body, n, concurrency)
+                    cpu_ms[name] = {k: (_cpu_s(pid) - before[k]) / n * 1000 for k, pid in pids.items()}
         finally:
             session.start_dir = None
     p50 = {k: float(np.median(v)) * 1000 for k, v in lat.items()}
@@ -127,6 +155,8 @@ def bench_gateway(n: int = 500, concurrency: int = 8) -> bool:
           f"(target ≤ 2 ms: {'ok' if added <= 2 else 'MISSED'})")
     print(f"throughput at concurrency {concurrency}: direct {rates['direct']:.0f}/s, gateway {rates['gateway']:.0f}/s: "
           f"{ratio:.0%} of direct (target ≥ 90 %: {'ok' if ratio >= 0.9 else 'MISSED'})")
+    print(f"server CPU per request at concurrency {concurrency}: direct: scoring {cpu_ms['direct']['scoring']:.2f} ms; "
+          f"via gateway: scoring {cpu_ms['gateway']['scoring']:.2f} ms + gateway {cpu_ms['gateway']['gateway']:.2f} ms")
     return added <= 2 and ratio >= 0.9
 
 

@@ -29,7 +29,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
@@ -38,8 +37,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .log import RecordLog, read_log
+from .upstream import Reply, Upstream, UpstreamError
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
+# Keep-alive ordering (HTTP/1.1 has no way to close an idle connection without racing a
+# request the other side sends at that moment): the side that keeps a connection longer must
+# be the server, so the client always drops an idle connection first. Clients commonly
+# drop idle connections after 5 s (httpx, node) where uvicorn's default server timeout is
+# also 5 s: a client reusing a connection at 5 s then gets it reset under its request
+# (httpx.ReadError). The gateway keeps idle client connections 75 s (nginx's default);
+# towards the scoring servers the gateway is the client: it drops idle connections after
+# 30 s and starts the scoring servers with a 75 s keep-alive (see processes.scoring_proc).
+SERVER_KEEP_ALIVE_S = 75
+UPSTREAM_IDLE_S = 30.0
 MAX_LOGGED_CHARS = 100_000  # inputs / predictions longer than this are cut in the log
 
 
@@ -80,13 +90,17 @@ def input_rows(payload: Any) -> list[Any] | None:
 class Arm:
     """One scoring server as the gateway sees it."""
 
-    def __init__(self, spec: dict[str, Any]) -> None:
+    def __init__(self, spec: dict[str, Any], timeout: float = 60.0) -> None:
+        from urllib.parse import urlsplit
+
         self.name: str = spec["name"]
         self.url: str = spec["url"].rstrip("/")
         self.model_uri: str = spec.get("model_uri", "")
         self.version: str = str(spec.get("version") or "")
         self.up = True
         self.since = time.time()
+        where = urlsplit(self.url)
+        self.upstream = Upstream(where.hostname or "127.0.0.1", where.port or 80, timeout, UPSTREAM_IDLE_S)
 
 
 class Gateway:
@@ -97,12 +111,11 @@ class Gateway:
         self.folder = Path(cfg["folder"])
         self.split = float(cfg.get("split", 0.0))
         self.max_body = int(cfg.get("max_body", 5 * 1024 * 1024))
-        self.arms = {a["name"]: Arm(a) for a in cfg["arms"]}
+        self.arms = {a["name"]: Arm(a, float(cfg.get("timeout", 60.0))) for a in cfg["arms"]}
         self.requests = RecordLog(self.folder, "requests")
         self.feedback = RecordLog(self.folder, "feedback")
         self.known_ids: set[str] = set()
         self.started = time.time()
-        self.client: httpx.AsyncClient | None = None
         self.tasks: list[asyncio.Task[Any]] = []
         reg = self.registry = CollectorRegistry()
         self.m_requests = Counter("mlops_requests", "Requests answered, by arm and HTTP status class", ["arm", "status"], registry=reg)
@@ -121,10 +134,8 @@ class Gateway:
     async def start(self) -> None:
         self.requests.open()
         self.feedback.open()
-        ids = read_log(self.folder, "requests")["request_id"].dropna()
+        ids = read_log(self.folder, "requests", columns=[])["request_id"].dropna()
         self.known_ids = set(ids.astype(str))
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-        self.client = httpx.AsyncClient(timeout=httpx.Timeout(float(self.cfg.get("timeout", 60.0))), limits=limits)
         self._health_event(None, True, "gateway started")
         self.tasks = [asyncio.create_task(self._flush_loop()), asyncio.create_task(self._probe_loop())]
 
@@ -134,8 +145,8 @@ class Gateway:
         for t in self.tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
-        if self.client is not None:
-            await self.client.aclose()
+        for arm in self.arms.values():
+            await arm.upstream.aclose()
         self.requests.close()
         self.feedback.close()
         self._health_event(None, False, "gateway stopped")
@@ -186,11 +197,10 @@ class Gateway:
         return True
 
     async def _probe(self, arm: Arm) -> None:
-        assert self.client is not None
         try:
-            r = await self.client.get(arm.url + "/ping", timeout=2.0)
-            ok, why = r.status_code == 200, f"/ping answered {r.status_code}"
-        except httpx.HTTPError as exc:
+            r = await arm.upstream.request("GET", "/ping", timeout=2.0)
+            ok, why = r.status == 200, f"/ping answered {r.status}"
+        except UpstreamError as exc:
             ok, why = False, f"/ping failed: {type(exc).__name__}"
         self._set_up(arm, ok, why)
 
@@ -226,14 +236,14 @@ class Gateway:
         order = [chosen] + [a for a in self.arms if a != chosen]
         live = [a for a in order if self.arms[a].up] or order  # all down: try anyway
         failover = ""
-        resp: httpx.Response | None = None
+        resp: Reply | None = None
         arm = self.arms[live[0]]
         for name in live:
             arm = self.arms[name]
             try:
                 resp = await self._forward(arm, body, ctype)
                 break
-            except httpx.HTTPError as exc:
+            except UpstreamError as exc:
                 self.m_model_errors.labels(arm.name).inc()
                 print(f"gateway: {arm.name} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
                 self._set_up(arm, False, f"/invocations failed: {type(exc).__name__}")
@@ -249,7 +259,7 @@ class Gateway:
                 "failover": failover})
             self.known_ids.add(request_id)
             return _error(503, "no scoring server answered", request_id)
-        status = resp.status_code
+        status = resp.status
         cls = f"{status // 100}xx"
         self.m_requests.labels(arm.name, cls).inc()
         if status >= 500:
@@ -277,15 +287,10 @@ class Gateway:
         return Response(resp.content, status_code=status, headers=headers,
                         media_type=resp.headers.get("content-type", "application/json"))
 
-    async def _forward(self, arm: Arm, body: bytes, ctype: str) -> httpx.Response:
-        """POST to the arm; one retry when a kept-alive connection was closed by the server
-        as we reused it (uvicorn drops idle connections after 5 s): the request never
-        reached the model, and /invocations is idempotent anyway."""
-        assert self.client is not None
-        try:
-            return await self.client.post(arm.url + "/invocations", content=body, headers={"content-type": ctype})
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
-            return await self.client.post(arm.url + "/invocations", content=body, headers={"content-type": ctype})
+    async def _forward(self, arm: Arm, body: bytes, ctype: str) -> Reply:
+        """POST to the arm over a kept-alive connection (see :mod:`.upstream` for the one
+        resend when a reused connection was closed before any reply)."""
+        return await arm.upstream.request("POST", "/invocations", body, ctype)
 
     async def feedback_route(self, request: Request) -> Response:
         body = await _read_body(request, self.max_body)
@@ -374,14 +379,33 @@ def create_app(cfg: dict[str, Any]) -> Starlette:
     return app
 
 
+class FastPath:
+    """The ASGI app uvicorn runs: ``POST /invocations`` goes straight to the gateway, past
+    Starlette's middleware and router (about a fifth of the gateway's CPU per request);
+    everything else (other routes, the lifespan) to the Starlette app. An exception still
+    becomes uvicorn's plain 500, as under Starlette's error middleware."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        self.gateway: Gateway = app.state.gateway
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/invocations" and scope["method"] == "POST":
+            response = await self.gateway.invocations(Request(scope, receive))
+            await response(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m mlops_jupyter.serving.gateway CONFIG.json``: serve until SIGTERM/SIGINT."""
     import uvicorn
 
     args = sys.argv[1:] if argv is None else argv
     cfg = json.loads(Path(args[0]).read_text(encoding="utf-8"))
-    uvicorn.run(create_app(cfg), host=cfg.get("host", "127.0.0.1"), port=int(cfg["port"]),
-                log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=10)
+    uvicorn.run(FastPath(create_app(cfg)), host=cfg.get("host", "127.0.0.1"), port=int(cfg["port"]),
+                log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=10, proxy_headers=False,
+                timeout_keep_alive=int(cfg.get("keep_alive", SERVER_KEEP_ALIVE_S)))
     return 0
 
 

@@ -19,10 +19,12 @@ crash or power loss (not a process kill) can lose the records of the last flush 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -102,11 +104,11 @@ class RecordLog:
         if m is None:
             return 0
         records = _read_segment(path)
-        if records:
-            frame = _frame(records)
-            hours = frame["time"].map(_hour)
-            for hour, rows in frame.groupby(hours, sort=True):
-                _write_part(rows.reset_index(drop=True), self.parts_dir / f"hour={hour}" / f"part-{m.group(1)}.parquet")
+        by_hour: dict[str, list[dict[str, Any]]] = {}
+        for rec in records:
+            by_hour.setdefault(_hour(float(rec["time"])), []).append(rec)
+        for hour in sorted(by_hour):
+            _write_part(_table(by_hour[hour], self.kind), self.parts_dir / f"hour={hour}" / f"part-{m.group(1)}.parquet")
         path.unlink(missing_ok=True)
         return len(records)
 
@@ -160,10 +162,54 @@ def _frame(records: list[dict[str, Any]]) -> Any:
     return frame[list(cols)]
 
 
-def _write_part(frame: Any, target: Path) -> None:
+_SCHEMAS: dict[str, Any] = {}
+
+
+def _schema(kind: str) -> Any:
+    """The Arrow schema of a kind, with the pandas metadata ``to_parquet`` would write (so
+    parts read back with the same dtypes whichever way they were written)."""
+    if kind not in _SCHEMAS:
+        import pyarrow as pa
+
+        empty = _frame([{"request_id": None, "time": 0.0, **({"arm": None} if kind == "requests" else {"label": None})}]).iloc[0:0]
+        _SCHEMAS[kind] = pa.Schema.from_pandas(empty, preserve_index=False)
+    return _SCHEMAS[kind]
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _table(records: list[dict[str, Any]], kind: str) -> Any:
+    """Records as an Arrow table of the kind's columns, typed like :func:`_frame` (missing
+    or unreadable numbers: NaN, or -1 for integers), without pandas on the gateway's path."""
+    import math
+
+    import pyarrow as pa
+
+    columns: dict[str, list[Any]] = {}
+    for col, typ in (REQUEST_COLUMNS if kind == "requests" else FEEDBACK_COLUMNS).items():
+        values = [r.get(col) for r in records]
+        if typ == "float":
+            columns[col] = [x if (x := _number(v)) is not None else math.nan for v in values]
+        elif typ == "int":
+            columns[col] = [int(x) if (x := _number(v)) is not None and math.isfinite(x) else -1 for v in values]
+        else:
+            columns[col] = [None if v is None else v if isinstance(v, str) else str(v) for v in values]
+    return pa.Table.from_pydict(columns, schema=_schema(kind))
+
+
+def _write_part(table: Any, target: Path) -> None:
+    import pyarrow.parquet as pq
+
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
-    frame.to_parquet(tmp, index=False)
+    pq.write_table(table, tmp)
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, target)
@@ -173,32 +219,85 @@ def _list_segments(folder: Path, kind: str) -> list[Path]:
     return sorted((folder / "wal" / kind).glob("seg-*.jsonl"))
 
 
-def read_log(folder: Path | str, kind: str = "requests", since: float | None = None) -> Any:
+# Parquet parts are immutable once renamed into place (a crash rewrites a part under the same
+# name, with another mtime): what was read of one is kept, keyed by name, size, mtime and
+# columns, so a monitor refresh reads only the parts written since the last one.
+_PART_CACHE: OrderedDict[tuple[str, int, int, tuple[str, ...] | None], Any] = OrderedDict()
+PART_CACHE_ROWS = 5_000_000  # rows kept across all cached parts (least recently used dropped)
+_cached_rows = 0
+
+
+def _read_part(path: Path, columns: tuple[str, ...] | None) -> Any:
+    """One Parquet part as an Arrow table (only ``columns``), from the cache when unchanged."""
+    global _cached_rows
+    import pyarrow.parquet as pq
+
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns, columns)
+    table = _PART_CACHE.get(key)
+    if table is not None:
+        _PART_CACHE.move_to_end(key)
+        return table
+    table = pq.read_table(path, columns=list(columns) if columns is not None else None)
+    _PART_CACHE[key] = table
+    _cached_rows += table.num_rows
+    while _cached_rows > PART_CACHE_ROWS and len(_PART_CACHE) > 1:
+        _, old = _PART_CACHE.popitem(last=False)
+        _cached_rows -= old.num_rows
+    return table
+
+
+def _parts_frame(tables: list[Any]) -> Any:
+    import pyarrow as pa
+
+    try:
+        table = pa.concat_tables(tables, promote_options="default") if len(tables) > 1 else tables[0]
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # parts of differing schemas: pandas aligns them
+        import pandas as pd
+
+        return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
+    return table.to_pandas()
+
+
+def read_log(folder: Path | str, kind: str = "requests", since: float | None = None,
+             columns: list[str] | None = None) -> Any:
     """Every record of one kind: the Parquet parts plus the unflushed write-ahead segments,
     duplicates (a crash between part write and segment delete) dropped. ``since``: only
-    records with ``time >= since`` (hour partitions before it are not read)."""
+    records with ``time >= since`` (hour partitions before it are not read). ``columns``:
+    only these (``request_id`` and ``time`` are always read)."""
     import pandas as pd
 
     folder = Path(folder)
+    cols = None if columns is None else tuple(dict.fromkeys(["request_id", "time", *columns]))
     # The write-ahead segments are read BEFORE the Parquet parts: a segment that the gateway
     # flushes and deletes while we read is then found among the parts listed afterwards
     # (the other order misses it). Records seen twice are dropped below.
     records: list[dict[str, Any]] = []
     for seg in _list_segments(folder, kind):
         records.extend(_read_segment(seg))
-    frames = []
+    tables = []
     min_hour = _hour(since) if since is not None else None
     for part in sorted((folder / kind).glob("hour=*/part-*.parquet")):
         if min_hour is not None and part.parent.name[len("hour="):] < min_hour:
             continue
-        frames.append(pd.read_parquet(part))
+        with contextlib.suppress(FileNotFoundError):  # a part replaced while listed
+            tables.append(_read_part(part, cols))
+    frames = [_parts_frame(tables)] if tables else []
     if records:
-        frames.append(_frame(records))
+        recent = _frame(records)
+        if frames and kind == "requests":
+            # request ids are unique: a record is a duplicate only when its segment was
+            # flushed while we read, so only the few unflushed records are looked up
+            recent = recent[~recent["request_id"].isin(frames[0]["request_id"])]
+        frames.append(recent if cols is None else recent[list(cols)])
     if not frames:
-        frames.append(_frame([{"request_id": None, "time": 0.0, **({"arm": None} if kind == "requests" else {"label": None})}]).iloc[0:0])
+        empty = _frame([{"request_id": None, "time": 0.0, **({"arm": None} if kind == "requests" else {"label": None})}]).iloc[0:0]
+        frames.append(empty if cols is None else empty[list(cols)])
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    if len(frame):
-        frame = frame.drop_duplicates(subset=["request_id"], keep="last" if kind == "feedback" else "first")
+    if kind == "feedback" and len(frame):  # a label sent again replaces the earlier one
+        frame = frame.drop_duplicates(subset=["request_id"], keep="last")
     if since is not None:
         frame = frame[frame["time"] >= since]
-    return frame.sort_values("time", kind="stable").reset_index(drop=True)
+    if not frame["time"].is_monotonic_increasing:
+        frame = frame.sort_values("time", kind="stable")
+    return frame.reset_index(drop=True)

@@ -124,7 +124,9 @@ def scoring_proc(arm: str, model_uri: str, port: int, tracking_uri: str, registr
     mlflow = str(Path(sys.executable).with_name("mlflow"))
     cmd = [mlflow, "models", "serve", "-m", model_uri, "--env-manager", "local", "-h", "127.0.0.1",
            "-p", str(port), "-w", "1"]
-    extra = {"MLFLOW_TRACKING_URI": tracking_uri}
+    # uvicorn reads its options from UVICORN_* variables: keep idle connections longer than
+    # the gateway does (gateway.UPSTREAM_IDLE_S), so the gateway always closes them first
+    extra = {"MLFLOW_TRACKING_URI": tracking_uri, "UVICORN_TIMEOUT_KEEP_ALIVE": "75"}
     if registry_uri:
         extra["MLFLOW_REGISTRY_URI"] = registry_uri
     return Proc(f"scoring server '{arm}' ({model_uri})", cmd, venv_env(extra), folder / "logs" / f"{arm}.log",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import http.client
+import json
 import os
 import threading
 import time
@@ -24,12 +26,18 @@ pytestmark = pytest.mark.slow
 N_LOAD = int(os.environ.get("MLOPS_TEST_LOAD_N", "5000"))
 
 
-def _cpu_s(pid: int | None) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 1)
-    except (OSError, IndexError, ValueError):
-        return -1.0
+def _cpu_s(pgid: int | None) -> float:
+    """CPU seconds of a service process and its children (its own process group:
+    ``mlflow models serve`` scores in a uvicorn child)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return round(total / os.sysconf("SC_CLK_TCK"), 1)
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +58,45 @@ async def _fire(url: str, bodies: list[dict[str, Any]], concurrency: int) -> lis
                 return await client.post(url + "/invocations", json=body)
 
         return await asyncio.gather(*(one(b) for b in bodies))
+
+
+def _reuse_after_idle(port: int, idle_s: float, body: bytes) -> tuple[int, int]:
+    """Two POSTs on ONE kept-alive connection, ``idle_s`` apart (http.client never reconnects
+    an open connection behind our back: a server that closed it fails the second request)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        headers = {"Content-Type": "application/json"}
+        conn.request("POST", "/invocations", body=body, headers=headers)
+        first = conn.getresponse()
+        first.read()
+        sock = conn.sock
+        time.sleep(idle_s)
+        conn.request("POST", "/invocations", body=body, headers=headers)
+        second = conn.getresponse()
+        second.read()
+        assert conn.sock is sock, "the connection was not reused"
+        return first.status, second.status
+    finally:
+        conn.close()
+
+
+def test_servers_keep_idle_connections_longer_than_clients_do(svc: Any, zoo: Zoo) -> None:
+    """The CI failure (httpx.ReadError in the 5,000-request load test): httpx keeps an idle
+    connection 5 s and uvicorn closed it after 5 s, so a client reusing one at that moment
+    had it closed under its request. Both hops must outlive a client idle for 5.5 s: the
+    gateway for its callers, and the scoring server for the gateway (which keeps idle
+    connections 30 s)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mlops_jupyter.serving.gateway import SERVER_KEEP_ALIVE_S, UPSTREAM_IDLE_S
+
+    assert 5.0 < UPSTREAM_IDLE_S < SERVER_KEEP_ALIVE_S
+    body = json.dumps({"dataframe_records": rows(zoo, 1)}).encode()
+    ports = {"gateway": svc.port, "scoring server": svc.arms["champion"].port}
+    with ThreadPoolExecutor(len(ports)) as pool:  # both idle at once: one 5.5 s wait
+        futures = {name: pool.submit(_reuse_after_idle, port, 5.5, body) for name, port in ports.items()}
+        results = {name: f.result() for name, f in futures.items()}
+    assert results == {"gateway": (200, 200), "scoring server": (200, 200)}
 
 
 def test_5000_requests_at_concurrency_20_give_exactly_5000_records(svc: Any, zoo: Zoo) -> None:
