@@ -18,16 +18,22 @@ REPORT = "mlops_jupyter.monitoring.report.MonitorReport"
 MAX_WINDOWS = 500  # points per trace: a bounded figure whatever the log size
 
 
+def _scored(report: MonitorReport) -> bool:
+    """An AUC column only for models that give scores (a probability per labelled request)."""
+    return any(a.get("auc") is not None for a in report.arms)
+
+
 @view(REPORT, "text")
 def report_text(report: MonitorReport) -> str:
     """Plain text: the arms table, the last window's drift, the SLO verdicts."""
     state = "running" if report.running else "not running"
     head = f"service {report.service} ({state}) {report.url} — window {report.window}"
+    scored = _scored(report)
     rows = [[a["arm"], a["model_version"], a["requests"], _text_pct(a["error_rate"]), _ms(a["p50_latency"]),
              _ms(a["p95_latency"]), _ms(a["p99_latency"]), _text_pct(a["uptime"]), a["labelled"],
-             _text_pct(a["accuracy"])] for a in report.arms]
+             _text_pct(a["accuracy"]), *([_num(a.get("auc"))] if scored else [])] for a in report.arms]
     lines = [head, text_table(["arm", "version", "requests", "errors", "p50", "p95", "p99", "uptime",
-                               "labelled", "accuracy"], rows)]
+                               "labelled", "accuracy", *(["AUC"] if scored else [])], rows)]
     last = report._last_drift()
     if last:
         lines.append(f"last window: drift share {_text_pct(last.get('drift_share'))}, "
@@ -57,10 +63,13 @@ def _num(v: Any) -> str:
 def report_html(report: MonitorReport) -> str:
     state = badge("ok" if report.ok else "fail") + " " + badge("running" if report.running else "stopped",
                                                              "mlops-info" if report.running else "mlops-muted")
+    scored = _scored(report)
     rows = [[a["arm"], a["model_version"], a["requests"], _pct(a["error_rate"]), a["p50_latency"], a["p95_latency"],
-             a["p99_latency"], _pct(a["uptime"]), a["labelled"], _pct(a["accuracy"])] for a in report.arms[:10]]
+             a["p99_latency"], _pct(a["uptime"]), a["labelled"], _pct(a["accuracy"]),
+             *([a.get("auc")] if scored else [])] for a in report.arms[:10]]
     body = f"<div>{state} <code>{escape(report.url)}</code> window {escape(report.window)}</div>"
-    body += table(["arm", "version", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "uptime", "labelled", "accuracy"], rows)
+    body += table(["arm", "version", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "uptime", "labelled", "accuracy",
+                   *(["AUC"] if scored else [])], rows)
     if report.slo:
         body += table(["SLO", "verdict", "windows", "worst"],
                       [[r.rule, badge("ok" if r.ok else "fail"), r.reason, r.worst] for r in report.slo[:20]],

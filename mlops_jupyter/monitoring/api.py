@@ -162,10 +162,16 @@ def scalars(texts: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 
 
 def quality_frame(log: pd.DataFrame, feedback: pd.DataFrame) -> pd.DataFrame:
-    """Labelled requests: one row per labelled request with ``arm``, ``time``, ``correct``
-    (classification) or ``sq_error`` (numeric). Multi-row requests count row by row.
-    Single-value predictions and labels are compared vectorised; others one by one."""
-    cols = ["request_id", "arm", "time", "correct", "sq_error"]
+    """Labelled requests: one row per labelled request (row by row for multi-row requests)
+    with ``arm``, ``time``, ``correct`` (classification), ``sq_error`` (numeric label) and
+    ``score`` (the positive class's probability, when a binary model gives one).
+
+    A label that is not a whole number is a regression target. A binary label (0/1) with a
+    prediction in [0, 1] that is not a whole number is a probability: it is the row's score,
+    and the row is correct when it is on the label's side of 0.5; ``predict_proba``-style
+    ``[p0, p1]`` and ``{"probability": p}`` predictions give scores too. Single values are
+    compared vectorised; others one by one."""
+    cols = ["request_id", "arm", "time", "correct", "sq_error", "score", "label"]
     if feedback.empty or log.empty:
         return pd.DataFrame(columns=cols)
     # the labelled few first (a hash lookup), then the join on them alone
@@ -176,26 +182,74 @@ def quality_frame(log: pd.DataFrame, feedback: pd.DataFrame) -> pd.DataFrame:
     fast = p_one & y_one
     numeric = y_num.notna() & (y_num != y_num.round())  # a non-integer label: regression
     both_num = p_num.notna() & y_num.notna()
-    correct = np.where(both_num, p_num == y_num, p_txt == y_txt).astype("float64")
+    binary = y_num.isin([0.0, 1.0])
+    proba = binary & p_num.between(0.0, 1.0) & (p_num != p_num.round())
+    correct = np.where(proba, (p_num >= 0.5) == (y_num == 1.0),
+                       np.where(both_num, p_num == y_num, p_txt == y_txt)).astype("float64")
     out = pd.DataFrame({"request_id": joined["request_id"], "arm": joined["arm"], "time": joined["time"],
                         "correct": np.where(numeric, np.nan, correct),
-                        "sq_error": np.where(numeric & both_num, (p_num - y_num) ** 2, np.nan)})[fast.to_numpy()]
+                        "sq_error": np.where(numeric & both_num, (p_num - y_num) ** 2, np.nan),
+                        "score": np.where(proba, p_num, np.nan),
+                        "label": np.where(binary, y_num, np.nan)})[fast.to_numpy()]
     rows = []
     for rid, arm, t, pred, label in joined[~fast.to_numpy()].itertuples(index=False):
         preds = _label_value(pred)
         labels = _label_value(label)
         preds = preds if isinstance(preds, list) else [preds]
         labels = labels if isinstance(labels, list) else [labels]
+        if len(labels) == 1 and len(preds) == 2 and _probabilities(preds):  # one row's [p0, p1]
+            preds = [preds]
         for p, y in zip(preds, labels, strict=False):
             p = p[0] if isinstance(p, list) and len(p) == 1 else p
-            is_num = isinstance(y, float) and not float(y).is_integer()
-            rows.append((rid, arm, t, None if is_num else float(_same(p, y)),
-                         (float(p) - float(y)) ** 2 if is_num and isinstance(p, (int, float)) else None))
+            rows.append((rid, arm, t, *_row_quality(p, y)))
     if rows:
         out = pd.concat([out, pd.DataFrame(rows, columns=cols)], ignore_index=True)
-    for col in ("correct", "sq_error"):
+    for col in ("correct", "sq_error", "score", "label"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
     return out.reset_index(drop=True)
+
+
+SCORE_KEYS = ("probability", "proba", "score", "p1")
+
+
+def _probabilities(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) == 2 and all(isinstance(v, (int, float)) for v in value)
+            and all(0.0 <= float(v) <= 1.0 for v in value) and abs(float(value[0]) + float(value[1]) - 1.0) < 1e-6)
+
+
+def _row_quality(p: Any, y: Any) -> tuple[float | None, float | None, float | None, float | None]:
+    """(correct, squared error, score, binary label) of one prediction against its label."""
+    is_num = isinstance(y, float) and not float(y).is_integer()
+    if is_num:
+        return None, ((float(p) - float(y)) ** 2 if isinstance(p, (int, float)) else None), None, None
+    binary = isinstance(y, (int, float)) and not isinstance(y, bool) and float(y) in (0.0, 1.0)
+    score: float | None = None
+    if isinstance(p, dict):
+        found = next((p[k] for k in SCORE_KEYS if isinstance(p.get(k), (int, float))), None)
+        score = float(found) if found is not None else None
+        p = p.get("label", p.get("prediction", p))
+    elif _probabilities(p):
+        score = float(p[1])
+    elif isinstance(p, float) and 0.0 <= p <= 1.0 and not p.is_integer():
+        score = p
+    if binary and score is not None:
+        return float((score >= 0.5) == (float(y) == 1.0)), None, score, float(y)
+    return float(_same(p, y)), None, None, float(y) if binary else None
+
+
+def auc(scores: pd.Series, labels: pd.Series) -> float | None:
+    """Area under the ROC curve of ``scores`` for binary ``labels`` (Mann-Whitney U with tied
+    scores counted half); None without both classes."""
+    from scipy.stats import rankdata
+
+    ok = scores.notna() & labels.isin([0.0, 1.0])
+    s, y = scores[ok].to_numpy(dtype="float64"), labels[ok].to_numpy(dtype="float64")
+    n_pos = int((y == 1.0).sum())
+    n_neg = len(y) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return None
+    ranks = rankdata(s)
+    return float((ranks[y == 1.0].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def _same(p: Any, y: Any) -> bool:
@@ -339,6 +393,10 @@ def monitor(service: Any, reference: Any = None, window: str | float = "5min", *
         q = quality.groupby(["window", "arm"]).agg(accuracy=("correct", "mean"), rmse=("sq_error", "mean"),
                                                    labelled=("request_id", "size")).reset_index()
         q["rmse"] = np.sqrt(q["rmse"])
+        if quality["score"].notna().any():
+            aucs = {key: auc(g["score"], g["label"]) for key, g in quality.groupby(["window", "arm"])}
+            q["auc"] = [aucs.get((w, a)) for w, a in q[["window", "arm"]].itertuples(index=False)]
+            q["auc"] = q["auc"].astype("float64")
         wins = wins.merge(q, on=["window", "arm"], how="left")
     drift_w = _drift_by_window(log, reference, seconds) if not log.empty else {}
     per_arm = []
@@ -352,6 +410,7 @@ def monitor(service: Any, reference: Any = None, window: str | float = "5min", *
             "p50_latency": _q(lat, 0.5), "p95_latency": _q(lat, 0.95), "p99_latency": _q(lat, 0.99),
             "uptime": uptime.get(arm), "labelled": len(qa),
             "accuracy": float(qa["correct"].mean()) if len(qa) and qa["correct"].notna().any() else None,
+            "auc": auc(qa["score"], qa["label"]) if len(qa) and qa["score"].notna().any() else None,
         })
     report = MonitorReport(
         service=name, url=str(state.get("url", "")), running=bool(state.get("running")), window=str(window),

@@ -1,5 +1,5 @@
 """SLO rules written like validation rules: ``p95_latency < 200 ms``, ``error_rate < 1%``,
-``drift_share < 0.3``, ``accuracy >= 0.85 mostly 0.9``.
+``drift_share < 0.3``, ``accuracy >= 0.85 mostly 0.9``, ``auc >= 0.8``.
 
 A rule is checked on every window that has the measure; it holds when the share of windows
 where it holds is at least ``mostly`` (default 1: every window).
@@ -31,6 +31,7 @@ MEASURES: dict[str, tuple[str, dict[str, float]]] = {
     "prediction_drift": ("score", {"": 1.0}),
     "accuracy": ("share", {"%": 0.01, "": 1.0}),
     "rmse": ("value", {"": 1.0}),
+    "auc": ("score", {"": 1.0}),
 }
 RULE_RE = re.compile(
     r"^\s*(?P<measure>[a-z0-9_]+)\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<value>[-+0-9.eE]+)\s*(?P<unit>%|ms|s|/s|/min)?"

@@ -156,3 +156,55 @@ def test_uptime_counts_only_the_time_the_service_was_meant_to_run() -> None:
                {"time": 50, "arm": None, "up": True}]  # a SIGKILL'd gateway left no stop event
     down, uptime = down_intervals(crashed, ["a"], now=60)
     assert down["a"] == [(4, 50)] and uptime["a"] == pytest.approx(1 - 46 / 60)
+
+
+def _scored_service(project: Path, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """A binary classifier's log whose predictions are probabilities, in one of three forms."""
+    folder = project / ".mlops" / "serving" / "scored"
+    folder.mkdir(parents=True)
+    (folder / "service.json").write_text(json.dumps({
+        "name": "scored", "url": "http://127.0.0.1:1", "stopped": True, "gateway_pid": None,
+        "arms": {"champion": {"version": "1"}}}))
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 300)
+    p = np.clip(rng.normal(0.35 + 0.3 * y, 0.2), 0.001, 0.999).round(3)
+    p[:10] = 0.5  # ties are counted half
+    log, fb = RecordLog(folder, "requests"), RecordLog(folder, "feedback")
+    log.open()
+    fb.open()
+    for i, (yi, pi) in enumerate(zip(y, p, strict=True)):
+        pred = {"float": [float(pi)], "proba": [[round(1 - pi, 3), float(pi)]],
+                "dict": [{"label": int(pi >= 0.5), "probability": float(pi)}]}[kind]
+        log.append({"request_id": f"r{i}", "time": T0 + i * 0.1, "arm": "champion", "model_version": "1", "status": 200,
+                    "latency_ms": 5.0, "inputs": "[]", "prediction": json.dumps(pred), "n_rows": 1})
+        fb.append({"request_id": f"r{i}", "time": T0 + 60, "label": json.dumps(int(yi))})
+    log.close()
+    fb.close()
+    return y, p
+
+
+@pytest.mark.parametrize("kind", ["float", "proba", "dict"])
+def test_auc_and_accuracy_of_a_model_that_gives_probabilities(project: Path, kind: str) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    y, p = _scored_service(project, kind)
+    rep = mj.monitor("scored", window="1h", slo="auc >= 0.99")
+    (arm,) = rep.arms
+    assert arm["labelled"] == 300
+    assert arm["auc"] == pytest.approx(roc_auc_score(y, p), abs=1e-12)
+    # a probability is right when it is on its label's side of 0.5 (not when it equals the label)
+    assert arm["accuracy"] == pytest.approx(float(np.mean((p >= 0.5) == (y == 1))))
+    assert 0.5 < arm["accuracy"] < 1.0
+    assert rep.windows["auc"].iloc[0] == pytest.approx(arm["auc"])
+    assert not rep.ok and "auc >= 0.99" in [r.rule for r in rep.breached]
+    assert "AUC" in str(rep) and "AUC" in rep._repr_html_()
+
+
+def test_no_auc_without_scores_or_without_both_classes(project: Path) -> None:
+    from mlops_jupyter.monitoring.api import auc
+
+    _service(project)
+    rep = mj.monitor("svc", window="60s")
+    assert all(a["auc"] is None for a in rep.arms) and "AUC" not in str(rep)
+    assert auc(pd.Series([0.2, 0.9]), pd.Series([1.0, 1.0])) is None
+    assert auc(pd.Series([0.2, 0.9, np.nan]), pd.Series([0.0, 1.0, 0.0])) == 1.0
