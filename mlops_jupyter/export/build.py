@@ -213,7 +213,7 @@ def export_notebook(
     out: str | Path | None = None,
     *,
     name: str | None = None,
-    profile: str | None = None,
+    env: str | None = None,
     source_run: str | bool | None = None,
     thresholds: dict[str, Any] | None = None,
     tolerance: float | None = None,
@@ -221,6 +221,7 @@ def export_notebook(
     schedule: str | None = None,
     rehearse: bool = False,
     strict: bool = False,
+    profile: str | None = None,
 ) -> ExportResult:
     """Export the notebook at ``path`` as a job folder; returns an :class:`ExportResult`.
 
@@ -229,15 +230,20 @@ def export_notebook(
     folder (default ``jobs/<name>/`` in the project root). ``source_run``: the run whose
     metrics the job must reproduce (default: the newest finished run of this notebook;
     False for none). ``thresholds``: metric gates, e.g. ``{"accuracy": ">= 0.9"}``.
+    ``env``: the environment profile the job runs with (as in ``run_job(env=...)``;
+    ``profile=`` is its deprecated old name).
     ``tolerance``: relative tolerance of expected metrics (``tolerances`` per metric).
     ``schedule``: cron for continuous training. ``rehearse``: run the job now and compare
     (``strict`` makes a mismatch raise :class:`~mlops_jupyter.errors.GateFailed`).
     """
+    from .._util import renamed_option
+
+    env = renamed_option("profile=", "env=", profile, env, "export_notebook")
     nb_path = Path(path)
     if not nb_path.is_file():
         raise ExportError(f"no notebook at {nb_path}")
     with scoped_session(nb_path.resolve().parent):
-        return _export(nb_path, target, mode, out, name=name, profile=profile, source_run=source_run,
+        return _export(nb_path, target, mode, out, name=name, profile=env, source_run=source_run,
                        thresholds=thresholds, tolerance=tolerance, tolerances=tolerances,
                        schedule=schedule, rehearse=rehearse, strict=strict)
 
