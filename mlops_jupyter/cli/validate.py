@@ -39,7 +39,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     check_options(args, rules)
     func, kw = validate_call(args, rules)
     if func == "infer_suite":
-        suite = infer_suite(args.target, **kw)
+        from ..data.loading import TABULAR, read_table
+
+        kind = TABULAR.get(Path(args.target).suffix.lower())
+        data = read_table(Path(args.target), kind) if kind and Path(args.target).is_file() else args.target
+        suite = infer_suite(data, **kw)
         path = save_suite(suite, args.infer)
         print(f"saved suite '{args.infer}' ({len(suite.rules)} rules) to {path}")
         return 0

@@ -1,4 +1,4 @@
-"""``%mlops_env``: show or switch the environment profile."""
+"""``%mlops_env``: show or switch the environment profile; ``%mlops_doctor``: check the set-up."""
 
 from __future__ import annotations
 
@@ -25,3 +25,12 @@ class EnvMagics(Magics):
         if args.name:
             session.use_env(args.name)
         return EnvView.current(show_all=args.list)
+
+    @magic_arguments()
+    @line_magic
+    def mlops_doctor(self, line: str) -> Any:
+        """Check config, git, DVC and the tracking store, and say what to fix (``mj.doctor()``)."""
+        parse_argstring(self.mlops_doctor, line)
+        import mlops_jupyter as mj
+
+        return mj.doctor()
