@@ -41,7 +41,7 @@ class TrackingMagics(Magics):
     @argument("-e", "--experiment", help="start: experiment name (default: the profile's experiment)")
     @argument("-n", "--name", help="start: run name; model: the model's name in the run (default: model)")
     @argument("--register", metavar="NAME", help="model: also register it as a new version of registered model NAME")
-    @argument("--trust", nargs="+", default=[], metavar="TYPE", help="model: types skops may load (only for a model you trust; the error names them)")
+    @argument("--trusted-types", "--trust", dest="trusted_types", nargs="+", default=[], metavar="TYPE", help="model: types skops may load (only for a model you trust; the error names them)")
     @argument("--tags", nargs="+", default=[], metavar="K=V", help="start: run tags")
     @argument("--autolog", action="store_true", help="start: switch on mlflow.autolog() for the installed frameworks")
     @argument("--description", help="start: run description")
@@ -173,7 +173,7 @@ def _start_kwargs(args: Any) -> dict[str, Any]:
 
 
 def _model_kwargs(args: Any) -> dict[str, Any]:
-    return {"name": args.name or "model", "register": args.register, "trusted_types": list(args.trust) or None}
+    return {"name": args.name or "model", "register": args.register, "trusted_types": list(args.trusted_types) or None}
 
 
 def _status_view() -> Any:
