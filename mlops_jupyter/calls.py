@@ -31,12 +31,14 @@ class Ref:
 
 @dataclass(frozen=True)
 class Code:
-    """A Python expression written on the magic line (``{expr}`` or ``$name``)."""
+    """A Python expression written on the magic line: ``{expr}`` (kept in parentheses) or
+    ``$name`` (``bare``: the name alone)."""
 
     expr: str
+    bare: bool = False
 
     def source(self) -> str:
-        return self.expr if is_name(self.expr) else f"({self.expr})"
+        return self.expr if self.bare else f"({self.expr})"
 
 
 @dataclass
@@ -47,9 +49,8 @@ class Call:
     args: list[Any] = field(default_factory=list)
     kwargs: dict[str, Any] = field(default_factory=dict)
 
-    def run(self, resolve: Callable[[Ref], Any] | None = None) -> Any:
-        """Call the public API; ``resolve`` turns each :class:`Ref` into its value."""
-        import mlops_jupyter
+    def resolved(self, resolve: Callable[[Ref], Any] | None = None) -> Call:
+        """The same call with each :class:`Ref` replaced by ``resolve(ref)`` (else its text)."""
 
         def value(v: Any) -> Any:
             if isinstance(v, Ref):
@@ -58,8 +59,14 @@ class Call:
                 raise TypeError(f"{v.expr!r} is source code, not a value: the kernel expands it before the magic runs")
             return v
 
-        fn = getattr(mlops_jupyter, self.func)
-        return fn(*[value(a) for a in self.args], **{k: value(v) for k, v in self.kwargs.items()})
+        return Call(self.func, [value(a) for a in self.args], {k: value(v) for k, v in self.kwargs.items()})
+
+    def run(self, resolve: Callable[[Ref], Any] | None = None) -> Any:
+        """Call the public API; ``resolve`` turns each :class:`Ref` into its value."""
+        import mlops_jupyter
+
+        call = self.resolved(resolve)
+        return getattr(mlops_jupyter, self.func)(*call.args, **call.kwargs)
 
     def source(self, module: str = "mj") -> str:
         """The call as Python source, e.g. ``mj.drift(ref, 'cur.csv', method='psi')``."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Callable
 from typing import Any
 
@@ -10,23 +9,22 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, parse_argstring
 
+from ..calls import Call, Ref
 from ..drift_detection.options import OPTIONS, drift_call
 from ..errors import MlopsUsageError
 from ._common import resolve_data, with_options
 
 
-def _is_name(text: str) -> bool:
-    return text.isidentifier() and not keyword.iskeyword(text)
-
-
-def _parse(line: str) -> tuple[Any, list[str], dict[str, Any]]:
-    """Parse and check the magic line once: ``(args, data references, mj.drift keywords)``."""
+def _parse(line: str) -> tuple[Any, Call]:
+    """Parse and check the magic line once, into the ``mj.drift`` call it means."""
     args = parse_argstring(DriftMagics.drift, line)
     try:
         data, kw = drift_call(args)
     except MlopsUsageError as exc:
         raise UsageError(exc.message) from None
-    return args, data, kw
+    if len(data) == 2:
+        kw.setdefault("name", f"{data[0]} vs {data[1]}")
+    return args, Call("drift", [Ref(d) for d in data], kw)
 
 
 @magics_class
@@ -38,13 +36,9 @@ class DriftMagics(Magics):
     @line_magic
     def drift(self, line: str) -> Any:
         """Per-column drift with the right test per column, and the dataset verdict."""
-        import mlops_jupyter as mj
 
-        args, data, kw = _parse(line)
-        values = [self._resolve(d) for d in data]
-        if len(values) == 2:
-            kw.setdefault("name", f"{data[0]} vs {data[1]}")
-        result = mj.drift(*values, **kw)
+        args, call = _parse(line)
+        result = call.run(lambda ref: self._resolve(ref.text))
         if args.chart:
             self._show_chart(result)
         return result
@@ -73,13 +67,9 @@ class DriftMagics(Magics):
 
 
 def export_drift(line: str, cell: str | None = None) -> str:
-    """Python source equivalent to ``%drift LINE`` (``mj`` in scope; names are globals)."""
-    _, data, kw = _parse(line)
-    parts = [d if _is_name(d) else repr(d) for d in data]
-    if len(data) == 2:
-        kw.setdefault("name", f"{data[0]} vs {data[1]}")
-    parts += [f"{k}={v!r}" for k, v in kw.items()]
-    return f"mj.drift({', '.join(parts)})"
+    """Python source equivalent to ``%drift LINE`` (``mj`` in scope; names are globals):
+    the call the magic runs, rendered."""
+    return _parse(line)[1].source()
 
 
 SCRIPT_EXPORTS: dict[str, Callable[[str, str | None], str]] = {"drift": export_drift}

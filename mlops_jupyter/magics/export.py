@@ -13,7 +13,6 @@ from IPython.core.magic_arguments import argument, parse_argstring
 
 from ..errors import MlopsUsageError
 from ..export.options import OPTIONS, export_kwargs
-
 from ..session import session
 from ._common import with_options
 

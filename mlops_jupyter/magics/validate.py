@@ -1,13 +1,13 @@
 """``%validate`` / ``%%validate``: data and model quality checks in a cell.
 
 Thin surface over :func:`mlops_jupyter.validate`, :func:`~mlops_jupyter.infer_suite` and
-:func:`~mlops_jupyter.check_metrics`; the exporter turns the magic into the same calls
-through :data:`SCRIPT_EXPORTS`.
+:func:`~mlops_jupyter.check_metrics`: the line is parsed and checked once into one of those
+calls (options shared with the CLI: :mod:`mlops_jupyter.validation.options`), which the
+magic runs and :data:`SCRIPT_EXPORTS` renders for exported jobs.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,22 +15,25 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, parse_argstring
 
+from ..calls import Call, Ref
 from ..errors import MlopsUsageError
 from ..validation.options import OPTIONS, check_options, validate_call
 from ._common import resolve_data, with_options
 
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
-
-def _parse(line: str, cell: str | None) -> tuple[Any, str, dict[str, Any]]:
-    """Parse and check the magic line once: ``(args, API function name, keyword arguments)``."""
+def _parse(line: str, cell: str | None) -> tuple[Any, Call]:
+    """Parse and check the magic line (and cell) once, into the API call it means."""
     args = parse_argstring(ValidateMagics.validate, line)
     try:
         check_options(args, cell)
         func, kw = validate_call(args, cell)
     except MlopsUsageError as exc:
         raise UsageError(exc.message) from None
-    return args, func, kw
+    if func == "check_metrics":
+        return args, Call(func, [kw.pop("rules")], kw)
+    if kw.get("engine") is None:
+        kw.pop("engine")
+    return args, Call(func, [Ref(args.target)], kw)
 
 
 @magics_class
@@ -47,19 +50,17 @@ class ValidateMagics(Magics):
         %validate df --infer NAME                   propose a suite from good data, save it
         %%validate --metrics [--model NAME]          e.g. accuracy >= champion.accuracy - 0.01
         """
-        args, func, kw = _parse(line, cell)
+        args, call = _parse(line, cell)
         import mlops_jupyter as mj
         from mlops_jupyter.errors import ValidationFailed
 
-        if func == "infer_suite":
-            suite = mj.infer_suite(self._data(args.target), **kw)
+        if call.func == "infer_suite":
+            suite = call.run(self._data)
             path = mj.save_suite(suite, args.infer)
             print(f"saved suite '{args.infer}' ({len(suite.rules)} rules) to {path}")
             return suite
         try:
-            if func == "check_metrics":
-                return mj.check_metrics(**kw)
-            return mj.validate(self._data(args.target), **kw)
+            return call.run(self._data)
         except ValidationFailed as exc:
             if exc.report is not None:
                 from IPython.display import display
@@ -67,8 +68,8 @@ class ValidateMagics(Magics):
                 display(exc.report)
             raise
 
-    def _data(self, target: str) -> Any:
-        return resolve_data(self.shell, target)
+    def _data(self, target: Ref) -> Any:
+        return resolve_data(self.shell, target.text)
 
 
 # -- export to scripts ------------------------------------------------------------
@@ -78,26 +79,14 @@ def export_validate(line: str, cell: str | None) -> str:
     ``mj`` (``import mlops_jupyter as mj``) is in scope; the target is a script global (or
     a path literal); the cell body becomes a rules string literal.
     """
-    args, func, kw = _parse(line, cell)
-    target = None
-    if args.target:
-        t = args.target.strip()
-        if len(t) >= 2 and t[0] == t[-1] and t[0] in "'\"":
-            t = t[1:-1]
-        target = t if _IDENT.match(t) else repr(t)
-    if func == "infer_suite":
-        engine = f", engine={args.engine!r}" if args.engine else ""
-        return (f"_mj_suite = mj.infer_suite({target}, name={args.infer!r}{engine})\n"
+    args, call = _parse(line, cell)
+    if call.func == "infer_suite":
+        return (f"_mj_suite = {call.source()}\n"
                 f"mj.save_suite(_mj_suite, {args.infer!r})\n"
                 f"print(_mj_suite)\n")
-    if func == "check_metrics":
-        call = (f"mj.check_metrics({kw['rules'] or None!r}, model={args.model!r}, warn_only={args.warn_only!r})")
-    else:
-        if not args.engine:
-            kw.pop("engine")
-        call = f"mj.validate({target}, " + ", ".join(f"{k}={v!r}" for k, v in kw.items()) + ")"
+    call_src = call.source()
     return ("try:\n"
-            f"    print({call})\n"
+            f"    print({call_src})\n"
             "except mj.errors.ValidationFailed as _mj_failed:\n"
             "    print(_mj_failed.report)\n"
             "    raise\n")
