@@ -57,6 +57,10 @@ class Call:
                 return resolve(v) if resolve is not None else v.text
             if isinstance(v, Code):
                 raise TypeError(f"{v.expr!r} is source code, not a value: the kernel expands it before the magic runs")
+            if isinstance(v, dict) and _has_code(v):
+                return {k: value(x) for k, x in v.items()}
+            if isinstance(v, list) and _has_code(v):
+                return [value(x) for x in v]
             return v
 
         return Call(self.func, [value(a) for a in self.args], {k: value(v) for k, v in self.kwargs.items()})

@@ -29,7 +29,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
 
     data, kw = drift_call(args)
     try:
-        result = drift(*data, **kw)
+        result = drift(data[0], data[1] if len(data) > 1 else None, **kw)
     except DriftDetected as exc:  # --fail, or an on-drift "raise" action
         result = exc.report
     print(json.dumps(result.to_dict(), indent=2, allow_nan=False) if args.json else result)

@@ -52,9 +52,9 @@ def drift_call(args: Any) -> tuple[list[str], dict[str, Any]]:
     if len(data) > 2:
         raise MlopsUsageError(f"too many data arguments: {' '.join(data)}")
     if args.freq is not None and args.by is None:
-        raise MlopsUsageError("--freq needs --by COLUMN")
+        raise MlopsUsageError("--freq needs by: --by COLUMN, the time column to window on")
     if args.min_window_rows is not None and args.by is None:
-        raise MlopsUsageError("--min-window-rows needs --by COLUMN")
+        raise MlopsUsageError("--min-window-rows needs by: --by COLUMN, the time column to window on")
     if args.min_window_rows is not None and args.min_window_rows < 0:
         raise MlopsUsageError(f"--min-window-rows must be >= 0, got {args.min_window_rows}")
     kw: dict[str, Any] = {}
