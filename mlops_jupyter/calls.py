@@ -48,6 +48,8 @@ class Call:
     func: str
     args: list[Any] = field(default_factory=list)
     kwargs: dict[str, Any] = field(default_factory=dict)
+    # set by resolved(): the arguments are values now (user data is never walked again)
+    ready: bool = field(default=False, repr=False, compare=False)
 
     def resolved(self, resolve: Callable[[Ref], Any] | None = None) -> Call:
         """The same call with each :class:`Ref` replaced by ``resolve(ref)`` (else its text)."""
@@ -63,7 +65,9 @@ class Call:
                 return [value(x) for x in v]
             return v
 
-        return Call(self.func, [value(a) for a in self.args], {k: value(v) for k, v in self.kwargs.items()})
+        if self.ready:
+            return self
+        return Call(self.func, [value(a) for a in self.args], {k: value(v) for k, v in self.kwargs.items()}, ready=True)
 
     def run(self, resolve: Callable[[Ref], Any] | None = None) -> Any:
         """Call the public API; ``resolve`` turns each :class:`Ref` into its value."""

@@ -107,7 +107,7 @@ class ServingMagics(Magics):
         if not isinstance(target, str) and not hasattr(target, "folder"):
             target = args.service
         call = parsed.resolved(lambda ref: resolve_data(self.shell, ref.text))
-        call.args[0] = target
+        call.args[0] = target  # a Service started here, or one held in a variable
         report = call.run()
         if args.live:
             from IPython.display import display

@@ -51,10 +51,10 @@ class TestingMagics(Magics):
     @cell_magic
     def mlops_test(self, line: str, cell: str) -> Any:
         """Run pytest on the ``test_*`` functions of this cell against the notebook's namespace."""
-        _, call = _parse(line, cell)
+        _, parsed = _parse(line, cell)
         assert self.shell is not None
-        call.args[1] = self.shell.user_ns
-        call.kwargs["cell_id"] = _cell_id(self.shell)
+        call = Call(parsed.func, [cell, self.shell.user_ns], {**parsed.kwargs, "cell_id": _cell_id(self.shell)},
+                    ready=True)  # the namespace is the kernel's, not the script's globals()
         return call.run()
 
 

@@ -74,3 +74,12 @@ def test_without_any_script_form_the_error_says_to_reinstall() -> None:
     with pytest.raises(ExportError) as info:
         _Converter({}).convert("%drift a b", "cell 3")
     assert "no magic registered a script form" in info.value.message and "reinstall" in (info.value.hint or "")
+
+
+def test_a_resolved_call_never_walks_user_data_again() -> None:
+    class Huge(list):  # a user's list: walking it looking for Code would be a cost
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            raise AssertionError("walked")
+
+    call = Call("drift", [Ref("x")]).resolved(lambda ref: Huge([1]))
+    assert call.ready and call.resolved() is call
