@@ -15,9 +15,11 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from ..calls import Call, Ref
+from ..monitoring.options import OPTIONS as MONITOR_OPTIONS
+from ..monitoring.options import monitor_kwargs
 from ..serving.options import OPTIONS, serve_kwargs
 from ..session import session
-from ._common import resolve_data
+from ._common import resolve_data, with_options
 
 
 def _with_serve_options(func: Any) -> Any:
@@ -46,28 +48,12 @@ def _parse_monitor(line: str) -> tuple[Any, Call]:
     """Parse ``%mlops_monitor LINE`` once, into ``mj.monitor`` (``--reference`` stays a reference)."""
     args = parse_argstring(ServingMagics.mlops_monitor, line)
     kw: dict[str, Any] = {"reference": Ref(args.reference)} if args.reference else {}
-    return args, Call("monitor", [args.service], {**kw, **_monitor_kwargs(args)})
+    return args, Call("monitor", [args.service], {**kw, **monitor_kwargs(args)})
 
 
 def services() -> dict[str, Any]:
     """Services started from this kernel, by name."""
     return session.state.setdefault("serving", {})  # type: ignore[no-any-return]
-
-
-def _monitor_kwargs(args: Any) -> dict[str, Any]:
-    kw: dict[str, Any] = {}
-    if args.window:
-        kw["window"] = args.window
-    if args.slo:  # IPython keeps the quotes around a quoted argument: "p95_latency < 200 ms"
-        kw["slo"] = [_unquote(r) for r in args.slo]
-    return kw
-
-
-def _unquote(text: str) -> str:
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        return text[1:-1]
-    return text
 
 
 @magics_class
@@ -92,12 +78,8 @@ class ServingMagics(Magics):
         services()[svc.name] = svc
         return svc
 
-    @magic_arguments()
-    @argument("service", metavar="SERVICE", help="service name (or a variable holding a Service)")
-    @argument("--reference", metavar="DATA", help="training reference for input drift (variable or CSV/Parquet path)")
-    @argument("--window", metavar="W", help="window length, e.g. 5min, 1h (default 5min)")
-    @argument("--slo", nargs="+", metavar="RULE", help="SLO rules, e.g. 'p95_latency < 200 ms' 'error_rate < 1%%'")
-    @argument("--live", action="store_true", help="refresh the chart on a timer (interactive kernels)")
+    @with_options(MONITOR_OPTIONS, argument("--live", action="store_true",
+                                            help="refresh the chart on a timer (interactive kernels)"))
     @line_magic
     def mlops_monitor(self, line: str) -> Any:
         """Service health, latency, drift and quality per window of a running service."""
