@@ -56,6 +56,8 @@ _API: dict[str, str] = {
     "serve": "mlops_jupyter.serving",
     "stop_service": "mlops_jupyter.serving",
     "monitor": "mlops_jupyter.monitoring",
+    # set-up checks
+    "doctor": "mlops_jupyter.diagnosis",
     # tests of the notebook's code (principle 5)
     "run_tests": "mlops_jupyter.testing",
     "strategy": "mlops_jupyter.testing",

@@ -217,3 +217,27 @@ def dump_yaml(obj: Any) -> str:
         _DUMPER = _yaml_dumper()
     return yaml.dump(obj, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=1000,
                      default_flow_style=False)
+
+
+def renamed_option(old: str, new: str, old_value: Any, new_value: Any, where: str) -> Any:
+    """The value of an option renamed from ``old`` to ``new``: ``old`` still works with a
+    ``FutureWarning`` (shown to notebook and CLI users, unlike ``DeprecationWarning``);
+    both at once is a usage error."""
+    if old_value is None:
+        return new_value
+    if new_value is not None:
+        raise MlopsUsageError(f"{where}: give {new} only ({old} is its old name)")
+    import warnings
+
+    warnings.warn(f"{where}: {old} is deprecated, use {new}", FutureWarning, stacklevel=3)
+    return old_value
+
+
+OptionTable = list[tuple[tuple[str, ...], dict[str, Any]]]
+
+
+def add_options(add: Any, table: OptionTable) -> None:
+    """Declare a topic's option table through ``add(*flags, **kwargs)``: argparse's
+    ``add_argument`` for the CLI, IPython's ``argument`` for the magic (the same table)."""
+    for flags, kw in table:
+        add(*flags, **kw)

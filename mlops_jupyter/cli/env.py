@@ -25,8 +25,8 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from ..doctor import run_doctor
+    from ..diagnosis import doctor
 
-    report = run_doctor()
+    report = doctor()
     print(json.dumps(report.to_dict(), indent=2) if args.json else report)
     return 0 if report.ok else 2

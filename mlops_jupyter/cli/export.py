@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from .._util import add_options
 from ..errors import MlopsUsageError
 
 
@@ -13,15 +14,10 @@ def register(sub: Any) -> None:
     """Add the job commands to the ``mlops-jupyter`` parser."""
     e = sub.add_parser("export", help="export a notebook as a job folder (job.yaml, code, CI files)")
     e.add_argument("notebook", help="the .ipynb file")
-    e.add_argument("--target", choices=["github", "gitlab", "generic"], default=None, help="CI files to write")
-    e.add_argument("--mode", choices=["notebook", "script"], default=None, help="papermill notebook or plain script")
-    e.add_argument("--out", metavar="DIR", help="job folder (default jobs/<name>/ in the project)")
-    e.add_argument("--schedule", metavar="CRON", help="cron schedule for continuous training")
-    e.add_argument("--source-run", metavar="RUN_ID", help="run whose metrics the job must reproduce")
-    e.add_argument("--gate", action="append", default=[], metavar="METRIC=RULE",
-                   help='metric gate, e.g. accuracy=">=0.9" (repeatable)')
-    e.add_argument("--rehearse", action="store_true", help="run the job now and compare with the source run")
-    e.add_argument("--strict", action="store_true", help="with --rehearse: fail on a mismatch")
+    from ..export.options import OPTIONS
+
+    add_options(e.add_argument, OPTIONS)
+    e.add_argument("--gate", action="append", default=None, metavar="METRIC=RULE", help="deprecated: use --thresholds")
     e.add_argument("--json", action="store_true", help="print JSON")
     e.set_defaults(func=cmd_export)
 
@@ -29,7 +25,7 @@ def register(sub: Any) -> None:
     r.add_argument("job", help="job folder or its job.yaml")
     r.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                    help="override a parameter (repeatable; type-checked against job.yaml)")
-    r.add_argument("--env", dest="profile", metavar="PROFILE", help="environment profile (default: the job's)")
+    r.add_argument("--env", metavar="PROFILE", help="environment profile (default: the job's)")
     r.add_argument("--params-from-env", action="store_true",
                    help="also read MLOPS_PARAM_<NAME> variables (how the CI files pass parameters)")
     r.add_argument("--strict-env", action="store_true", help="fail (exit 2) when packages differ from the pinned ones")
@@ -63,15 +59,9 @@ def parse_params(items: list[str]) -> dict[str, str]:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from ..export import export_notebook
+    from ..export.options import export_kwargs
 
-    gates = {}
-    for item in args.gate:
-        metric, sep, rule = item.partition("=")
-        if not sep or not metric:
-            raise MlopsUsageError(f"gate {item!r} is not METRIC=RULE")
-        gates[metric] = rule
-    res = export_notebook(args.notebook, target=args.target, mode=args.mode, out=args.out,
-                          schedule=args.schedule, source_run=args.source_run, thresholds=gates or None)
+    res = export_notebook(args.notebook, **export_kwargs(args))
     if args.rehearse:
         from ..export.rehearse import rehearse_export
 
@@ -90,7 +80,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         if install_if_needed(args.job):
             reexec_run(sys.argv[1:])
-    result = run_job(args.job, params=parse_params(args.param), env=args.profile,
+    result = run_job(args.job, params=parse_params(args.param), env=args.env,
                      params_from_env=args.params_from_env, strict_env=args.strict_env, timeout=args.timeout)
     print(json.dumps(result.to_dict(), indent=2) if args.json else result)
     return result.exit_code

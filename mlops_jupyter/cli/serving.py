@@ -13,6 +13,8 @@ from typing import Any
 
 def register(sub: Any) -> None:
     """Add the ``serve`` and ``monitor`` commands."""
+    from .._util import add_options as add_table
+    from ..monitoring.options import OPTIONS as MONITOR_OPTIONS
     from ..serving.options import add_options
 
     p = sub.add_parser("serve", help="serve a model (and a challenger) behind the monitoring gateway",
@@ -23,10 +25,7 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_serve)
 
     m = sub.add_parser("monitor", help="health, latency, drift and quality of a service per window")
-    m.add_argument("service", metavar="SERVICE", help="service name (.mlops/serving/SERVICE/)")
-    m.add_argument("--reference", metavar="DATA", help="training reference (CSV/Parquet) for input drift")
-    m.add_argument("--window", metavar="W", help="window length, e.g. 5min, 1h (default 5min)")
-    m.add_argument("--slo", nargs="+", metavar="RULE", help="SLO rules, e.g. 'p95_latency < 200 ms'")
+    add_table(m.add_argument, MONITOR_OPTIONS)
     m.add_argument("--json", action="store_true", help="print the report as JSON")
     m.add_argument("--fail", action="store_true", help="exit 1 when an SLO is breached")
     m.set_defaults(func=cmd_monitor)
@@ -66,14 +65,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_monitor(args: argparse.Namespace) -> int:
     """Print the monitor report; exit 1 on a breached SLO with ``--fail``."""
     from ..monitoring import monitor
+    from ..monitoring.options import monitor_kwargs
 
-    kw: dict[str, Any] = {}
+    kw = monitor_kwargs(args)
     if args.reference:
-        kw["reference"] = args.reference
-    if args.window:
-        kw["window"] = args.window
-    if args.slo:
-        kw["slo"] = list(args.slo)
+        kw["reference"] = args.reference  # the API reads CSV/Parquet paths itself
     report = monitor(args.service, **kw)
     print(json.dumps(report.to_dict(), indent=2, allow_nan=False) if args.json else report)
     return 1 if (args.fail and not report.ok) else 0

@@ -1,4 +1,4 @@
-"""Views of ``mlops-jupyter doctor``'s :class:`~mlops_jupyter.doctor.DoctorReport`."""
+"""Views of ``mlops-jupyter doctor``'s :class:`~mlops_jupyter.diagnosis.DoctorReport`."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from .html import badge, card, table, text_table
 from .registry import view
 
 if TYPE_CHECKING:
-    from ..doctor import DoctorReport
+    from ..diagnosis import DoctorReport
 
-REPORT = "mlops_jupyter.doctor.DoctorReport"
+REPORT = "mlops_jupyter.diagnosis.DoctorReport"
 _HEAD = ["status", "check", "detail", "fix"]
 
 

@@ -213,12 +213,13 @@ def export_notebook(
     out: str | Path | None = None,
     *,
     name: str | None = None,
-    profile: str | None = None,
+    env: str | None = None,
     source_run: str | bool | None = None,
     thresholds: dict[str, Any] | None = None,
     tolerance: float | None = None,
     tolerances: dict[str, float] | None = None,
     schedule: str | None = None,
+    profile: str | None = None,
 ) -> ExportResult:
     """Export the notebook at ``path`` as a job folder; returns an :class:`ExportResult`.
 
@@ -227,16 +228,21 @@ def export_notebook(
     folder (default ``jobs/<name>/`` in the project root). ``source_run``: the run whose
     metrics the job must reproduce (default: the newest finished run of this notebook;
     False for none). ``thresholds``: metric gates, e.g. ``{"accuracy": ">= 0.9"}``.
+    ``env``: the environment profile the job runs with (as in ``run_job(env=...)``;
+    ``profile=`` is its deprecated old name).
     ``tolerance``: relative tolerance of expected metrics (``tolerances`` per metric).
     ``schedule``: cron for continuous training. To run the job now and compare with its
     source run, pass the result to :func:`~mlops_jupyter.export.rehearse.rehearse_export`
     (or call ``mj.rehearse``, which exports to a scratch folder).
     """
+    from .._util import renamed_option
+
+    env = renamed_option("profile=", "env=", profile, env, "export_notebook")
     nb_path = Path(path)
     if not nb_path.is_file():
         raise ExportError(f"no notebook at {nb_path}")
     with scoped_session(nb_path.resolve().parent):
-        return _export(nb_path, target, mode, out, name=name, profile=profile, source_run=source_run,
+        return _export(nb_path, target, mode, out, name=name, profile=env, source_run=source_run,
                        thresholds=thresholds, tolerance=tolerance, tolerances=tolerances,
                        schedule=schedule)
 

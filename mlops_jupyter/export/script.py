@@ -4,8 +4,8 @@ IPython syntax is first rewritten by IPython's own input transformer (exactly wh
 kernel would run), then each ``get_ipython().run_line_magic(...)`` /
 ``run_cell_magic(...)`` / ``system(...)`` / ``getoutput(...)`` call is replaced:
 
-* mlops magics by the source their module's ``SCRIPT_EXPORTS[name](line, body)`` gives
-  (the topic owns its argument parsing; we never re-parse it here);
+* mlops magics by the source their registered script form gives (:mod:`.registry`: each
+  magic parses its line once into an API call and renders that call; we never parse it here);
 * harmless display/session magics (``%matplotlib``, ``%config``, ``%load_ext``...) by a
   comment; ``%pip``/``%conda`` by a comment (the job installs the pinned environment);
 * ``%time``/``%timeit``/``%%time``/``%%capture``... by the code they wrap, run once;
@@ -21,15 +21,12 @@ transformer.
 from __future__ import annotations
 
 import ast
-import importlib
 import shlex
 import textwrap
-from collections.abc import Callable
 
 from ..errors import ExportError
 from .notebook import NotebookInfo, _source
-
-ScriptExport = Callable[[str, "str | None"], str]
+from .registry import ScriptExport, script_exports
 
 DROPPED = {
     "matplotlib", "config", "autoreload", "aimport", "pinfo", "pinfo2", "psearch", "who",
@@ -107,26 +104,8 @@ except NameError:
 
 
 def collect_exports() -> dict[str, ScriptExport]:
-    """Every ``SCRIPT_EXPORTS`` entry of the modules in ``MAGIC_CLASSES``."""
-    from ..magics import MAGIC_CLASSES
-
-    exports: dict[str, ScriptExport] = {"mlops_env": _export_env}
-    for module_name, _ in MAGIC_CLASSES:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue  # a topic not built yet has no magics to export either
-        exports.update(getattr(module, "SCRIPT_EXPORTS", {}) or {})
-    return exports
-
-
-def _export_env(line: str, cell: str | None) -> str:
-    # %mlops_env has no SCRIPT_EXPORTS of its own: NAME -> mj.use_env(NAME), else a no-op.
-    words = line.split()
-    names = [w for w in words if not w.startswith("-")]
-    if not names:
-        return "pass  # %mlops_env (show) has nothing to do in a script"
-    return f"mj.use_env({names[0]!r})"
+    """The script forms the magics registered (see :mod:`.registry`)."""
+    return script_exports()
 
 
 class _Converter:
@@ -246,7 +225,7 @@ class _Converter:
             return _env_magic(line)
         if name == "cd":
             return f"__import__('os').chdir(__import__('os').path.expanduser({line.strip()!r}))"
-        raise _no_export(name, where)
+        raise _no_export(name, where, registered=bool(self.exports))
 
     def _cell_magic(self, name: str, line: str, body: str, where: str) -> str:
         if name in self.exports:
@@ -274,11 +253,16 @@ class _Converter:
             )
         if name in ("html", "HTML", "markdown", "latex", "svg", "javascript", "js"):
             return f"pass  # %%{name} cell: display only"
-        raise _no_export(name, where, cell=True)
+        raise _no_export(name, where, cell=True, registered=bool(self.exports))
 
 
-def _no_export(name: str, where: str, cell: bool = False) -> ExportError:
+def _no_export(name: str, where: str, cell: bool = False, registered: bool = True) -> ExportError:
     sigil = "%%" if cell else "%"
+    if not registered:  # not even our own magics registered: stale package metadata
+        return ExportError(
+            f"{where} uses {sigil}{name}, but no magic registered a script form",
+            hint="the entry points of mlops_jupyter are missing: reinstall it (pip install -e . in a checkout)",
+        )
     return ExportError(
         f"{where} uses {sigil}{name}, which has no script form",
         hint="export with --mode notebook (papermill runs every magic), or call the API directly",

@@ -27,12 +27,23 @@ MAGIC_CLASSES: list[tuple[str, str]] = [
 _HOOKS: list[Any] = []
 
 
+def register_script_exports() -> None:
+    """Register each topic's ``SCRIPT_EXPORTS`` (magic name -> script form) with the
+    exporter's registry; the ``mlops_jupyter.script_exports`` entry point names this."""
+    from ..export.registry import register_script_export
+
+    for module_name, _ in MAGIC_CLASSES:
+        for name, export in (getattr(importlib.import_module(module_name), "SCRIPT_EXPORTS", None) or {}).items():
+            register_script_export(name, export)
+
+
 def register(ipython: Any) -> None:
     """Register every magic class on ``ipython`` and mark the session interactive."""
     session.interactive = True
     for module_name, class_name in MAGIC_CLASSES:
         module = importlib.import_module(module_name)
         ipython.register_magics(getattr(module, class_name))
+    register_script_exports()  # %mlops_export in this kernel finds them even without entry points
     for module_name, _ in MAGIC_CLASSES:
         hook = getattr(importlib.import_module(module_name), "on_load", None)
         if hook is not None:

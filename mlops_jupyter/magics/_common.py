@@ -22,3 +22,17 @@ def resolve_data(shell: Any, ref: str) -> Any:
     if Path(text).exists() or any(ch in text for ch in "*?["):  # a glob: the DuckDB engine's input
         return text
     raise UsageError(f"no variable or file named '{text}'")
+
+
+def with_options(table: list[tuple[tuple[str, ...], dict[str, Any]]], *extra: Any) -> Any:
+    """Decorate a magic with ``magic_arguments`` built from a topic's shared option table
+    (the CLI adds the same table to its parser), then the magic-only ``argument(...)``s."""
+    from IPython.core.magic_arguments import argument, magic_arguments
+
+    def deco(func: Any) -> Any:
+        decorators = [argument(*flags, **kw) for flags, kw in table] + list(extra)
+        for d in reversed(decorators):  # applied bottom-up: keep the table's order in the help
+            func = d(func)
+        return magic_arguments()(func)
+
+    return deco

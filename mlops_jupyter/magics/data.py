@@ -1,8 +1,8 @@
 """``%mlops_data pin|status|load|diff|push|commit``: dataset versions on DVC from a cell.
 
 Each action is a thin twin of the Python API (``mj.pin``, ``mj.data_status``, ``mj.load``,
-``mj.data_diff``, ``mj.push_pinned``, ``mj.commit_pinned``); :data:`SCRIPT_EXPORTS` turns a
-magic line into that call for exported jobs.
+``mj.data_diff``, ``mj.push_pinned``, ``mj.commit_pinned``): the line is parsed and checked
+once into that call, which the magic runs and :data:`SCRIPT_EXPORTS` renders for jobs.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from ..calls import Call
 
 ACTIONS = ("pin", "status", "load", "diff", "push", "commit")
 
@@ -42,33 +44,22 @@ class DataMagics(Magics):
         ``%mlops_data diff data/train.csv --rev v1``, ``%mlops_data push`` (every pin not on the
         remote yet), ``%mlops_data commit -m "data v2"`` (every pin not committed yet).
         """
-        args = _parse(line)
-        import mlops_jupyter as mj
-
-        if args.action == "pin":
-            return mj.pin(_pin_target(args.paths), push=args.push, message=args.message, remote=args.remote, init=args.init)
-        if args.action == "status":
-            return mj.data_status(args.paths or None, remote=args.remote)
+        args, call = _parse(line)
         if args.action == "push":
-            pins = mj.push_pinned(args.paths or None, remote=args.remote)
+            pins = call.run()
             names = ", ".join(p.path for p in pins)
             print(f"pushed {len(pins)} pin(s) to remote '{pins[0].remote}' (verified there): {names}" if pins
                   else "nothing to push: every pin is on the remote")
             return None
         if args.action == "commit":
-            commit = mj.commit_pinned(args.paths or None, args.message)
+            commit = call.run()
             print(f"committed the pins as {commit[:10]}" if commit else "nothing to commit: every pin is committed")
             return None
-        if args.action == "load":
-            value = mj.load(args.paths[0], rev=_one_rev(args.rev), remote=args.remote, as_frame=False if args.as_path else None)
-            if args.as_name:
-                self.shell.user_ns[args.as_name] = value  # type: ignore[union-attr]
-                print(f"{args.as_name} = {_describe(value)} from {args.paths[0]}@{_one_rev(args.rev) or 'workspace'} (verified)")
-                return None
-            return value
-        rev_b = args.rev[1] if len(args.rev) > 1 else None
-        key = args.key[0] if args.key and len(args.key) == 1 else args.key
-        return mj.data_diff(args.paths[0], args.rev[0], rev_b, key=key, remote=args.remote)
+        if args.action == "load" and args.as_name:
+            self.shell.user_ns[args.as_name] = value = call.run()  # type: ignore[union-attr]
+            print(f"{args.as_name} = {_describe(value)} from {args.paths[0]}@{_one_rev(args.rev) or 'workspace'} (verified)")
+            return None
+        return call.run()
 
 
 def _unquote(value: Any) -> Any:
@@ -80,7 +71,8 @@ def _unquote(value: Any) -> Any:
     return value
 
 
-def _parse(line: str) -> Any:
+def _parse(line: str) -> tuple[Any, Call]:
+    """Parse and check the magic line once, into the API call it means."""
     args = parse_argstring(DataMagics.mlops_data, line)
     for name, value in vars(args).items():
         setattr(args, name, _unquote(value))
@@ -106,7 +98,29 @@ def _parse(line: str) -> Any:
         wrong.append("-m")
     if wrong:
         raise UsageError(f"%mlops_data {args.action} does not take {', '.join(wrong)}")
-    return args
+    return args, _call(args)
+
+
+def _call(args: Any) -> Call:
+    def given(**items: Any) -> dict[str, Any]:
+        return {k: v for k, v in items.items() if v not in (None, False, [], "")}
+
+    paths = args.paths or None
+    if args.action == "pin":
+        return Call("pin", [_pin_target(args.paths)],
+                    given(push=args.push, message=args.message, remote=args.remote, init=args.init))
+    if args.action == "status":
+        return Call("data_status", [paths], given(remote=args.remote))
+    if args.action == "push":
+        return Call("push_pinned", [paths], given(remote=args.remote))
+    if args.action == "commit":
+        return Call("commit_pinned", [paths, args.message])
+    if args.action == "load":
+        return Call("load", [args.paths[0]], {**given(rev=_one_rev(args.rev), remote=args.remote),
+                                              **({"as_frame": False} if args.as_path else {})})
+    rev_b = args.rev[1] if len(args.rev) > 1 else None
+    key = args.key[0] if args.key and len(args.key) == 1 else args.key
+    return Call("data_diff", [args.paths[0], args.rev[0]], given(rev_b=rev_b, key=key, remote=args.remote))
 
 
 def _pin_target(paths: list[str]) -> Any:
@@ -124,30 +138,14 @@ def _describe(value: Any) -> str:
     return f"path {value}"
 
 
-def _kwargs(**items: Any) -> str:
-    return "".join(f", {k}={v!r}" for k, v in items.items() if v not in (None, False, [], ""))
-
-
 def export_mlops_data(line: str, cell: str | None = None) -> str:
-    """Python source for one ``%mlops_data`` line, using the public API as ``mj``."""
-    args = _parse(line)
-    if args.action == "pin":
-        target = _pin_target(args.paths)
-        return f"mj.pin({target!r}{_kwargs(push=args.push, message=args.message, remote=args.remote, init=args.init)})"
-    if args.action == "status":
-        return f"print(mj.data_status({(args.paths or None)!r}{_kwargs(remote=args.remote)}))"
-    if args.action == "push":
-        return f"mj.push_pinned({(args.paths or None)!r}{_kwargs(remote=args.remote)})"
-    if args.action == "commit":
-        return f"mj.commit_pinned({(args.paths or None)!r}, {args.message!r})"
-    if args.action == "load":
-        call = (f"mj.load({args.paths[0]!r}{_kwargs(rev=_one_rev(args.rev), remote=args.remote)}"
-                f"{', as_frame=False' if args.as_path else ''})")
-        return f"{args.as_name} = {call}" if args.as_name else call
-    rev_b = args.rev[1] if len(args.rev) > 1 else None
-    key = args.key[0] if args.key and len(args.key) == 1 else args.key
-    return (f"print(mj.data_diff({args.paths[0]!r}, {args.rev[0]!r}"
-            f"{_kwargs(rev_b=rev_b, key=key, remote=args.remote)}))")
+    """Python source for one ``%mlops_data`` line: the call the magic runs, rendered."""
+    args, call = _parse(line)
+    if args.action in ("status", "diff"):
+        return f"print({call.source()})"
+    if args.action == "load" and args.as_name:
+        return f"{args.as_name} = {call.source()}"
+    return call.source()
 
 
 SCRIPT_EXPORTS: dict[str, Callable[[str, str | None], str]] = {"mlops_data": export_mlops_data}

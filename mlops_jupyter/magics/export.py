@@ -9,9 +9,12 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, parse_argstring
 
+from ..errors import MlopsUsageError
+from ..export.options import OPTIONS, export_kwargs
 from ..session import session
+from ._common import with_options
 
 
 def current_notebook() -> Path | None:
@@ -29,15 +32,7 @@ def current_notebook() -> Path | None:
 class ExportMagics(Magics):
     """Notebook → reproducible job (job.yaml, code, CI files, dvc stage)."""
 
-    @magic_arguments()
-    @argument("notebook", nargs="?", help="notebook to export (default: this one; save it first)")
-    @argument("--target", choices=["github", "gitlab", "generic"], default=None, help="CI files to write")
-    @argument("--mode", choices=["notebook", "script"], default=None,
-              help="notebook: papermill runs it; script: plain Python with magics as API calls")
-    @argument("--out", default=None, metavar="DIR", help="job folder (default jobs/<name>/ in the project)")
-    @argument("--schedule", default=None, metavar="CRON", help="cron schedule for continuous training")
-    @argument("--rehearse", action="store_true", help="run the job in a fresh kernel and compare with this run")
-    @argument("--strict", action="store_true", help="with --rehearse: a mismatch is an error")
+    @with_options(OPTIONS, argument("notebook", nargs="?", help="notebook to export (default: this one; save it first)"))
     @line_magic
     def mlops_export(self, line: str) -> Any:
         """Export the notebook as a job folder; ``--rehearse`` also runs it and compares."""
@@ -47,7 +42,11 @@ class ExportMagics(Magics):
             raise UsageError("cannot tell which notebook this kernel runs; name it: %mlops_export NOTEBOOK.ipynb")
         from ..export import export_notebook
 
-        res = export_notebook(path, target=args.target, mode=args.mode, out=args.out, schedule=args.schedule)
+        try:
+            kw = export_kwargs(args)
+        except MlopsUsageError as exc:
+            raise UsageError(exc.message) from None
+        res = export_notebook(path, **kw)
         if args.rehearse:
             from ..export.rehearse import rehearse_export
 

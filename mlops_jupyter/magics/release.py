@@ -8,35 +8,21 @@ is displayed, not raised (the notebook goes on), unless ``--fail`` is given.
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Callable
 from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, parse_argstring
 
+from ..calls import Call, Ref
 from ..errors import MlopsUsageError
-from ..release.options import add_options, promote_kwargs
-from ._common import resolve_data
+from ..release.options import OPTIONS, promote_kwargs
+from ._common import resolve_data, with_options
 
 
-def _with_promote_options(func: Any) -> Any:
-    decorators: list[Any] = []
-    add_options(lambda *flags, **kw: decorators.append(argument(*flags, **kw)))
-    decorators.append(argument("--fail", action="store_true", help="raise GateFailed when a gate refuses"))
-    decorators.append(argument("--compare", action="store_true",
-                               help="also show the challenger-vs-champion comparison view"))
-    for deco in reversed(decorators):  # applied bottom-up: keep the table's order in the help
-        func = deco(func)
-    return magic_arguments()(func)
-
-
-def _is_name(text: str) -> bool:
-    return text.isidentifier() and not keyword.iskeyword(text)
-
-
-def _parse(line: str) -> tuple[Any, dict[str, Any], dict[str, str]]:
+def _parse(line: str) -> tuple[Any, Call]:
+    """Parse and check the magic line once, into the ``mj.promote`` call it means."""
     args = parse_argstring(ReleaseMagics.mlops_promote, line)
     try:
         kw, refs = promote_kwargs(args)
@@ -44,29 +30,34 @@ def _parse(line: str) -> tuple[Any, dict[str, Any], dict[str, str]]:
         raise UsageError(exc.message) from None
     if args.fail:
         kw["raise_on_fail"] = True
-    return args, kw, refs
+    head = [kw.pop("model"), kw.pop("candidate")]
+    return args, Call("promote", head, {**{k: Ref(v) for k, v in refs.items()}, **kw})
 
 
 @magics_class
 class ReleaseMagics(Magics):
     """Release gates: promote a model to a registry alias (principle 6)."""
 
-    @_with_promote_options
+    @with_options(OPTIONS,
+                  argument("--fail", action="store_true", help="raise GateFailed when a gate refuses"),
+                  argument("--compare", action="store_true",
+                           help="also show the challenger-vs-champion comparison view"))
     @line_magic
     def mlops_promote(self, line: str) -> Any:
         """Promote a candidate model to a registry alias only if every configured gate passes."""
         import mlops_jupyter as mj
 
-        args, kw, refs = _parse(line)
-        for key, ref in refs.items():
-            kw[key] = self._resolve(ref)
-        decision = mj.promote(**kw)
+        args, parsed = _parse(line)
+        call = parsed.resolved(lambda ref: self._resolve(ref.text))
+        decision = call.run()
         if args.compare:
             from IPython.display import display
 
             display(decision)
-            return mj.compare_models(kw["model"], decision.candidate.get("uri") if decision.candidate.get("version")
-                                     else kw["candidate"], eval_data=kw.get("eval_data"),
+            model, candidate = call.args
+            kw = call.kwargs
+            return mj.compare_models(model, decision.candidate.get("uri") if decision.candidate.get("version")
+                                     else candidate, eval_data=kw.get("eval_data"),
                                      target=kw.get("target"), model_path=kw.get("model_path"))
         return decision
 
@@ -75,12 +66,9 @@ class ReleaseMagics(Magics):
 
 
 def export_promote(line: str, cell: str | None = None) -> str:
-    """Python source equivalent to ``%mlops_promote LINE`` (``mj`` in scope; names are globals)."""
-    _, kw, refs = _parse(line)
-    parts = [repr(kw.pop("model")), repr(kw.pop("candidate"))]
-    parts += [f"{k}={v if _is_name(v) else repr(v)}" for k, v in refs.items()]
-    parts += [f"{k}={v!r}" for k, v in kw.items()]
-    return f"mj.promote({', '.join(parts)})"
+    """Python source equivalent to ``%mlops_promote LINE`` (``mj`` in scope; names are
+    globals): the call the magic runs, rendered."""
+    return _parse(line)[1].source()
 
 
 SCRIPT_EXPORTS: dict[str, Callable[[str, str | None], str]] = {"mlops_promote": export_promote}

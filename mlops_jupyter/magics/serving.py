@@ -14,9 +14,12 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from ..calls import Call, Ref
+from ..monitoring.options import OPTIONS as MONITOR_OPTIONS
+from ..monitoring.options import monitor_kwargs
 from ..serving.options import OPTIONS, serve_kwargs
 from ..session import session
-from ._common import resolve_data
+from ._common import resolve_data, with_options
 
 
 def _with_serve_options(func: Any) -> Any:
@@ -31,25 +34,26 @@ def _with_serve_options(func: Any) -> Any:
     return magic_arguments()(func)
 
 
+def _parse_serve(line: str) -> tuple[Any, Call]:
+    """Parse and check ``%mlops_serve LINE`` once, into ``mj.serve`` or ``mj.stop_service``."""
+    args = parse_argstring(ServingMagics.mlops_serve, line)
+    if args.stop:
+        return args, Call("stop_service", [args.stop])
+    if not args.model:
+        raise UsageError("give MODEL (models:/NAME@ALIAS, models:/NAME/VERSION or runs:/RUN_ID/PATH) or --stop NAME")
+    return args, Call("serve", kwargs=serve_kwargs(args))
+
+
+def _parse_monitor(line: str) -> tuple[Any, Call]:
+    """Parse ``%mlops_monitor LINE`` once, into ``mj.monitor`` (``--reference`` stays a reference)."""
+    args = parse_argstring(ServingMagics.mlops_monitor, line)
+    kw: dict[str, Any] = {"reference": Ref(args.reference)} if args.reference else {}
+    return args, Call("monitor", [args.service], {**kw, **monitor_kwargs(args)})
+
+
 def services() -> dict[str, Any]:
     """Services started from this kernel, by name."""
     return session.state.setdefault("serving", {})  # type: ignore[no-any-return]
-
-
-def _monitor_kwargs(args: Any) -> dict[str, Any]:
-    kw: dict[str, Any] = {}
-    if args.window:
-        kw["window"] = args.window
-    if args.slo:  # IPython keeps the quotes around a quoted argument: "p95_latency < 200 ms"
-        kw["slo"] = [_unquote(r) for r in args.slo]
-    return kw
-
-
-def _unquote(text: str) -> str:
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        return text[1:-1]
-    return text
 
 
 @magics_class
@@ -60,45 +64,33 @@ class ServingMagics(Magics):
     @line_magic
     def mlops_serve(self, line: str) -> Any:
         """Serve MODEL (and a challenger) behind the gateway; shows the service's status."""
-        import mlops_jupyter as mj
-
-        args = parse_argstring(self.mlops_serve, line)
+        args, call = _parse_serve(line)
         if args.stop:
             if args.stop not in services():
                 raise UsageError(f"no service {args.stop!r} was started in this kernel "
                                  f"(running here: {', '.join(services()) or 'none'})")
-            status = mj.stop_service(args.stop)
+            status = call.run()
             services().pop(args.stop, None)
             return status
-        if not args.model:
-            raise UsageError("give MODEL (models:/NAME@ALIAS, models:/NAME/VERSION or runs:/RUN_ID/PATH) or --stop NAME")
-        kw = serve_kwargs(args)
-        if "export" in kw:
-            return mj.serve(**kw)
-        svc = mj.serve(**kw)
+        if "export" in call.kwargs:
+            return call.run()
+        svc = call.run()
         services()[svc.name] = svc
         return svc
 
-    @magic_arguments()
-    @argument("service", metavar="SERVICE", help="service name (or a variable holding a Service)")
-    @argument("--reference", metavar="DATA", help="training reference for input drift (variable or CSV/Parquet path)")
-    @argument("--window", metavar="W", help="window length, e.g. 5min, 1h (default 5min)")
-    @argument("--slo", nargs="+", metavar="RULE", help="SLO rules, e.g. 'p95_latency < 200 ms' 'error_rate < 1%%'")
-    @argument("--live", action="store_true", help="refresh the chart on a timer (interactive kernels)")
+    @with_options(MONITOR_OPTIONS, argument("--live", action="store_true",
+                                            help="refresh the chart on a timer (interactive kernels)"))
     @line_magic
     def mlops_monitor(self, line: str) -> Any:
         """Service health, latency, drift and quality per window of a running service."""
-        import mlops_jupyter as mj
-
-        args = parse_argstring(self.mlops_monitor, line)
+        args, parsed = _parse_monitor(line)
         user_ns = self.shell.user_ns if self.shell is not None else {}
         target: Any = services().get(args.service) or user_ns.get(args.service, args.service)
         if not isinstance(target, str) and not hasattr(target, "folder"):
             target = args.service
-        kw = _monitor_kwargs(args)
-        if args.reference:
-            kw["reference"] = resolve_data(self.shell, args.reference)
-        report = mj.monitor(target, **kw)
+        call = parsed.resolved(lambda ref: resolve_data(self.shell, ref.text))
+        call.args[0] = target  # a Service started here, or one held in a variable
+        report = call.run()
         if args.live:
             from IPython.display import display
 
@@ -115,23 +107,13 @@ def on_unload(ip: Any) -> None:
 
 
 def export_serve(line: str, cell: str | None = None) -> str:
-    """Python source equivalent to ``%mlops_serve LINE``."""
-    args = parse_argstring(ServingMagics.mlops_serve, line)
-    if args.stop:
-        return f"mj.stop_service({args.stop!r})"
-    kw = serve_kwargs(args)
-    return "mj.serve(" + ", ".join(f"{k}={v!r}" for k, v in kw.items()) + ")"
+    """Python source equivalent to ``%mlops_serve LINE``: the call the magic runs."""
+    return _parse_serve(line)[1].source()
 
 
 def export_monitor(line: str, cell: str | None = None) -> str:
     """Python source equivalent to ``%mlops_monitor LINE`` (``--reference`` names a global or a path)."""
-    args = parse_argstring(ServingMagics.mlops_monitor, line)
-    parts = [repr(args.service)]
-    if args.reference:
-        ref = args.reference
-        parts.append(f"reference={ref if ref.isidentifier() else repr(ref)}")
-    parts += [f"{k}={v!r}" for k, v in _monitor_kwargs(args).items()]
-    return "mj.monitor(" + ", ".join(parts) + ")"
+    return _parse_monitor(line)[1].source()
 
 
 SCRIPT_EXPORTS: dict[str, Callable[[str, str | None], str]] = {

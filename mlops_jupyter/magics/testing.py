@@ -9,6 +9,8 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from ..calls import Call, Code
+
 
 def _cell_id(shell: Any) -> str | None:
     """The notebook cell id sent by the front end (JupyterLab, nbclient), if any."""
@@ -19,6 +21,18 @@ def _cell_id(shell: Any) -> str | None:
     meta = (parent or {}).get("metadata") or {}
     value = meta.get("cellId") or meta.get("cell_id")
     return str(value) if value else None
+
+
+def _parse(line: str, cell: str | None) -> tuple[Any, Call]:
+    """Parse and check ``%%mlops_test LINE`` once, into ``mj.run_tests`` on the cell's text
+    (the namespace is the notebook's: the kernel's ``user_ns``, a script's ``globals()``)."""
+    args = parse_argstring(TestingMagics.mlops_test, line)
+    if args.k is not None and not args.k.strip():
+        raise UsageError("-k needs an expression")
+    kw = {"k": args.k, "lf": args.lf or None, "exitfirst": args.exitfirst or None, "name": args.name,
+          "timeout": args.timeout, "fail": args.fail or None, "cov": args.cov or None}
+    given = {k: v for k, v in kw.items() if v is not None}
+    return args, Call("run_tests", [cell or "", Code("globals()", bare=True)], {**given, "first_line": args.first_line})
 
 
 @magics_class
@@ -37,25 +51,17 @@ class TestingMagics(Magics):
     @cell_magic
     def mlops_test(self, line: str, cell: str) -> Any:
         """Run pytest on the ``test_*`` functions of this cell against the notebook's namespace."""
-        from ..testing import run_tests
-
-        args = parse_argstring(self.mlops_test, line)
+        _, parsed = _parse(line, cell)
         assert self.shell is not None
-        if args.k is not None and not args.k.strip():
-            raise UsageError("-k needs an expression")
-        return run_tests(cell, self.shell.user_ns, k=args.k, lf=args.lf, exitfirst=args.exitfirst,
-                         name=args.name, cell_id=_cell_id(self.shell), timeout=args.timeout,
-                         fail=args.fail, first_line=args.first_line, cov=args.cov)
+        call = Call(parsed.func, [cell, self.shell.user_ns], {**parsed.kwargs, "cell_id": _cell_id(self.shell)},
+                    ready=True)  # the namespace is the kernel's, not the script's globals()
+        return call.run()
 
 
 def export_mlops_test(line: str, cell: str | None = None) -> str:
     """Python source equivalent to ``%%mlops_test LINE`` + body (script-mode jobs):
     ``mj.run_tests`` on the cell's text against the script's globals."""
-    args = parse_argstring(TestingMagics.mlops_test, line)
-    kw = {"k": args.k, "lf": args.lf or None, "exitfirst": args.exitfirst or None, "name": args.name,
-          "timeout": args.timeout, "fail": args.fail or None, "cov": args.cov or None}
-    opts = "".join(f", {k}={v!r}" for k, v in kw.items() if v is not None)
-    return f"mj.run_tests({(cell or '')!r}, globals(){opts}, first_line=2)"
+    return _parse(line, cell)[1].source()
 
 
 SCRIPT_EXPORTS: dict[str, Callable[[str, str | None], str]] = {"mlops_test": export_mlops_test}

@@ -1,7 +1,8 @@
 """``%mlops_track`` and ``%%mlops_track``: runs on MLflow from notebook cells.
 
-Each action is a thin call of the tracking API (``mj.start_run``, ``mj.log``...); the
-exporter turns the same lines into those calls through :data:`SCRIPT_EXPORTS`.
+Each line is parsed and checked once (:func:`_parse`) into a call of the tracking API
+(``mj.start_run``, ``mj.log``...): the magic runs it, :data:`SCRIPT_EXPORTS` renders it
+as source for exported jobs.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from .._util import parse_pairs, parse_value
+from ..calls import Call, Code, Ref
 from ..errors import MlopsUsageError
 from ..session import session
 
@@ -41,7 +43,7 @@ class TrackingMagics(Magics):
     @argument("-e", "--experiment", help="start: experiment name (default: the profile's experiment)")
     @argument("-n", "--name", help="start: run name; model: the model's name in the run (default: model)")
     @argument("--register", metavar="NAME", help="model: also register it as a new version of registered model NAME")
-    @argument("--trust", nargs="+", default=[], metavar="TYPE", help="model: types skops may load (only for a model you trust; the error names them)")
+    @argument("--trusted-types", "--trust", dest="trusted_types", nargs="+", default=[], metavar="TYPE", help="model: types skops may load (only for a model you trust; the error names them)")
     @argument("--tags", nargs="+", default=[], metavar="K=V", help="start: run tags")
     @argument("--autolog", action="store_true", help="start: switch on mlflow.autolog() for the installed frameworks")
     @argument("--description", help="start: run description")
@@ -53,48 +55,29 @@ class TrackingMagics(Magics):
     @line_cell_magic
     def mlops_track(self, line: str, cell: str | None = None) -> Any:
         """Track runs: start, log values, add artifacts, show status, end, sync the spool, compare."""
-        args = parse_argstring(self.mlops_track, line)
-        from .. import tracking
-
+        args, call = _parse(line, cell)
         if cell is not None:
-            if args.action not in (None, "start"):
-                raise UsageError("%%mlops_track takes only start options (--name, --experiment, --tags, --autolog)")
-            return self._run_cell(args, cell)
-        if args.action is None:
-            raise UsageError(f"%mlops_track needs an action: {' | '.join(ACTIONS)} (see %mlops_track?)")
+            return self._run_cell(call, cell)
         if args.action == "start":
             mode = self._chart_mode()  # a bad setting is refused before the run starts
-            handle = tracking.start_run(**_start_kwargs(args))
-            return self._show_start(handle, mode)
-        if args.action == "log":
-            if not args.values:
-                raise UsageError("%mlops_track log needs name=value pairs, e.g. %mlops_track log acc=0.91")
-            tracking.log(_pairs(args.values, "value"), step=args.step)
-            return None
-        if args.action == "param":
-            if not args.values:
-                raise UsageError("%mlops_track param needs name=value pairs, e.g. %mlops_track param n_estimators=25 max_depth=2")
-            tracking.log_params(_pairs(args.values, "param"))
+            return self._show_start(call.run(), mode)
+        if args.action in ("log", "param"):
+            call.run()
             return None
         if args.action == "model":
-            if len(args.values) != 1:
-                raise UsageError("%mlops_track model takes one VARIABLE, e.g. %mlops_track model clf --register churn")
-            return tracking.log_model(self._variable(args.values[0]), **_model_kwargs(args))
+            return call.run(lambda ref: self._variable(ref.text))
         if args.action == "artifact":
-            if len(args.values) != 1:
-                raise UsageError("%mlops_track artifact takes one PATH")
-            where = tracking.log_artifact(args.values[0], artifact_path=args.artifact_path)
-            print(f"stored artifact {where}")
+            print(f"stored artifact {call.run()}")
             return None
         if args.action == "status":
             return _status_view()
         if args.action == "end":
             from ..display.tracking import RunView
 
-            return RunView.of(tracking.end_run(status=args.status))
+            return RunView.of(call.run())
         if args.action == "sync":
-            return tracking.sync()
-        result = tracking.compare(metric=args.metric, mode=args.mode)
+            return call.run()
+        result = call.run()
         if self._in_kernel():
             from IPython.display import display
 
@@ -146,34 +129,81 @@ class TrackingMagics(Magics):
             print(f"(live chart unavailable: {exc})")
         return None
 
-    def _run_cell(self, args: Any, cell: str) -> Any:
-        from .. import tracking
-
+    def _run_cell(self, call: Call, cell: str) -> Any:
         code = self.shell.transform_cell(cell) if self.shell is not None else cell
         tree = ast.parse(code)
         last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
         assert last is None or isinstance(last, ast.Expr)
         ns = self.shell.user_ns if self.shell is not None else {}
         mode = self._chart_mode()
-        with tracking.track(**_start_kwargs(args)) as handle:
+        with call.run() as handle:
             self._show_start(handle, mode) if self._in_kernel() else print(repr(handle))
             exec(compile(ast.Module(body=tree.body, type_ignores=[]), "<mlops_track cell>", "exec"), ns)
             value = eval(compile(ast.Expression(last.value), "<mlops_track cell>", "eval"), ns) if last else None
         return value
 
 
-def _start_kwargs(args: Any) -> dict[str, Any]:
-    return {
-        "name": args.name,
-        "experiment": args.experiment,
-        "tags": _pairs(args.tags, "tag") if args.tags else None,
-        "autolog": bool(args.autolog),
-        "description": args.description,
-    }
+def _parse(line: str, cell: str | None, *, script: bool = False) -> tuple[Any, Call]:
+    """Parse and check ``%mlops_track LINE`` (or the cell magic) once, into its API call.
+
+    ``script``: the line comes from a notebook being exported, so ``{expr}`` and ``$name``
+    values are still unexpanded: they become :class:`~mlops_jupyter.calls.Code` (in the
+    kernel IPython has expanded them before the magic runs)."""
+    args = parse_argstring(TrackingMagics.mlops_track, line)
+    if cell is not None:
+        if args.action not in (None, "start"):
+            raise UsageError("%%mlops_track takes only start options (--name, --experiment, --tags, --autolog)")
+        return args, Call("track", kwargs=_start_kwargs(args, script))
+    action = args.action
+    if action is None:
+        raise UsageError(f"%mlops_track needs an action: {' | '.join(ACTIONS)} (see %mlops_track?)")
+    if action == "start":
+        return args, Call("start_run", kwargs=_start_kwargs(args, script))
+    if action == "log":
+        if not args.values:
+            raise UsageError("%mlops_track log needs name=value pairs, e.g. %mlops_track log acc=0.91")
+        step = {"step": args.step} if args.step is not None else {}
+        return args, Call("log", [_values(args.values, "value", script)], step)
+    if action == "param":
+        if not args.values:
+            raise UsageError("%mlops_track param needs name=value pairs, e.g. %mlops_track param n_estimators=25 max_depth=2")
+        return args, Call("log_params", [_values(args.values, "param", script)])
+    if action == "model":
+        if len(args.values) != 1:
+            raise UsageError("%mlops_track model takes one VARIABLE, e.g. %mlops_track model clf --register churn")
+        kw = {"name": args.name or "model", "register": args.register, "trusted_types": list(args.trusted_types) or None}
+        return args, Call("log_model", [Ref(args.values[0].lstrip("$"))], {k: v for k, v in kw.items() if v is not None})
+    if action == "artifact":
+        if len(args.values) != 1:
+            raise UsageError("%mlops_track artifact takes one PATH")
+        path = _value(args.values[0]) if script and args.values[0].startswith(("{", "$")) else args.values[0]
+        ap = {"artifact_path": args.artifact_path} if args.artifact_path else {}
+        return args, Call("log_artifact", [path], ap)
+    if action == "status":
+        return args, Call("active_run")
+    if action == "end":
+        return args, Call("end_run", kwargs={"status": args.status})
+    if action == "sync":
+        return args, Call("sync")
+    return args, Call("compare", kwargs={k: getattr(args, k) for k in ("metric", "mode") if getattr(args, k)})
 
 
-def _model_kwargs(args: Any) -> dict[str, Any]:
-    return {"name": args.name or "model", "register": args.register, "trusted_types": list(args.trust) or None}
+def _start_kwargs(args: Any, script: bool) -> dict[str, Any]:
+    kw: dict[str, Any] = {k: getattr(args, k) for k in ("name", "experiment", "description") if getattr(args, k)}
+    if args.tags:
+        kw["tags"] = _values(args.tags, "tag", script)
+    if args.autolog:
+        kw["autolog"] = True
+    return kw
+
+
+def _values(items: list[str], what: str, script: bool) -> dict[str, Any]:
+    """``name=value`` pairs, typed; in a script ``{expr}`` / ``$name`` values stay code."""
+    pairs = _pairs(items, what)  # the one check of the pairs
+    if not script:
+        return pairs
+    raw = {k.strip(): v for k, _, v in (item.partition("=") for item in items)}
+    return {k: _value(raw[k]) if raw[k].strip().startswith(("{", "$")) else v for k, v in pairs.items()}
 
 
 def _status_view() -> Any:
@@ -244,87 +274,28 @@ def on_unload(ipython: Any) -> None:
 # -- export to scripts -----------------------------------------------------------------
 _EXPR = re.compile(r"^\{(.+)\}$", re.S)
 _VAR = re.compile(r"^\$([A-Za-z_]\w*)$")
+_PRINTED = ("status", "sync", "compare")  # actions whose result the magic shows
 
 
-def _value_code(text: str) -> str:
+def _value(text: str) -> Any:
     m = _EXPR.match(text.strip())
     if m:
-        return f"({m.group(1).strip()})"
+        return Code(m.group(1).strip())
     m = _VAR.match(text.strip())
     if m:
-        return m.group(1)
-    return repr(parse_value(text))
-
-
-def _kwargs_code(pairs: list[tuple[str, str]]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in pairs)
-
-
-def _start_code(args: Any, func: str) -> str:
-    pairs: list[tuple[str, str]] = []
-    for key in ("name", "experiment", "description"):
-        if getattr(args, key):
-            pairs.append((key, repr(getattr(args, key))))
-    if args.tags:
-        tags = {}
-        for item in args.tags:
-            k, sep, v = item.partition("=")
-            if not sep:
-                raise UsageError(f"tag '{item}' is not of the form name=value")
-            tags[k.strip()] = _value_code(v)
-        pairs.append(("tags", "{" + ", ".join(f"{k!r}: {v}" for k, v in tags.items()) + "}"))
-    if args.autolog:
-        pairs.append(("autolog", "True"))
-    return f"{func}({_kwargs_code(pairs)})"
-
-
-def _pair_items(values: list[str]) -> list[str]:
-    items = []
-    for item in values:
-        k, sep, v = item.partition("=")
-        if not sep or not k.strip():
-            raise UsageError(f"value '{item}' is not of the form name=value")
-        items.append(f"{k.strip()!r}: {_value_code(v)}")
-    return items
+        return Code(m.group(1), bare=True)
+    return parse_value(text)
 
 
 def export_mlops_track(line: str, cell: str | None) -> str:
-    """Python source doing what ``%mlops_track LINE`` (or the cell magic) does, with ``mj``."""
-    args = TrackingMagics.mlops_track.parser.parse_argstring(line)  # type: ignore[attr-defined]
+    """Python source doing what ``%mlops_track LINE`` (or the cell magic) does, with ``mj``:
+    the same parsed call as the magic runs, rendered."""
+    args, call = _parse(line, cell, script=True)
     if cell is not None:
         body = cell if cell.strip() else "pass"
         indented = "\n".join(("    " + ln) if ln.strip() else ln for ln in body.splitlines())
-        return f"with {_start_code(args, 'mj.track')}:\n{indented}\n"
-    action = args.action
-    if action == "start":
-        return _start_code(args, "mj.start_run") + "\n"
-    if action == "log":
-        items = _pair_items(args.values)
-        step = f", step={args.step}" if args.step is not None else ""
-        return f"mj.log({{{', '.join(items)}}}{step})\n"
-    if action == "param":
-        return f"mj.log_params({{{', '.join(_pair_items(args.values))}}})\n"
-    if action == "model":
-        if len(args.values) != 1:
-            raise UsageError("%mlops_track model takes one VARIABLE")
-        kw = _model_kwargs(args)
-        extra = "".join(f", {k}={v!r}" for k, v in kw.items() if v is not None)
-        return f"mj.log_model({_value_code('$' + args.values[0].lstrip('$'))}{extra})\n"
-    if action == "artifact":
-        if len(args.values) != 1:
-            raise UsageError("%mlops_track artifact takes one PATH")
-        ap = f", artifact_path={args.artifact_path!r}" if args.artifact_path else ""
-        return f"mj.log_artifact({_value_code(args.values[0]) if args.values[0].startswith(('{', '$')) else repr(args.values[0])}{ap})\n"
-    if action == "status":
-        return "print(mj.active_run())\n"
-    if action == "end":
-        return f"mj.end_run(status={args.status!r})\n"
-    if action == "sync":
-        return "print(mj.sync())\n"
-    if action == "compare":
-        pairs = [(k, repr(getattr(args, k))) for k in ("metric", "mode") if getattr(args, k)]
-        return f"print(mj.compare({_kwargs_code(pairs)}))\n"
-    raise UsageError(f"%mlops_track needs an action: {' | '.join(ACTIONS)}")
+        return f"with {call.source()}:\n{indented}\n"
+    return (f"print({call.source()})" if args.action in _PRINTED else call.source()) + "\n"
 
 
 SCRIPT_EXPORTS: dict[str, Callable[[str, str | None], str]] = {"mlops_track": export_mlops_track}

@@ -149,7 +149,7 @@ def test_no_import_cycle_between_topic_packages_at_module_level() -> None:
     ("mlops_jupyter.drift_detection.summary", "mlops_jupyter.drift_detection.engine"),
     ("mlops_jupyter.drift_detection.stats", "mlops_jupyter.drift_detection.engine"),
     ("mlops_jupyter.export.build", "mlops_jupyter.export.rehearse"),
-    ("mlops_jupyter.doctor", "mlops_jupyter.display."),
+    ("mlops_jupyter.diagnosis", "mlops_jupyter.display."),
 ])
 def test_the_named_circles_stay_broken_at_any_level(source: str, target: str) -> None:
     edges = {(m, t) for m in MODULES if m.startswith(source) for t in imports(m, module_level=False)

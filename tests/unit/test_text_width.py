@@ -28,9 +28,9 @@ def _results(root: Path) -> dict[str, Any]:
     from mlops_jupyter.data.diff import DataDiff
     from mlops_jupyter.data.pins import DatasetPin
     from mlops_jupyter.data.status import DataStatus, StatusRow
+    from mlops_jupyter.diagnosis import Check, DoctorReport
     from mlops_jupyter.display.envview import EnvView
     from mlops_jupyter.display.tracking import RunsView, RunView
-    from mlops_jupyter.doctor import Check, DoctorReport
     from mlops_jupyter.export.gates import GateResult as JobGate
     from mlops_jupyter.export.rehearse import RehearsalReport
     from mlops_jupyter.export.runner import JobResult

@@ -1,4 +1,7 @@
-"""``mlops-jupyter doctor``: check config, git, DVC and the tracking store; say what to fix."""
+"""``mj.doctor()`` / ``%mlops_doctor`` / ``mlops-jupyter doctor``: check config, git, DVC and
+the tracking store; say what to fix.
+
+(The module is not named ``doctor``: a submodule of that name would shadow ``mj.doctor``.)"""
 
 from __future__ import annotations
 
@@ -127,3 +130,9 @@ def run_doctor() -> DoctorReport:
         report.checks.append(Check("dvc", "warn", "no DVC repository", f"cd {root} && dvc init{subdir}"))
     report.checks.append(_check_store(profile.tracking_uri))
     return report
+
+
+def doctor() -> DoctorReport:
+    """Check config, git, DVC (and its remote) and the tracking store; each check says what
+    to fix. Never raises for a failed check: ``report.ok`` is False when one failed."""
+    return run_doctor()
