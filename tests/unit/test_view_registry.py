@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pytest
 
 from mlops_jupyter._views import Viewable
-from mlops_jupyter.display import registry
 from mlops_jupyter.diagnosis import Check, DoctorReport
+from mlops_jupyter.display import registry
 from mlops_jupyter.monitoring.report import MonitorReport
 from mlops_jupyter.monitoring.slo import SloResult
 from mlops_jupyter.serving.service import ServiceStatus
