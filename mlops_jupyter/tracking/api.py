@@ -71,17 +71,10 @@ def start_run(
     if not offline:
         _replay_quietly(state_dir)
         leases.close_orphans(state_dir, {p.stem for p in spool.pending(state_dir)})
-        try:
+        with store.store_errors("cannot start the run", uri, hint="check the store with `mlops-jupyter doctor`"):
             with _first_start_progress(uri):
                 client = store.get_client(uri)
             exp_id = store.ensure_experiment(client, exp_name, uri)
-        except TrackingError:
-            raise
-        except Exception as exc:
-            raise TrackingError(
-                f"tracking store {mask_secret(uri)} failed: {type(exc).__name__}: {str(exc)[:300]}",
-                hint="check the store with `mlops-jupyter doctor`",
-            ) from None
 
     nb_path = context.notebook_path()
     base_tags = {
