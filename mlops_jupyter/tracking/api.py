@@ -134,9 +134,8 @@ def _first_start_progress(uri: str) -> Any:
     """A progress line while MLflow loads and a new store is created (first start only)."""
     from .firststart import progress
 
-    db = store.sqlite_path(uri)
-    if db is not None and not db.exists():
-        return progress(f"creating the tracking store {db} (first run in this project)")
+    if not store.store_exists(uri):
+        return progress(f"creating the tracking store {store.sqlite_path(uri)} (first run in this project)")
     if "mlflow" not in sys.modules:
         return progress("loading MLflow (first run in this kernel)")
     return contextlib.nullcontext()

@@ -124,19 +124,17 @@ def client_for(profile: Profile | None = None, *, create: bool = True) -> Any:
 
 
 def read_client(uri: str, registry_uri: str | None = None) -> Any:
-    """A client for reading ``uri``, or None when the store does not exist (reading never
-    creates a store, nor the lock file next to it)."""
+    """A client for reading ``uri``, or None when the store does not exist yet (reading never
+    creates a store). An existing store gets the same URI check and schema lock as a writer."""
     check_uri(uri)
     if not store_exists(uri):
         return None
-    key = (uri, registry_uri or None)
-    if key not in _clients():
-        if is_remote(uri):
-            for name, value in HTTP_DEFAULTS.items():
-                os.environ.setdefault(name, value)
-        with store_errors("cannot open the tracking store", uri):
-            _clients()[key] = new_client(uri, registry_uri)
-    return _clients()[key]
+    with store_errors("cannot open the tracking store", uri):
+        try:
+            return get_client(uri, registry_uri)
+        except PermissionError:  # a read-only folder has no room for the lock file: read without it
+            key = (uri, registry_uri or None)
+            return _clients().setdefault(key, new_client(uri, registry_uri))
 
 
 def get_client(uri: str, registry_uri: str | None = None) -> Any:

@@ -48,7 +48,15 @@ def test_reading_a_missing_sqlite_store_creates_nothing(tmp_path: Path) -> None:
     assert store.store_exists("http://127.0.0.1:1") is True
 
 
-def test_readers_get_the_uri_check_too(tmp_path: Path) -> None:
+def test_readers_get_the_schema_lock_and_the_uri_check(tmp_path: Path) -> None:
+    db = tmp_path / "mlflow.db"
+    db.touch()  # an empty file is a new SQLite database: its schema is made under the lock
+    client = store.read_client(f"sqlite:///{db}")
+    assert client is not None and client.search_experiments(max_results=1) is not None
+    assert Path(str(db) + ".lock").exists()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'experiments'").fetchone()
+    conn.close()
     (tmp_path / "notes.db").write_text("not a database\n")
     with pytest.raises(TrackingError, match="not an SQLite database"):
         store.read_client(f"sqlite:///{tmp_path / 'notes.db'}")
