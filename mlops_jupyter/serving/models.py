@@ -53,7 +53,7 @@ def resolve_model(text: str, arm: str, tracking_uri: str, registry_uri: str | No
     form, a, b = parse_model(text)
     from ..tracking.store import get_client, store_errors
 
-    client = get_client(tracking_uri, registry_uri)
+    client = get_client(tracking_uri, registry_uri or tracking_uri)
     with store_errors(f"cannot serve {text}", tracking_uri,
                       hint="check the name/alias/version in the registry of the active profile (%mlops_env)"):
         if form == "alias":
