@@ -4,15 +4,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 import mlops_jupyter as mj
 from mlops_jupyter.cli import main
-from mlops_jupyter.errors import MlopsUsageError
+from mlops_jupyter.errors import MlopsUsageError, TrackingError
 from mlops_jupyter.tracking.listing import RunList
-from tests.integration.servers import use_store_template
+from tests.integration.servers import free_port, use_store_template
 
 
 def _three_runs() -> list[str]:
@@ -71,3 +72,17 @@ def test_runs_of_an_unknown_experiment_is_empty(project: Path, tmp_path_factory:
 def test_runs_refuses_a_bad_limit(project: Path, bad: object) -> None:
     with pytest.raises(MlopsUsageError, match="max_results must be a positive whole number"):
         mj.runs(max_results=bad)  # type: ignore[arg-type]
+
+
+def test_runs_with_the_server_down_is_one_line_in_the_cli(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    uri = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    with pytest.raises(TrackingError, match=r"^cannot list the runs of experiment '.+': tracking store "
+                       + re.escape(uri) + r" is unreachable \(connection refused\)$"):
+        mj.runs()
+    assert main(["runs"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith("TrackingError: cannot list the runs") and err[0].endswith("(connection refused)")
+    assert len(err) == 2 and err[1].startswith("hint: ") and "doctor" in err[1]
