@@ -101,7 +101,7 @@ def start_run(
         try:
             created = store.retry_locked(lambda: client.create_run(exp_id, run_name=name, tags=base_tags))
         except Exception as exc:
-            raise TrackingError(f"could not create a run in {mask_secret(uri)}: {type(exc).__name__}: {str(exc)[:300]}") from None
+            raise store.translate_error(exc, f"could not create a run in experiment '{exp_name}'", uri) from None
         handle = RunHandle(
             run_id=created.info.run_id, experiment_id=exp_id, experiment_name=exp_name,
             run_name=created.info.run_name, uri=uri, client=client, state_dir=state_dir, ui_url=profile.ui_url,
