@@ -28,6 +28,7 @@ _API: dict[str, str] = {
     "active_run": "mlops_jupyter.tracking",
     "sync": "mlops_jupyter.tracking",
     "compare": "mlops_jupyter.tracking",
+    "runs": "mlops_jupyter.tracking",
     # data versions (principle 1)
     "pin": "mlops_jupyter.data",
     "load": "mlops_jupyter.data",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from ..tracking.comparison import CompareResult
     from ..tracking.models import LoggedModel
     from ..tracking.spool import SyncResult
+
+if TYPE_CHECKING:
+    from ..tracking.listing import RunList
 
 MAX_METRIC_ROWS = 30
 
@@ -100,36 +103,24 @@ class RunView:
         return card("mlops run", head + body)
 
 
-@dataclass
-class RunsView:
-    """A list of runs of an experiment (``mlops-jupyter runs``)."""
+def _run_rows(result: RunList) -> list[list[Any]]:
+    return [
+        [r["run_id"][:12], r["run_name"], r["status"], r["start"],
+         ", ".join(f"{k}={fmt(v)}" for k, v in list(r["metrics"].items())[:4])]
+        for r in result.runs
+    ]
 
-    experiment: str
-    runs: list[dict[str, Any]] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return True
+def runs_text(result: RunList) -> str:
+    """Plain-text run list (``mlops-jupyter runs``)."""
+    if not result.runs:
+        return f"experiment {result.experiment}: no runs"
+    return fit(f"experiment {result.experiment}\n" + text_table(["run", "name", "status", "started", "metrics"], _run_rows(result)))
 
-    def to_dict(self) -> dict[str, Any]:
-        from .._util import json_safe
 
-        return {"experiment": self.experiment, "runs": json_safe(self.runs)}
-
-    def _rows(self) -> list[list[Any]]:
-        return [
-            [r["run_id"][:12], r["run_name"], r["status"], r["start"],
-             ", ".join(f"{k}={fmt(v)}" for k, v in list(r["metrics"].items())[:4])]
-            for r in self.runs
-        ]
-
-    def __str__(self) -> str:
-        if not self.runs:
-            return f"experiment {self.experiment}: no runs"
-        return fit(f"experiment {self.experiment}\n" + text_table(["run", "name", "status", "started", "metrics"], self._rows()))
-
-    def _repr_html_(self) -> str:
-        return card(f"runs of {self.experiment}", table(["run", "name", "status", "started", "metrics"], self._rows()))
+def runs_html(result: RunList) -> str:
+    """HTML run list (``mj.runs()`` in a notebook)."""
+    return card(f"runs of {result.experiment}", table(["run", "name", "status", "started", "metrics"], _run_rows(result)))
 
 
 _BEST_COL = "best other run"

@@ -152,9 +152,12 @@ def dataset_digests(profile: Any, run_id: str | None) -> dict[str, str]:
     if not run_id:
         return {}
     try:
-        from mlflow.tracking import MlflowClient
+        from ..tracking.store import read_client
 
-        run = MlflowClient(tracking_uri=str(profile.tracking_uri)).get_run(run_id)
+        client = read_client(str(profile.tracking_uri))
+        if client is None:
+            return {}
+        run = client.get_run(run_id)
         inputs = run.inputs.dataset_inputs if run.inputs is not None else []
         return {d.dataset.name: d.dataset.digest for d in (inputs or [])}
     except Exception:

@@ -75,9 +75,10 @@ def _source_tags(profile: Any, run_id: str | None) -> dict[str, str]:
     if not run_id:
         return {}
     try:
-        from mlflow.tracking import MlflowClient
+        from ..tracking.store import read_client
 
-        return dict(MlflowClient(tracking_uri=str(profile.tracking_uri)).get_run(run_id).data.tags)
+        client = read_client(str(profile.tracking_uri))
+        return dict(client.get_run(run_id).data.tags) if client is not None else {}
     except Exception:
         return {}
 

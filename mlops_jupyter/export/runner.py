@@ -247,12 +247,11 @@ def _job_runs(profile: Any, job_id: str, notebook_tag: str, since_ms: int, tags:
     Metrics of all of them, later runs winning, and the run named like the source run
     winning over all (a notebook that makes several runs is compared run for run).
     """
-    uri = str(profile.tracking_uri)
-    if uri.startswith("sqlite:///") and not Path(uri[len("sqlite:///"):]).exists():
-        return [], {}
-    from mlflow.tracking import MlflowClient
+    from ..tracking.store import read_client
 
-    client = MlflowClient(tracking_uri=uri)
+    client = read_client(str(profile.tracking_uri))
+    if client is None:
+        return [], {}
     exp = client.get_experiment_by_name(profile.experiment)
     if exp is None:
         return [], {}

@@ -182,13 +182,12 @@ def find_source_run(profile: Any, notebook: Path, rel: str) -> tuple[str | None,
     Looks only when the store exists (an absent SQLite file means no runs, and not
     importing mlflow keeps export fast).
     """
-    uri = str(profile.tracking_uri)
-    if uri.startswith("sqlite:///") and not Path(uri[len("sqlite:///"):]).exists():
-        return None, None, {}
-    try:
-        from mlflow.tracking import MlflowClient
+    from ..tracking.store import read_client
 
-        client = MlflowClient(tracking_uri=uri)
+    try:
+        client = read_client(str(profile.tracking_uri))
+        if client is None:
+            return None, None, {}
         exp = client.get_experiment_by_name(profile.experiment)
         if exp is None:
             return None, None, {}
@@ -210,11 +209,16 @@ def find_source_run(profile: Any, notebook: Path, rel: str) -> tuple[str | None,
 
 def run_metrics(profile: Any, run_id: str) -> tuple[str | None, dict[str, float]]:
     """Name and metrics of one run (for an explicitly named source run)."""
-    try:
-        from mlflow.tracking import MlflowClient
+    from ..tracking.store import read_client
 
-        run = MlflowClient(tracking_uri=str(profile.tracking_uri)).get_run(run_id)
+    try:
+        client = read_client(str(profile.tracking_uri))
+        if client is None:
+            raise JobError(f"cannot read source run {run_id}: the tracking store is empty")
+        run = client.get_run(run_id)
         return run.info.run_name, dict(run.data.metrics)
+    except JobError:
+        raise
     except Exception as exc:
         raise JobError(f"cannot read source run {run_id}: {type(exc).__name__}") from None
 

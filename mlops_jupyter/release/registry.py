@@ -41,20 +41,10 @@ class ModelRef:
 
 
 def client() -> Any:
-    """An MlflowClient on the active profile's store (schema prepared once, under a lock).
+    """An MlflowClient on the active profile's store and registry (:func:`..tracking.store.client_for`)."""
+    from ..tracking.store import client_for
 
-    MLflow's global URIs are left alone: ``mlflow.set_tracking_uri`` also sets the
-    ``MLFLOW_TRACKING_URI`` variable, which would then override every profile.
-    """
-    from ..tracking.store import get_client
-
-    profile = session.profile()
-    base = get_client(profile.tracking_uri)
-    if profile.registry_uri:
-        from mlflow import MlflowClient
-
-        return MlflowClient(tracking_uri=profile.tracking_uri, registry_uri=profile.registry_uri)
-    return base
+    return client_for(session.profile())
 
 
 def _error_code(exc: BaseException) -> str:
@@ -62,8 +52,9 @@ def _error_code(exc: BaseException) -> str:
 
 
 def _mlflow_error(what: str, exc: BaseException) -> TrackingError:
-    text = " ".join(str(exc).split())[:300]
-    return TrackingError(f"{what}: {text}", hint="check the tracking URI with mlops-jupyter doctor")
+    from ..tracking.store import translate_error
+
+    return translate_error(exc, what, session.profile().tracking_uri)
 
 
 def parse_candidate(model: str, candidate: str | int) -> tuple[str, str]:

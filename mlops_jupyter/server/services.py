@@ -66,7 +66,8 @@ def _version(dist: str) -> str | None:
 
 
 def _store_health(uri: str) -> dict[str, Any]:
-    from ..tracking.query import list_experiments, scrub, store_exists
+    from ..tracking.query import list_experiments
+    from ..tracking.store import scrub, store_exists
 
     masked = mask_secret(uri)
     if uri.startswith("sqlite:"):

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import MlopsUsageError, TrackingError
+from ..errors import MlopsUsageError
 
 ALIAS_RE = re.compile(r"^models:/([^/@]+)@([A-Za-z0-9_-]+)$")
 VERSION_RE = re.compile(r"^models:/([^/@]+)/(\d+)$")
@@ -51,11 +51,11 @@ def parse_model(text: Any) -> tuple[str, str, str]:
 def resolve_model(text: str, arm: str, tracking_uri: str, registry_uri: str | None) -> ModelSpec:
     """Check the model exists in the profile's store; pin an alias to its version."""
     form, a, b = parse_model(text)
-    from mlflow.exceptions import MlflowException
-    from mlflow.tracking import MlflowClient
+    from ..tracking.store import get_client, store_errors
 
-    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri or tracking_uri)
-    try:
+    client = get_client(tracking_uri, registry_uri or tracking_uri)
+    with store_errors(f"cannot serve {text}", tracking_uri,
+                      hint="check the name/alias/version in the registry of the active profile (%mlops_env)"):
         if form == "alias":
             mv = client.get_model_version_by_alias(a, b)
             return ModelSpec(arm, text, f"models:/{a}/{mv.version}", a, str(mv.version), mv.run_id)
@@ -65,7 +65,3 @@ def resolve_model(text: str, arm: str, tracking_uri: str, registry_uri: str | No
         run = client.get_run(a)
         name = b.strip("/").split("/")[-1]
         return ModelSpec(arm, text, text, name if name != "model" else run.info.run_name or a[:8], None, a)
-    except MlflowException as exc:
-        msg = str(exc).splitlines()[0][:300]
-        raise TrackingError(f"cannot serve {text}: {msg}",
-                            hint="check the name/alias/version in the registry of the active profile (%mlops_env)") from None

@@ -80,9 +80,9 @@ def log_on_runs(stage: TestStage, run_ids: list[str], tracking_uri: str) -> None
     """Counts as metrics, a tag and the JUnit file as an artifact on each run of the job."""
     if not run_ids:
         return
-    from mlflow.tracking import MlflowClient
+    from ..tracking.store import get_client
 
-    client = MlflowClient(tracking_uri=tracking_uri)
+    client = get_client(tracking_uri)
     c = stage.report.counts()
     for run_id in run_ids:
         for outcome in ("passed", "failed", "error", "skipped"):

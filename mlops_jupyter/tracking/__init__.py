@@ -24,6 +24,8 @@ _NAMES = {
     "start_run": "api",
     "sync": "api",
     "track": "api",
+    "runs": "listing",
+    "RunList": "listing",
     "InvalidName": "run",
     "NonFiniteMetric": "run",
     "OfflineRunWarning": "run",
@@ -37,6 +39,7 @@ __all__ = [
     "OfflineRunWarning",
     "ParamConflict",
     "RunHandle",
+    "RunList",
     "_reset_for_tests",
     "active_run",
     "compare",
@@ -47,6 +50,7 @@ __all__ = [
     "log_artifact",
     "log_model",
     "log_params",
+    "runs",
     "start_run",
     "sync",
     "track",
@@ -81,5 +85,6 @@ if TYPE_CHECKING:
         sync,
         track,
     )
+    from .listing import RunList, runs
     from .models import log_model
     from .run import InvalidName, NonFiniteMetric, OfflineRunWarning, ParamConflict, RunHandle

@@ -71,17 +71,10 @@ def start_run(
     if not offline:
         _replay_quietly(state_dir)
         leases.close_orphans(state_dir, {p.stem for p in spool.pending(state_dir)})
-        try:
+        with store.store_errors("cannot start the run", uri, hint="check the store with `mlops-jupyter doctor`"):
             with _first_start_progress(uri):
                 client = store.get_client(uri)
             exp_id = store.ensure_experiment(client, exp_name, uri)
-        except TrackingError:
-            raise
-        except Exception as exc:
-            raise TrackingError(
-                f"tracking store {mask_secret(uri)} failed: {type(exc).__name__}: {str(exc)[:300]}",
-                hint="check the store with `mlops-jupyter doctor`",
-            ) from None
 
     nb_path = context.notebook_path()
     base_tags = {
@@ -108,7 +101,7 @@ def start_run(
         try:
             created = store.retry_locked(lambda: client.create_run(exp_id, run_name=name, tags=base_tags))
         except Exception as exc:
-            raise TrackingError(f"could not create a run in {mask_secret(uri)}: {type(exc).__name__}: {str(exc)[:300]}") from None
+            raise store.translate_error(exc, f"could not create a run in experiment '{exp_name}'", uri) from None
         handle = RunHandle(
             run_id=created.info.run_id, experiment_id=exp_id, experiment_name=exp_name,
             run_name=created.info.run_name, uri=uri, client=client, state_dir=state_dir, ui_url=profile.ui_url,
@@ -141,9 +134,8 @@ def _first_start_progress(uri: str) -> Any:
     """A progress line while MLflow loads and a new store is created (first start only)."""
     from .firststart import progress
 
-    db = store.sqlite_path(uri)
-    if db is not None and not db.exists():
-        return progress(f"creating the tracking store {db} (first run in this project)")
+    if not store.store_exists(uri):
+        return progress(f"creating the tracking store {store.sqlite_path(uri)} (first run in this project)")
     if "mlflow" not in sys.modules:
         return progress("loading MLflow (first run in this kernel)")
     return contextlib.nullcontext()

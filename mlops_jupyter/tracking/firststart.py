@@ -110,9 +110,9 @@ def _build_template() -> None:
             return
         with tempfile.TemporaryDirectory(prefix="mlops-template-") as tmp:
             db = Path(tmp) / "mlflow.db"
-            from mlflow.tracking import MlflowClient
+            from .store import new_client
 
-            MlflowClient(tracking_uri=f"sqlite:///{db}").search_experiments(max_results=1)
+            new_client(f"sqlite:///{db}").search_experiments(max_results=1)
             save_template(db)
 
 

@@ -14,12 +14,12 @@ import functools
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .._util import json_safe
 from ..config import mask_secret
 from ..errors import MlopsError, MlopsUsageError, TrackingError
+from .store import read_client, scrub, store_exists, translate_error
 
 NOTEBOOK_TAG = "mlops.notebook.path"
 """Tag holding the real absolute path of the notebook a run came from (tracking/api.py)."""
@@ -37,12 +37,6 @@ ATTRIBUTE_SORTS = {
 }
 _METRIC_NAME = re.compile(r"^[\w.\-/ :]{1,250}$")
 _RUN_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
-_SECRET_IN_URI = re.compile(r"(\b[a-zA-Z][\w+.\-]*://[^/\s:@]+:)[^@\s/]+@")
-
-
-def scrub(text: str) -> str:
-    """Mask passwords inside any ``scheme://user:password@host`` URI of a message."""
-    return _SECRET_IN_URI.sub(r"\1***@", text)
 
 
 class RunNotFound(TrackingError):
@@ -70,28 +64,15 @@ class RunPage:
         }
 
 
-def store_exists(tracking_uri: str) -> bool:
-    """False for a SQLite store whose file is not there yet (nothing was ever tracked)."""
-    if tracking_uri.startswith("sqlite:///"):
-        path = tracking_uri[len("sqlite:///") :]
-        if path in ("", ":memory:"):
-            return True
-        return Path(path if path.startswith("/") else "/" + path).is_file() or Path(path).is_file()
-    return True
-
-
 def _client(tracking_uri: str) -> Any:
-    from mlflow import MlflowClient
-
-    try:  # opening a SQL store connects (and checks the schema) right away
-        return MlflowClient(tracking_uri=tracking_uri)
-    except Exception as exc:
-        raise _wrap(exc, "open the tracking store") from None
+    client = read_client(tracking_uri)
+    if client is None:  # callers ask store_exists first; a store deleted since is empty
+        raise TrackingError(f"the tracking store {mask_secret(tracking_uri)} does not exist (nothing tracked yet)")
+    return client
 
 
 def _wrap(exc: Exception, what: str) -> TrackingError:
-    message = scrub(" ".join(str(exc).split()))[:500]
-    return TrackingError(f"cannot {what}: {message}", hint="check the tracking URI of the active profile")
+    return translate_error(exc, f"cannot {what}", hint="check the tracking URI of the active profile")
 
 
 def _experiment_dict(exp: Any) -> dict[str, Any]:

@@ -340,7 +340,7 @@ class RunHandle:
                 return
             except Exception as exc:
                 if not store.is_connection_error(exc):
-                    raise TrackingError(f"tracking store refused the operation: {type(exc).__name__}: {str(exc)[:300]}") from None
+                    raise store.translate_error(exc, "tracking store refused the operation", self.uri) from None
                 self.writer.spooling = True
                 self._spooling(exc)
         # keep order: what was buffered before goes to the spool first

@@ -1,4 +1,12 @@
-"""The tracking store: URI checks, one-time schema creation under a lock, clients, experiments.
+"""The one door to the tracking store: every MLflow client of the package is made here.
+
+- :func:`client_for` / :func:`get_client`: a client on a profile's (or a URI's) store, after
+  the URI check (:mod:`.uris`) and, for a SQLite file, the one-time schema creation under a
+  lock; clients are kept per (tracking URI, registry URI) for the session.
+- :func:`read_client`: the same for readers that must not create a store (None when there
+  is none yet), and :func:`store_exists`, the one "is there a store yet" question.
+- :func:`store_errors` / :func:`translate_error`: MLflow, SQLAlchemy and connection errors
+  become one :class:`~mlops_jupyter.errors.TrackingError` line naming what failed and where.
 
 MLflow creates its SQLite schema on first use, and several processes doing that at once on a
 fresh file crash. We create it once per store, under a file lock next to the database,
@@ -11,14 +19,19 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
-from ..errors import TrackingError
+from ..config import mask_secret
+from ..errors import MlopsError, TrackingError
 from ..session import session
+from .uris import DATABRICKS_HINT, SQLITE_MAGIC, check_uri, is_remote, sqlite_path
+
+if TYPE_CHECKING:
+    from ..config import Profile
 
 T = TypeVar("T")
 
@@ -30,114 +43,16 @@ HTTP_DEFAULTS = {
 }
 LOCK_TIMEOUT = 300.0
 LOCKED_RETRIES = 8
+DOCTOR_HINT = "check the tracking URI with mlops-jupyter doctor"
+_SECRET_IN_URI = re.compile(r"(\b[a-zA-Z][\w+.\-]*://[^/\s:@]+:)[^@\s/]+@")
+# errors of these libraries are store errors (no import of them needed to recognise one)
+_STORE_LIBRARIES = ("mlflow", "sqlalchemy", "requests", "urllib3", "sqlite3", "alembic", "http")
 
-
-def is_remote(uri: str) -> bool:
-    """True for an ``http(s)://`` tracking server."""
-    return uri.startswith(("http://", "https://"))
-
-
-def sqlite_path(uri: str) -> Path | None:
-    """The database file of a ``sqlite:///`` URI (None for other stores or ``:memory:``)."""
-    if not uri.startswith("sqlite:///"):
-        return None
-    raw = uri[len("sqlite:///") :].split("?", 1)[0]
-    if not raw or raw == ":memory:":
-        return None
-    return Path(raw)
-
-
-SQLITE_MAGIC = b"SQLite format 3\x00"
-DATABRICKS_HINT = ("pip install databricks-sdk, then set DATABRICKS_HOST and DATABRICKS_TOKEN (or a profile in "
-                   "~/.databrickscfg); or use sqlite:///... / http(s)://... instead")
-
-
-def check_uri(uri: str) -> str:
-    """Refuse stores we cannot use reliably, with a fix; return the URI unchanged.
-
-    Nothing is created here: a refused URI leaves no file (no lock, no database) behind."""
-    scheme = urlparse(uri).scheme
-    if uri == "databricks" or scheme in ("databricks", "databricks-uc") or uri == "databricks-uc":
-        return _check_databricks(uri)
-    if scheme in ("", "file") or (len(scheme) == 1 and os.name == "nt"):
-        folder = uri[len("file://") :] if uri.startswith("file://") else uri
-        raise TrackingError(
-            f"tracking URI '{uri}' is a plain folder (MLflow's FileStore), deprecated since MLflow 3",
-            hint=f"use a database file instead, e.g. sqlite:///{Path(folder).resolve() / 'mlflow.db'}, "
-            "or unset MLFLOW_TRACKING_URI for the embedded default under .mlops/",
-        )
-    if scheme not in ("sqlite", "http", "https", "postgresql", "mysql", "mssql", "databricks") and not scheme.startswith(
-        ("postgresql+", "mysql+", "mssql+")
-    ):
-        raise TrackingError(f"tracking URI scheme '{scheme}' is not supported", hint="use sqlite:///..., http(s)://... or postgresql://...")
-    db = sqlite_path(uri)
-    if db is not None:
-        _check_sqlite_file(uri, db)
-    return uri
-
-
-def _check_sqlite_file(uri: str, db: Path) -> None:
-    """Refuse a ``sqlite:///`` URI naming a folder, a file that is not an SQLite database
-    (MLflow would fail on it, and we would have created a lock file next to it), or the
-    SQLite database of another application (MLflow would add its tables to it)."""
-    fix = f"point it at a new file, e.g. sqlite:///{db.parent.resolve() / 'mlflow.db'}"
-    if db.is_dir():
-        raise TrackingError(f"tracking URI '{uri}' names the folder {db}, not a database file",
-                            hint=f"use sqlite:///{db.resolve() / 'mlflow.db'}")
-    if not db.exists():
-        return
-    try:
-        with db.open("rb") as fh:
-            head = fh.read(len(SQLITE_MAGIC))
-    except OSError as exc:
-        raise TrackingError(f"tracking URI '{uri}': cannot read {db}: {exc.strerror}", hint=fix) from None
-    if not head:
-        return  # an empty file is a new SQLite database
-    if head != SQLITE_MAGIC:
-        raise TrackingError(f"tracking URI '{uri}' names {db}, which is not an SQLite database", hint=fix)
-    import sqlite3
-
-    try:
-        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-        try:
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return  # locked or busy: MLflow's own error (or success) will tell
-    if tables and not tables & {"experiments", "alembic_version"}:
-        raise TrackingError(
-            f"tracking URI '{uri}' names {db}, an SQLite database of something else "
-            f"(tables {', '.join(sorted(tables)[:3])}{', ...' if len(tables) > 3 else ''}): MLflow would add its tables to it",
-            hint=fix,
-        )
-
-
-def _check_databricks(uri: str) -> str:
-    """Databricks needs the ``databricks-sdk`` package and credentials; say which is missing."""
-    import importlib.util
-
-    if importlib.util.find_spec("databricks") is None or importlib.util.find_spec("databricks.sdk") is None:
-        raise TrackingError(f"tracking URI '{uri}' needs the databricks-sdk package, which is not installed",
-                            hint=DATABRICKS_HINT)
-    profile = urlparse(uri).netloc or None
-    if profile is None and os.environ.get("DATABRICKS_HOST"):
-        return uri
-    cfg = Path(os.environ.get("DATABRICKS_CONFIG_FILE") or Path.home() / ".databrickscfg")
-    import configparser
-
-    parser = configparser.RawConfigParser()
-    with contextlib.suppress(OSError, configparser.Error):
-        parser.read(cfg)
-    wanted = profile or "DEFAULT"
-    if (wanted == "DEFAULT" and parser.defaults().get("host")) or parser.has_section(wanted):
-        return uri
-    raise TrackingError(
-        f"tracking URI '{uri}': no Databricks credentials"
-        + (f" (no profile '{profile}' in {cfg})" if profile else " (DATABRICKS_HOST is not set and "
-           f"{cfg} has no [DEFAULT] host)"),
-        hint=DATABRICKS_HINT,
-    )
+__all__ = [
+    "DATABRICKS_HINT", "SQLITE_MAGIC", "check_uri", "client_for", "get_client", "is_connection_error",
+    "is_remote", "read_client", "retry_locked", "scrub", "sqlite_path", "store_errors", "store_exists",
+    "translate_error",
+]
 
 
 def is_locked_error(exc: BaseException) -> bool:
@@ -178,10 +93,67 @@ def _quiet_schema_logs() -> Iterator[None]:
             lg.setLevel(level)
 
 
-def get_client(uri: str) -> Any:
-    """An ``MlflowClient`` for ``uri`` whose store is ready (schema created once, under a lock)."""
-    from filelock import FileLock
+def new_client(uri: str, registry_uri: str | None = None) -> Any:
+    """A bare ``MlflowClient`` (no URI check, no schema lock, not kept): the only place one is
+    constructed. Use :func:`client_for`, :func:`get_client` or :func:`read_client` instead;
+    this is for stores we build ourselves (the first-start template)."""
     from mlflow.tracking import MlflowClient
+
+    return MlflowClient(tracking_uri=uri, registry_uri=registry_uri or None)
+
+
+def _clients() -> dict[tuple[str, str | None], Any]:
+    return session.state.setdefault("tracking.clients", {})  # type: ignore[no-any-return]
+
+
+def store_exists(uri: str) -> bool:
+    """Is there a store at ``uri`` yet? False only for a SQLite URI whose file is missing
+    (nothing was ever tracked); servers and other databases are assumed to exist."""
+    db = sqlite_path(uri)
+    return db is None or db.is_file()
+
+
+def client_for(profile: Profile | None = None, *, create: bool = True) -> Any:
+    """A client on ``profile``'s store (the active profile by default), with its registry URI.
+
+    ``create=False``: never create the store; returns None when there is none yet."""
+    profile = profile if profile is not None else session.profile()
+    if not create:
+        return read_client(profile.tracking_uri, profile.registry_uri)
+    return get_client(profile.tracking_uri, profile.registry_uri)
+
+
+def read_client(uri: str, registry_uri: str | None = None) -> Any:
+    """A client for reading ``uri``, or None when the store does not exist yet (reading never
+    creates a store). An existing store gets the same URI check and schema lock as a writer."""
+    check_uri(uri)
+    if not store_exists(uri):
+        return None
+    with store_errors("cannot open the tracking store", uri):
+        try:
+            return get_client(uri, registry_uri)
+        except PermissionError:  # a read-only folder has no room for the lock file: read without it
+            key = (uri, registry_uri or None)
+            return _clients().setdefault(key, new_client(uri, registry_uri))
+
+
+def get_client(uri: str, registry_uri: str | None = None) -> Any:
+    """An ``MlflowClient`` for ``uri`` whose store is ready (schema created once, under a lock).
+
+    MLflow's global URIs are left alone: ``mlflow.set_tracking_uri`` also sets the
+    ``MLFLOW_TRACKING_URI`` variable, which would then override every profile."""
+    key = (uri, registry_uri or None)
+    if uri in _prepared() and key in _clients():
+        return _clients()[key]
+    client = _prepare(uri)
+    _clients()[(uri, None)] = client
+    if key[1] is not None:
+        _clients()[key] = new_client(uri, registry_uri)
+    return _clients()[key]
+
+
+def _prepare(uri: str) -> Any:
+    from filelock import FileLock
 
     check_uri(uri)
     if is_remote(uri):
@@ -190,7 +162,7 @@ def get_client(uri: str) -> Any:
     db = sqlite_path(uri)
     if uri in _prepared() or db is None:
         _prepared().add(uri)
-        return MlflowClient(tracking_uri=uri)
+        return new_client(uri)
     db.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(db) + ".lock", timeout=LOCK_TIMEOUT), _quiet_schema_logs():
         from . import firststart
@@ -199,12 +171,68 @@ def get_client(uri: str) -> Any:
         fresh = not db.exists() and not firststart.seed(db)
         # MLflow creates/migrates the schema when it first builds the store object: do it
         # here, one process at a time (alone, 8 processes on a fresh file all crash).
-        client = MlflowClient(tracking_uri=uri)
+        client = new_client(uri)
         retry_locked(lambda: client.search_experiments(max_results=1))
         if fresh:
             firststart.save_template(db)
     _prepared().add(uri)
     return client
+
+
+def scrub(text: str) -> str:
+    """Mask passwords inside any ``scheme://user:password@host`` URI of a message."""
+    return _SECRET_IN_URI.sub(r"\1***@", text)
+
+
+def is_store_error(exc: BaseException) -> bool:
+    """An error raised by the store's libraries (MLflow, SQLAlchemy, requests, sqlite) or the
+    network, as opposed to a bug or an error of ours."""
+    if isinstance(exc, MlopsError):
+        return False
+    if isinstance(exc, OSError):
+        return True
+    return any(c.__module__.split(".", 1)[0] in _STORE_LIBRARIES for c in type(exc).__mro__)
+
+
+def _reason(text: str) -> str:
+    for needle, reason in (("Connection refused", "connection refused"), ("timed out", "timed out"),
+                           ("Name or service not known", "unknown host"), ("nodename nor servname", "unknown host"),
+                           ("Temporary failure in name resolution", "unknown host"),
+                           ("RemoteDisconnected", "connection closed by the server"),
+                           ("Connection reset", "connection reset")):
+        if needle in text:
+            return reason
+    code = re.search(r"(?:error|status) code (50[234])\b", text)
+    return f"HTTP {code.group(1)}" if code else "no answer"
+
+
+def translate_error(exc: BaseException, what: str, uri: str | None = None, hint: str | None = None) -> TrackingError:
+    """One line for a failed store operation: ``WHAT: tracking store URI is unreachable
+    (REASON)`` for a server that does not answer, ``WHAT: ... is locked`` for a busy SQLite
+    file, else ``WHAT: MESSAGE`` (first 300 characters, passwords masked)."""
+    if isinstance(exc, TrackingError):
+        return exc
+    where = f"tracking store {mask_secret(uri)}" if uri else "the tracking store"
+    text = scrub(" ".join(str(exc).split()))
+    if is_connection_error(exc):
+        return TrackingError(f"{what}: {where} is unreachable ({_reason(text)})",
+                             hint=hint or f"start the tracking server or fix the URI; {DOCTOR_HINT}", uri=uri)
+    if is_locked_error(exc):
+        return TrackingError(f"{what}: {where} is locked by another process (database is locked)",
+                             hint="retry when the other process is done", uri=uri)
+    return TrackingError(f"{what}: {text[:300] or type(exc).__name__}", hint=hint or DOCTOR_HINT, uri=uri)
+
+
+@contextlib.contextmanager
+def store_errors(what: str, uri: str | None = None, hint: str | None = None) -> Iterator[None]:
+    """Turn store errors raised in the block into one :class:`TrackingError`
+    (:func:`translate_error`); our own errors and bugs pass through unchanged."""
+    try:
+        yield
+    except Exception as exc:
+        if not is_store_error(exc):
+            raise
+        raise translate_error(exc, what, uri, hint) from None
 
 
 def artifact_root_for(uri: str) -> str | None:

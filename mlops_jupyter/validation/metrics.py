@@ -95,7 +95,9 @@ def _check(rule: Rule, scope: _Scope) -> RuleResult:
 def champion_metrics(model: str, alias: str = CHAMPION, client: Any = None) -> dict[str, float]:
     """Metrics of the run behind ``model@alias`` in the registry (empty when not found)."""
     if client is None:
-        client = _client()
+        from ..tracking.store import client_for
+
+        client = client_for(session.profile())
     try:
         version = client.get_model_version_by_alias(model, alias)
     except Exception as exc:
@@ -103,23 +105,6 @@ def champion_metrics(model: str, alias: str = CHAMPION, client: Any = None) -> d
     if not version.run_id:
         raise _NoValue(f"model '{model}' version {version.version} has no run")
     return dict(client.get_run(version.run_id).data.metrics)
-
-
-def _client() -> Any:
-    profile = session.profile()
-    try:
-        from ..tracking.store import get_client
-
-        client = get_client(profile.tracking_uri)
-        if profile.registry_uri:
-            from mlflow.tracking import MlflowClient
-
-            client = MlflowClient(tracking_uri=profile.tracking_uri, registry_uri=profile.registry_uri)
-        return client
-    except ImportError:  # pragma: no cover - tracking is part of the package
-        from mlflow.tracking import MlflowClient
-
-        return MlflowClient(tracking_uri=profile.tracking_uri, registry_uri=profile.registry_uri)
 
 
 def _run_metrics(run: Any) -> tuple[dict[str, float], str]:
@@ -147,7 +132,9 @@ def _run_metrics(run: Any) -> tuple[dict[str, float], str]:
             return merged, f"run {handle.run_id}"
         run = handle.run_id
     if isinstance(run, str):
-        return dict(_client().get_run(run).data.metrics), f"run {run}"
+        from ..tracking.store import client_for
+
+        return dict(client_for(session.profile()).get_run(run).data.metrics), f"run {run}"
     raise MlopsUsageError(f"run must be a run id, a dict of metrics or None, not {type(run).__name__}")
 
 

@@ -30,13 +30,14 @@ def _results(root: Path) -> dict[str, Any]:
     from mlops_jupyter.data.status import DataStatus, StatusRow
     from mlops_jupyter.diagnosis import Check, DoctorReport
     from mlops_jupyter.display.envview import EnvView
-    from mlops_jupyter.display.tracking import RunsView, RunView
+    from mlops_jupyter.display.tracking import RunView
     from mlops_jupyter.export.gates import GateResult as JobGate
     from mlops_jupyter.export.rehearse import RehearsalReport
     from mlops_jupyter.export.runner import JobResult
     from mlops_jupyter.release.compare import ModelComparison
     from mlops_jupyter.release.decision import Decision, GateResult
     from mlops_jupyter.tracking.comparison import CompareResult
+    from mlops_jupyter.tracking.listing import RunList
     from mlops_jupyter.tracking.spool import SyncResult
 
     rng = np.random.default_rng(0)
@@ -75,8 +76,8 @@ def _results(root: Path) -> dict[str, Any]:
                               stats=[{"column": LONG, "stat": "mean", "a": 1.0, "b": 2.0, "note": WHY}]),
         "run card": RunView(run_summary, link=None, ui_command=f"mlflow ui --backend-store-uri {run_summary['tracking_uri']}",
                             note=WHY),
-        "runs": RunsView(LONG, [{"run_id": "r" * 32, "run_name": LONG, "status": "FINISHED", "start": "2024-01-01 10:00",
-                                 "metrics": {f"{LONG}_{i}": i for i in range(4)}}]),
+        "runs": RunList(LONG, [{"run_id": "r" * 32, "run_name": LONG, "status": "FINISHED", "start": "2024-01-01 10:00",
+                                "metrics": {f"{LONG}_{i}": i for i in range(4)}}]),
         "compare": CompareResult(LONG, "max", {"run_name": LONG, "run_id": "r" * 32, "metrics": {LONG: 0.5}},
                                  {"run_name": LONG + "_best", "run_id": "s" * 32, "metrics": {LONG: 0.6}},
                                  [(f"{LONG}_{i}", 0.5, 0.6) for i in range(3)], [(LONG, "x" * 80, "y" * 80)]),
