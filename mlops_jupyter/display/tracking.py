@@ -111,6 +111,7 @@ def _run_rows(result: RunList) -> list[list[Any]]:
     ]
 
 
+@view("mlops_jupyter.tracking.listing.RunList", "text")
 def runs_text(result: RunList) -> str:
     """Plain-text run list (``mlops-jupyter runs``)."""
     if not result.runs:
@@ -118,6 +119,7 @@ def runs_text(result: RunList) -> str:
     return fit(f"experiment {result.experiment}\n" + text_table(["run", "name", "status", "started", "metrics"], _run_rows(result)))
 
 
+@view("mlops_jupyter.tracking.listing.RunList", "html")
 def runs_html(result: RunList) -> str:
     """HTML run list (``mj.runs()`` in a notebook)."""
     return card(f"runs of {result.experiment}", table(["run", "name", "status", "started", "metrics"], _run_rows(result)))

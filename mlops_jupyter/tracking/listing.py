@@ -10,13 +10,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._views import Viewable
 from ..errors import MlopsUsageError
 
 DEFAULT_MAX_RESULTS = 20
 
 
 @dataclass
-class RunList:
+class RunList(Viewable):
     """Runs of one experiment, newest first: id, name, status, start (UTC), metrics, params."""
 
     experiment: str
@@ -49,18 +50,8 @@ class RunList:
                  **{f"params.{k}": v for k, v in r.get("params", {}).items()}} for r in self.runs]
         return pd.DataFrame(rows, columns=None if rows else ["run_id", "run_name", "status", "start"])
 
-    def __str__(self) -> str:
-        from ..display.tracking import runs_text
-
-        return runs_text(self)
-
     def __repr__(self) -> str:
         return f"<RunList {self.experiment}: {len(self.runs)} runs>"
-
-    def _repr_html_(self) -> str:
-        from ..display.tracking import runs_html
-
-        return runs_html(self)
 
 
 def _row(run: Any) -> dict[str, Any]:

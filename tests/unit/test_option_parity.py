@@ -56,6 +56,8 @@ RUN_IN_ONE_PROCESS = "a run lives in one Python process: a CLI command cannot ho
 # (magic, option dest) -> (surfaces without a twin: "cli", "api" or both, reason)
 SURFACE_ONLY: dict[tuple[str, str], tuple[set[str], str]] = {
     ("mlops_env", "list"): ({"cli", "api"}, "display only: `mlops-jupyter env` always lists every profile"),
+    **{("mlops_export", d): ({"api"}, "the API rehearses in its own call: rehearse_export(result, notebook, strict=...)"
+                             " after export_notebook, or mj.rehearse(notebook)") for d in ("rehearse", "strict")},
     **{("mlops_track", d): ({"cli"}, RUN_IN_ONE_PROCESS) for d in (
         "name", "register", "trusted_types", "tags", "autolog", "description", "step", "status", "artifact_path",
         "metric", "mode")},
