@@ -14,7 +14,7 @@ from ..errors import MlopsUsageError, RuleError
 from ..validation.language import parse_rules
 from ..validation.suites import Suite
 from .source import open_source
-from .sqlrules import refuse_unsupported
+from .sqlrules import Compiler, refuse_unsupported, rule_columns
 from .sqlvalidate import run_rules_sql
 
 SAMPLE_ROWS = 100_000
@@ -32,10 +32,13 @@ def infer_in_engine(engine: str, data: Any, name: str | None) -> Suite:
     proposed = infer_suite(sample, name)
     texts = [f"rows >= {max(1, n // 10)}" if t.startswith("rows >= ") else t for t in proposed.rules]
     runnable, left_out = [], []
+    comp = Compiler({c: t.upper() for c, t in src.types().items()})
     for text in texts:
         try:
             rule = parse_rules(text)[0]
             refuse_unsupported(rule, "DuckDB")
+            if rule.kind in ("not_future", "tuple_in", "compare", "between") and all(c in comp.types for c in rule_columns(rule)):
+                comp.row(rule)  # column types the engine refuses (a text column read as datetimes)
             runnable.append((text, rule))
         except RuleError:
             left_out.append(text)
