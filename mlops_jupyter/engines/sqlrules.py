@@ -36,7 +36,7 @@ REFUSED = {
 # kinds one engine cannot run exactly although the other can
 ENGINE_REFUSED = {
     "Spark": {"monotonic": "a Spark frame has no row order (its partitions are not ordered)",
-              "json": "Spark's JSON parser accepts text Python's json module rejects"},
+              "json": "Spark's JSON parser is laxer than json.loads"},
 }
 # kinds that read more than one row: never a where-condition
 NOT_CONDITIONS = ("unique", "compound_unique", "duplicates", "monotonic", "outliers")

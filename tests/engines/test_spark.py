@@ -120,3 +120,27 @@ def test_drift_same_numbers_on_spark(spark, tmp_path_factory, method: str) -> No
         assert (a.column, a.kind, a.method, a.status, a.n_ref, a.n_cur) == (b.column, b.kind, b.method, b.status, b.n_ref, b.n_cur), where
         for field in ("statistic", "p_value", "score", "effect"):
             assert _same(getattr(a, field), getattr(b, field)), f"{field}: {where}"
+
+
+def test_new_kinds_same_on_pandas_and_spark(spark, tmp_path, monkeypatch) -> None:
+    from pyspark.sql import DataFrame
+
+    from .test_duckdb_kinds import RULES as KINDS
+    from .test_duckdb_kinds import kinds_frame
+
+    path = str(tmp_path / "kinds.parquet")
+    kinds_frame().to_parquet(path, index=False)
+    monkeypatch.setattr(DataFrame, "toPandas", lambda self: pytest.fail("toPandas() on the Spark engine"))
+    # Spark refuses row order (no order in a frame) and JSON (its parser is laxer than json.loads)
+    rules = "\n".join(r for r in KINDS.splitlines() if "creasing" not in r and "json" not in r)
+    pd_rep = mj.validate(pd.read_parquet(path), rules, warn_only=True, sample=3)
+    sp_rep = mj.validate(spark.read.parquet(path), rules, warn_only=True, sample=3)
+    for p, s in zip(pd_rep.results, sp_rep.results, strict=True):
+        where = f"rule '{p.rule}': pandas {p.status} {p.message!r} / spark {s.status} {s.message!r}"
+        assert (p.status, p.failing, p.checked, p.wrong_type) == (s.status, s.failing, s.checked, s.wrong_type), where
+        if "(dtype " not in p.message and "reference 20" not in p.message:
+            assert _close(p.observed, s.observed) and p.message == s.message, where
+        assert [x["value"] for x in p.samples] == [x["value"] for x in s.samples], where
+    for text, why in [("seq is increasing", "no row order"), ("doc parses as json", "laxer than json.loads")]:
+        with pytest.raises(RuleError, match=why):
+            mj.validate(spark.read.parquet(path), text)
