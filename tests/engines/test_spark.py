@@ -144,3 +144,25 @@ def test_new_kinds_same_on_pandas_and_spark(spark, tmp_path, monkeypatch) -> Non
     for text, why in [("seq is increasing", "no row order"), ("doc parses as json", "laxer than json.loads")]:
         with pytest.raises(RuleError, match=why):
             mj.validate(spark.read.parquet(path), text)
+
+
+def test_timeline_on_spark_same_windows(spark, tmp_path, monkeypatch) -> None:
+    from pyspark.sql import DataFrame
+
+    from .test_duckdb_drift import _frame, _same
+
+    path = str(tmp_path / "cur.parquet")
+    _frame(900, 0.4, 2).to_parquet(path, index=False)
+    monkeypatch.setattr(DataFrame, "toPandas", lambda self: pytest.fail("toPandas() on the Spark engine"))
+    p = mj.drift(pd.read_parquet(path), by="ts", freq="W", method="psi", record_check=False)
+    s = mj.drift(spark.read.parquet(path), by="ts", freq="W", method="psi", record_check=False)
+    assert [(w.label, w.n_rows, w.is_reference, w.too_small) for w in p.windows] == \
+           [(w.label, w.n_rows, w.is_reference, w.too_small) for w in s.windows]
+    tested = [(a, b) for a, b in zip(p.windows, s.windows, strict=True) if a.report is not None]
+    assert len(tested) >= 3
+    for a, b in tested:
+        assert b.report is not None
+        assert [(c.column, c.status, c.n_cur) for c in a.report.columns] == \
+               [(c.column, c.status, c.n_cur) for c in b.report.columns]
+        assert all(_same(x.score, y.score) for x, y in zip(a.report.columns, b.report.columns, strict=True))
+    assert not [v for v in spark.catalog.listTables() if v.name.startswith("mj_engine_")]  # window views dropped
