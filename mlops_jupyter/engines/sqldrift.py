@@ -28,7 +28,7 @@ from ..drift_detection.summary import (
 )
 from ..errors import MlopsUsageError
 from .source import Source
-from .sqlrules import _FLOAT, _INT, Dialect, q, type_kind
+from .sqlrules import _FLOAT, _INT, Dialect, type_kind
 
 EXACT_MAX_VALUES = 2_000_000  # per column: 16 MB of float64 in Python, sorted by the engine
 SKETCH_VALUES = 1_000_000
