@@ -80,21 +80,19 @@ def _types(c: Compiler, rule: Rule) -> tuple[str, list[str]]:
 def _tuple_in(c: Compiler, rule: Rule) -> tuple[str, list[str]]:
     alternatives = []
     for values in rule.values:
-        parts: list[str] | None = []
+        parts: list[str] = []
         for col, v in zip(rule.columns, values, strict=True):
             kind = c.kind(col)
             if kind not in ("num", "str"):
                 raise RuleError(f"'{rule.text.strip()}': column '{col}' is {c.types[col].lower()}: tuples of "
                                 f"numbers and text only on the {c.d.name} engine", hint="use engine='pandas'")
             if kind == "num" and isinstance(v, (bool, int, float)):
-                parts.append(f"{_num(c, col)} = {c.d.lit(float(v))}")  # type: ignore[union-attr]
+                parts.append(f"{_num(c, col)} = {c.d.lit(float(v))}")
             elif kind == "str" and isinstance(v, str):
-                parts.append(f"{c.d.q(col)} = {c.d.lit(v)}")  # type: ignore[union-attr]
+                parts.append(f"{c.d.q(col)} = {c.d.lit(v)}")
             else:  # a number never equals text (pandas compares values, not their text)
-                parts = None
-                break
-        if parts is not None:
-            alternatives.append("(" + " AND ".join(parts) + ")")
+                parts.append("FALSE")
+        alternatives.append("(" + " AND ".join(parts) + ")")
     ok = f"coalesce({' OR '.join(alternatives) if alternatives else 'FALSE'}, FALSE)"
     return (f"(NOT {ok})" if rule.negate else ok), []
 
