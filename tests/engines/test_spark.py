@@ -166,3 +166,22 @@ def test_timeline_on_spark_same_windows(spark, tmp_path, monkeypatch) -> None:
                [(c.column, c.status, c.n_cur) for c in b.report.columns]
         assert all(_same(x.score, y.score) for x, y in zip(a.report.columns, b.report.columns, strict=True))
     assert not [v for v in spark.catalog.listTables() if v.name.startswith("mj_engine_")]  # window views dropped
+
+
+def test_infer_suite_on_spark_passes_on_all_rows(spark, monkeypatch) -> None:
+    import numpy as np
+    from pyspark.sql import DataFrame
+
+    from mlops_jupyter.engines import infer
+
+    monkeypatch.setattr(infer, "SAMPLE_ROWS", 50)
+    monkeypatch.setattr(DataFrame, "toPandas", lambda self: pytest.fail("toPandas() on the Spark engine"))
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"id": np.arange(400), "x": rng.normal(0, 1, 400), "c": rng.choice(["a", "b"], 400)})
+    df.loc[399, "x"] = 40.0  # outside any range a 50-row sample proposes
+    sdf = spark.createDataFrame(df)
+    suite = mj.infer_suite(sdf)
+    assert "inferred on Spark from" in suite.description and "of 400 rows" in suite.description
+    assert any(r.startswith("c in") for r in suite.rules) and len(suite.rules) >= 4
+    rep = mj.validate(sdf, suite=suite)
+    assert rep.ok and len(rep.results) == len(suite.rules)
