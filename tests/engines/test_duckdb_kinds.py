@@ -5,6 +5,7 @@ not in the future, now/today bounds, distinct-value sets and most common values.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -166,3 +167,45 @@ def test_distinct_sets_bounded(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Non
     with pytest.raises(RuleError, match="more than 10 values tied"):
         mj.validate(str(tmp_path / "k.parquet"), "most common value of k in {1}", engine="duckdb")
     assert mj.validate(str(tmp_path / "k.parquet"), "distinct count of k == 50", engine="duckdb").ok
+
+
+def test_json_predicate_agrees_with_json_loads_on_generated_text() -> None:
+    """Property: the compiled predicate judges any text as json.loads does (random strings
+    over JSON's own characters, and real JSON documents with edits)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from mlops_jupyter.engines.sqlkinds import _json
+    from mlops_jupyter.engines.sqlrules import Compiler
+    from mlops_jupyter.validation.rule import Rule
+
+    ok, _ = _json(Compiler({"x": "VARCHAR"}), Rule("json", "x parses as json", 1, column="x"))
+    con = duckdb_connect()
+    chars = '[]{},:"\\ 0123456789eE.-+tfnNaIiyulrsu\u00e9\t\nd8'
+    scalars = st.none() | st.booleans() | st.floats(allow_nan=True) | st.integers() | st.text(max_size=5)
+    docs = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+                        max_leaves=6).map(json.dumps)
+    edited = st.tuples(docs, st.integers(0, 40), st.sampled_from([",", "", " ", "]", "}", '"', "\\", "NaN", "-"])).map(
+        lambda t: t[0][: t[1]] + t[2] + t[0][t[1]:])
+
+    @settings(max_examples=150, deadline=None, database=None)
+    @given(st.lists(st.text(alphabet=chars, max_size=10) | docs | edited, min_size=1, max_size=20))
+    def agree(texts: list[str]) -> None:
+        got = [r[0] for r in con.execute(f"SELECT {ok} FROM (SELECT unnest(?) AS x)", [texts]).fetchall()]
+        assert got == [_loads(t) for t in texts], [(t, g) for t, g in zip(texts, got, strict=True) if g != _loads(t)]
+
+    agree()
+
+
+def _loads(text: str) -> bool:
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def duckdb_connect() -> Any:
+    import duckdb
+
+    return duckdb.connect()
