@@ -316,7 +316,9 @@ class Compiler:
         elif kind == "within":
             assert rule.expr is not None and rule.right is not None and rule.low is not None
             if rule.low.kind == "dur" and self.mode([rule.expr, rule.right]) == "dt":
-                return self._within_time(rule, null)
+                from .sqlkinds import within_time
+
+                return within_time(self, rule, null)
             if self.mode([rule.expr, rule.right]) != "num" or rule.low.kind != "num":
                 raise RuleError("'within' on the SQL engine needs numbers, or datetimes and a duration",
                                 hint="use engine='pandas'")
@@ -343,30 +345,6 @@ class Compiler:
             bad_sql = "(" + " OR ".join(f"({self.d.q(c)} IS NOT NULL)" for c in dict.fromkeys(bad)) + ")"
         fail = f"((NOT {ok}) OR {bad_sql})" if bad else f"(NOT {ok})"
         return RowSQL(null, f"(NOT {null} AND {fail})", f"(NOT {null} AND {bad_sql})")
-
-    def _within_time(self, rule: Rule, null: str) -> RowSQL:
-        """``ts within 2 days of now`` (or of a quoted date, or of another datetime column):
-        the gap in whole microseconds, so the bound is exact."""
-        assert rule.expr is not None and rule.right is not None and rule.low is not None
-        import pandas as pd
-
-        from ..validation.timeexpr import duration
-
-        numbers = []
-        for e in (rule.expr, rule.right):
-            for col in e.columns():
-                if self.kind(col) == "num":  # pandas: numbers are not datetimes (type failures)
-                    numbers.append(col)
-                elif self.kind(col) != "dt":
-                    raise RuleError(f"'{rule.text.strip()}': column '{col}' is {self.types[col].lower()}: reading "
-                                    f"text as datetimes follows pandas' parser, not compiled for the {self.d.name} engine",
-                                    hint="store the column as timestamps, or use engine='pandas'")
-        if numbers:
-            bad = "(" + " OR ".join(f"({self.d.q(c)} IS NOT NULL)" for c in dict.fromkeys(numbers)) + ")"
-            return RowSQL(null, f"(NOT {null} AND {bad})", f"(NOT {null} AND {bad})")
-        micros = duration(rule.low) // pd.Timedelta(microseconds=1)
-        gap = f"abs({self.d.micros(self.side(rule.expr, 'dt'))} - {self.d.micros(self.side(rule.right, 'dt'))})"
-        return RowSQL(null, f"(NOT {null} AND NOT coalesce({gap} <= {int(micros)}, FALSE))", "FALSE")
 
     def _in_set(self, rule: Rule) -> str:
         assert rule.column is not None
