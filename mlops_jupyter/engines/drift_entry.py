@@ -58,9 +58,6 @@ def drift_in_engine(engine: str, reference: Any, current: Any, cols: list[str] |
                     freq: str | None, name: str | None, opts: dict[str, Any]) -> DriftReport | DriftTimeline:
     if engine not in ("duckdb", "spark"):
         raise MlopsUsageError(f"no drift engine {engine!r}", hint="pandas, duckdb or spark")
-    if engine == "spark" and by is not None:
-        raise MlopsUsageError("the --by/--freq timeline is not built for Spark yet",
-                              hint="write the data as Parquet and use engine='duckdb', or use pandas")
     if by is not None:
         return _timeline(reference, current, cols, by, freq or "D", name, opts)
     ref = _side(reference, "reference", _wanted(cols, opts))
@@ -73,7 +70,20 @@ def _timeline(reference: Any, current: Any, cols: list[str] | None, by: str, fre
               opts: dict[str, Any]) -> DriftTimeline:
     if current is None:
         current, reference = reference, None
-    src = open_source(current, "current")
+    if is_spark_frame(current):
+        from .spark import SparkSource
+
+        spark_src = SparkSource(current, "current (Spark DataFrame)")
+        try:
+            return _windows(spark_src, reference, cols, by, freq, name, opts)
+        finally:
+            spark_src.close()
+    return _windows(open_source(current, "current"), reference, cols, by, freq, name, opts)
+
+
+def _windows(src: Any, reference: Any, cols: list[str] | None, by: str, freq: str, name: str | None,
+             opts: dict[str, Any]) -> DriftTimeline:
+    """Rows per window counted in the engine; each tested window summarised in the engine."""
     all_periods, counted = window_sizes(src, by, freq)
     sizes = [counted.get(p, 0) for p in all_periods]
     min_rows, source = resolve_min_rows(opts["min_window_rows"], sizes)
@@ -86,7 +96,7 @@ def _timeline(reference: Any, current: Any, cols: list[str] | None, by: str, fre
             raise MlopsUsageError(f"no window of {by!r} has at least {min_rows} rows to serve as the reference",
                                   hint="pass a reference, a longer freq, or a smaller min_window_rows")
         ref_label = f"first window ({all_periods[first]})"
-        ref = summarize_source(window_source(src, by, all_periods[first]), names, ref_label)
+        ref = _summarize_window(src, by, all_periods[first], names, ref_label)
         todo = [i for i in todo if i != first]
     else:
         ref = _side(reference, "reference", None if cols is None else names, exclude=by)
@@ -102,8 +112,17 @@ def _timeline(reference: Any, current: Any, cols: list[str] | None, by: str, fre
         elif n < min_rows:
             windows.append(DriftWindow(str(p), n, None, reason=too_small_reason(n, min_rows, source), too_small=True))
         else:
-            cur = summarize_source(window_source(src, by, p), names)
+            cur = _summarize_window(src, by, p, names)
             rep = _annotate(_report(None, ref, cur, cols, f"{label} [{p}]", str(p), opts), ref, cur)
             windows.append(DriftWindow(str(p), n, rep))
     return DriftTimeline(name=label, by=by, freq=freq, method=opts["method"], windows=windows,
                          reference_label=ref_label, min_window_rows=min_rows)
+
+
+def _summarize_window(src: Any, by: str, period: Any, names: list[str], label: str | None = None) -> ReferenceSummary:
+    part = window_source(src, by, period)
+    try:
+        return summarize_source(part, names, label)
+    finally:
+        if hasattr(part, "close"):
+            part.close()

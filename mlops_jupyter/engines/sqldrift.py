@@ -28,7 +28,7 @@ from ..drift_detection.summary import (
 )
 from ..errors import MlopsUsageError
 from .source import Source
-from .sqlrules import _FLOAT, _INT, Dialect, q, type_kind
+from .sqlrules import _FLOAT, _INT, Dialect, type_kind
 
 EXACT_MAX_VALUES = 2_000_000  # per column: 16 MB of float64 in Python, sorted by the engine
 SKETCH_VALUES = 1_000_000
@@ -132,8 +132,18 @@ def sketch_note(summary: ColumnSummary) -> str | None:
 _TRUNC = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year", "h": "hour"}
 
 
-def window_sizes(src: Source, by: str, freq: str) -> tuple[list[pd.Period], dict[pd.Period, int]]:
-    """Every period from the first to the last, and the rows per period, counted in the engine."""
+def _time_expr(src: Any, by: str) -> str:
+    d: Dialect = getattr(src, "dialect", None) or Dialect()
+    t = src.types()[by].upper()
+    if t.startswith("TIMESTAMP WITH"):
+        raise MlopsUsageError(f"time column {by!r} has a time zone: windows on DuckDB need local (naive) times",
+                              hint="store local times, or use engine='pandas'")
+    return f"CAST({d.q(by)} AS TIMESTAMP)" if type_kind(t) == "dt" else f"TRY_CAST({d.q(by)} AS TIMESTAMP)"
+
+
+def window_sizes(src: Any, by: str, freq: str) -> tuple[list[pd.Period], dict[pd.Period, int]]:
+    """Every period from the first to the last, and the rows per period, counted in the
+    engine (``date_trunc`` in DuckDB and Spark: weeks start on Monday, as pandas' ``W``)."""
     from ..drift_detection.windows import FREQ_ALIASES
 
     types = src.types()
@@ -141,13 +151,10 @@ def window_sizes(src: Source, by: str, freq: str) -> tuple[list[pd.Period], dict
         raise MlopsUsageError(f"time column {by!r} not in current", hint=f"columns: {', '.join(list(types)[:20])}")
     period = FREQ_ALIASES.get(freq, freq)
     unit = _TRUNC.get(period)
+    engine = getattr(getattr(src, "dialect", None), "name", "DuckDB")
     if unit is None:
-        raise MlopsUsageError(f"freq {freq!r} is not supported on the DuckDB engine", hint="use D, W, M, Q, Y or h")
-    t = types[by].upper()
-    if t.startswith("TIMESTAMP WITH"):
-        raise MlopsUsageError(f"time column {by!r} has a time zone: windows on DuckDB need local (naive) times",
-                              hint="store local times, or use engine='pandas'")
-    ts = f"CAST({q(by)} AS TIMESTAMP)" if type_kind(t) == "dt" else f"TRY_CAST({q(by)} AS TIMESTAMP)"
+        raise MlopsUsageError(f"freq {freq!r} is not supported on the {engine} engine", hint="use D, W, M, Q, Y or h")
+    ts = _time_expr(src, by)
     rows = src.sql(f"SELECT date_trunc('{unit}', {ts}) AS p, count(*) FROM t WHERE {ts} IS NOT NULL "
                    f"GROUP BY 1 ORDER BY 1").fetchall()
     if not rows:
@@ -157,15 +164,18 @@ def window_sizes(src: Source, by: str, freq: str) -> tuple[list[pd.Period], dict
     return list(pd.period_range(first, last, freq=first.freq)), sizes
 
 
-def window_source(src: Source, by: str, period: pd.Period) -> Source:
+def window_source(src: Any, by: str, period: pd.Period) -> Any:
     """The rows of one period, as a range filter on the raw column (Parquet row groups are
-    skipped by their min/max statistics when the data is sorted by time)."""
-    t = src.types()[by].upper()
-    ts = f"CAST({q(by)} AS TIMESTAMP)" if type_kind(t) == "dt" else f"TRY_CAST({q(by)} AS TIMESTAMP)"
+    skipped by their min/max statistics when the data is sorted by time). On Spark: a
+    filtered frame (lazy; its temporary view is dropped by the caller's ``close``)."""
+    ts = _time_expr(src, by)
     start, end = period.start_time, (period + 1).start_time
-    rel = src.sql(f"SELECT * FROM t WHERE {ts} >= TIMESTAMP '{start.isoformat(sep=' ')}' "
-                  f"AND {ts} < TIMESTAMP '{end.isoformat(sep=' ')}'")
-    return Source(rel, f"{src.label} [{period}]", src.files, src.con)
+    query = (f"SELECT * FROM t WHERE {ts} >= TIMESTAMP '{start.isoformat(sep=' ')}' "
+             f"AND {ts} < TIMESTAMP '{end.isoformat(sep=' ')}'")
+    label = f"{src.label} [{period}]"
+    if hasattr(src, "frame"):  # a SparkSource
+        return type(src)(src.sql(query).df, label)
+    return Source(src.sql(query), label, src.files, src.con)
 
 
 def summaries(data: Any, columns: list[str] | None, role: str) -> ReferenceSummary:

@@ -8,11 +8,13 @@ A rule the SQL engines cannot run raises :class:`RuleError` here, before any dat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import RuleError
 from ..validation.grammar import Expr, has_time
 from ..validation.rule import Rule
+from ..validation.timeexpr import dt_scalar
 
 _INT = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
         "UBIGINT", "UHUGEINT")
@@ -22,15 +24,22 @@ _FLOAT = ("FLOAT", "DOUBLE", "REAL")
 SUPPORTED = {"compare", "between", "within", "not_null", "in_set", "matches", "unique", "compound_unique",
              "duplicates", "dtype", "rows_compare", "rows_between", "rows_within", "column_count_compare",
              "column_count_between", "column_count_within", "columns_include", "columns_exclude", "columns_exact",
-             "columns_order", "columns_match", "agg_compare", "agg_between", "agg_within"}
+             "columns_order", "columns_match", "agg_compare", "agg_between", "agg_within",
+             # engines/sqlkinds.py
+             "not_future", "monotonic", "outliers", "types", "tuple_in", "json", "distinct_contain",
+             "distinct_equal", "distinct_within", "mode_in"}
 REFUSED = {
-    "parses": "parsing text as datetimes follows pandas' parser", "not_future": "needs the kernel's clock and time zones",
-    "monotonic": "needs the row order, which a folder of files does not define", "outliers": "needs a second pass per column",
-    "types": "per-value Python types exist only in object columns", "tuple_in": "not compiled yet",
-    "json": "JSON parsing is not compiled yet", "json_schema": "JSON Schema is not compiled yet",
-    "distinct_contain": "not compiled yet", "distinct_equal": "not compiled yet", "distinct_within": "not compiled yet",
-    "mode_in": "not compiled yet", "dtype_exact": "'type of' names a pandas dtype",
+    "parses": "parsing text as datetimes follows pandas' parser (ISO 8601, then per-value formats)",
+    "json_schema": "JSON Schema validation runs in Python, value by value",
+    "dtype_exact": "'type of' names a pandas dtype",
 }
+# kinds one engine cannot run exactly although the other can
+ENGINE_REFUSED = {
+    "Spark": {"monotonic": "a Spark frame has no row order (its partitions are not ordered)",
+              "json": "Spark's JSON parser is laxer than json.loads"},
+}
+# kinds that read more than one row: never a where-condition
+NOT_CONDITIONS = ("unique", "compound_unique", "duplicates", "monotonic", "outliers")
 
 
 def type_kind(sql_type: str) -> str:
@@ -89,6 +98,9 @@ class Dialect:
     def epoch_seconds(self, x: str) -> str:
         return f"(epoch_ns(CAST({x} AS TIMESTAMP)) / 1e9)"
 
+    def micros(self, x: str) -> str:
+        return f"epoch_us({x})"
+
     def sample(self, inner: str, k: int, seed: int, n: int) -> str:
         """``inner``'s column ``v`` (``n`` rows): a uniform sample of about ``k`` rows, sorted
         (Bernoulli: each row kept with probability k/n; 20x faster than a reservoir)."""
@@ -132,8 +144,15 @@ class SparkDialect(Dialect):
     def epoch_seconds(self, x: str) -> str:
         return f"(unix_micros(CAST({x} AS TIMESTAMP)) / 1e6)"
 
+    def micros(self, x: str) -> str:
+        return f"unix_micros({x})"
+
     def sample(self, inner: str, k: int, seed: int, n: int) -> str:
         return f"SELECT v FROM (SELECT v FROM ({inner}) ORDER BY rand({seed}) LIMIT {k}) ORDER BY v"
+
+
+# row kinds compiled in engines/sqlkinds.py: (ok predicate, type-failure columns)
+ROW_KINDS: dict[str, Callable[[Compiler, Rule], tuple[str, list[str]]]] = {}
 
 
 @dataclass
@@ -148,19 +167,22 @@ class RowSQL:
 def refuse_unsupported(rule: Rule, where: str = "") -> None:
     """Raise :class:`RuleError` when the SQL engines cannot run ``rule`` (or its conditions)."""
     kind = rule.kind
-    if kind not in SUPPORTED:
-        why = REFUSED.get(kind, "not compiled for this engine")
-        raise RuleError(f"line {rule.line}: '{rule.text.strip()}' cannot run on the {where or 'SQL'} engine ({why})",
+    engine = where or "SQL"
+    why = REFUSED.get(kind, "not compiled for this engine") if kind not in SUPPORTED else ENGINE_REFUSED.get(engine, {}).get(kind)
+    if why:
+        raise RuleError(f"line {rule.line}: '{rule.text.strip()}' cannot run on the {engine} engine ({why})",
                         hint="run it on pandas (engine='pandas', the data must fit in memory) or drop it from this suite")
-    for e in (rule.expr, rule.right, rule.low, rule.high):
-        if has_time(e) and not (kind == "within" and e is rule.low):
-            raise RuleError(f"line {rule.line}: '{rule.text.strip()}': now, today and durations are not compiled "
-                            f"for the {where or 'SQL'} engine", hint="compare with a quoted date, or use engine='pandas'")
-    if kind == "within" and rule.low is not None and rule.low.kind == "dur":
-        raise RuleError(f"line {rule.line}: '{rule.text.strip()}': 'within DURATION' is not compiled for the "
-                        f"{where or 'SQL'} engine", hint="use a between rule with quoted dates, or engine='pandas'")
+    if not kind.startswith(("agg_", "rows_", "column_count_")):  # their bounds are evaluated in Python
+        for e in (rule.expr, rule.right, rule.low, rule.high):
+            if has_time(e) and e is not None and e.columns():
+                raise RuleError(f"line {rule.line}: '{rule.text.strip()}': a column plus or minus a duration is "
+                                f"not compiled for the {engine} engine",
+                                hint="compare with now, today or a quoted date (± durations), or use engine='pandas'")
+        if kind == "within" and rule.low is not None and has_time(rule.low) and rule.low.kind != "dur":
+            raise RuleError(f"line {rule.line}: '{rule.text.strip()}': 'within DURATION' is not compiled for the "
+                            f"{engine} engine", hint="use a between rule with quoted dates, or engine='pandas'")
     for cond in rule.where:
-        if cond.kind in ("unique", "compound_unique", "duplicates"):
+        if cond.kind in NOT_CONDITIONS:
             raise RuleError(f"line {rule.line}: a where-condition must judge one row at a time ('{cond.text}')")
         refuse_unsupported(cond, where)
 
@@ -171,6 +193,7 @@ class Compiler:
     def __init__(self, types: dict[str, str], dialect: Dialect | None = None) -> None:
         self.types = types
         self.d = dialect or Dialect()
+        self.bounds: dict[int, tuple[float, float, str]] = {}  # outlier fences per rule (sqlkinds.outlier_bounds)
 
     def kind(self, col: str) -> str:
         return type_kind(self.types[col])
@@ -195,6 +218,8 @@ class Compiler:
                 numeric_ops = True
             if e.kind == "str":
                 kinds.add("lit_str")
+            if e.kind in ("now", "today", "dur"):
+                kinds.add("time")
             if e.kind == "col":
                 kinds.add(self.kind(e.value))
             for child in (e.left, e.right):
@@ -203,6 +228,8 @@ class Compiler:
 
         for e in exprs:
             walk(e)
+        if "time" in kinds:
+            return "dt"
         if numeric_ops or "num" in kinds:
             if "lit_str" in kinds:
                 raise RuleError("a rule cannot compare numbers with text")
@@ -236,6 +263,14 @@ class Compiler:
         return f"({left} {e.value} {right})", lb + rb
 
     def side(self, e: Expr, mode: str) -> str:
+        if mode == "dt" and has_time(e) and not e.columns():
+            # now/today are read once, on the driver's clock, like the pandas engine reads them per rule
+            import pandas as pd
+
+            value = dt_scalar(e, None)
+            if not isinstance(value, pd.Timestamp) or value.tz is not None:
+                raise RuleError(f"'{e.text()}' is not a datetime: use now, today, a date in quotes and durations")
+            return f"CAST({self.d.lit(value.isoformat(sep=' '))} AS TIMESTAMP)"
         if e.kind == "str":
             return f"CAST({self.d.lit(e.value)} AS TIMESTAMP)" if mode == "dt" else self.d.lit(e.value)
         if e.kind == "col":
@@ -280,8 +315,13 @@ class Compiler:
             ok, bad = f"({ok1} AND {ok2})", b1 + b2
         elif kind == "within":
             assert rule.expr is not None and rule.right is not None and rule.low is not None
+            if rule.low.kind == "dur" and self.mode([rule.expr, rule.right]) == "dt":
+                from .sqlkinds import within_time
+
+                return within_time(self, rule, null)
             if self.mode([rule.expr, rule.right]) != "num" or rule.low.kind != "num":
-                raise RuleError("'within' on the SQL engine needs numbers", hint="use engine='pandas' for datetimes")
+                raise RuleError("'within' on the SQL engine needs numbers, or datetimes and a duration",
+                                hint="use engine='pandas'")
             lv, lb = self.num(rule.expr)
             rv, rb = self.num(rule.right)
             ok, bad = f"coalesce(abs({lv} - {rv}) <= {self.d.lit(rule.low.value)}, FALSE)", lb + rb
@@ -296,6 +336,8 @@ class Compiler:
                 ok, bad = f"coalesce({self.d.regex(self.d.q(rule.column), rule.pattern)}, FALSE)", []
                 if rule.negate:
                     ok = f"(NOT {ok})"
+        elif kind in ROW_KINDS:
+            ok, bad = ROW_KINDS[kind](self, rule)
         else:
             raise RuleError(f"'{rule.text}' is not a row predicate")
         bad_sql = "FALSE"

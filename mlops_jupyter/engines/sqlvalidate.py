@@ -28,20 +28,12 @@ from ..validation.engine import _rule_columns, _table_compare, row_verdict
 from ..validation.report import FAIL, PASS, RuleResult
 from ..validation.rule import Rule
 from .source import Source
-from .sqlrules import _FLOAT, _INT, Compiler, refuse_unsupported, rule_columns, type_kind
+from .sqlkinds import DTYPES, TABLE_KINDS, monotonic_failing, outlier_bounds, table_rule, types_note
+from .sqlrules import Compiler, refuse_unsupported, rule_columns
 
 EXACT_QUANTILE_MAX_ROWS = 5_000_000
 UNIQUE_KINDS = ("unique", "compound_unique", "duplicates")
-_DTYPES: dict[str, Callable[[str], bool]] = {
-    "integer": lambda t: t.startswith(_INT),
-    "float": lambda t: t.startswith(_FLOAT) or t.startswith("DECIMAL"),
-    "numeric": lambda t: type_kind(t) == "num" and t != "BOOLEAN",
-    "string": lambda t: t == "VARCHAR",
-    "boolean": lambda t: t == "BOOLEAN",
-    "datetime": lambda t: type_kind(t) == "dt",
-    "category": lambda t: t.startswith("ENUM"),
-    "object": lambda t: False,
-}
+_DTYPES = DTYPES
 
 
 def compile_check(rules: list[Rule], engine: str = "DuckDB") -> None:
@@ -126,6 +118,10 @@ def _plan(src: Source, comp: Compiler, query: _Query, rule: Rule, n_rows: int, e
         return lambda row: wrap(_dtype(rule, comp.types), row)
     if kind.startswith("agg_"):
         return _plan_aggregate(src, comp, query, rule, scope, exact, matched, wrap)
+    if kind in TABLE_KINDS:
+        return lambda row: wrap(table_rule(src, comp, rule, scope), row)
+    if kind == "outliers":
+        outlier_bounds(src, comp, rule, scope, exact)
     return _plan_rows(src, comp, query, rule, scope, sample, matched, wrap)
 
 
@@ -226,7 +222,7 @@ def _plan_rows(src: Source, comp: Compiler, query: _Query, rule: Rule, scope: st
     cols = _rule_columns(rule) if not rule.where else rule_columns(rule)
     own = rule_columns(rule)
     kind = rule.kind
-    if kind in UNIQUE_KINDS:
+    if kind in UNIQUE_KINDS or kind == "monotonic":
         keys = list(comp.types) if kind == "duplicates" else own
         null = "FALSE" if kind == "duplicates" else comp.nulls(keys)
         fail = None
@@ -250,6 +246,8 @@ def _plan_rows(src: Source, comp: Compiler, query: _Query, rule: Rule, scope: st
         fail_sql = fail
         if fail_slot is not None:
             failing = int(row[fail_slot])
+        elif kind == "monotonic":
+            failing, fail_sql = monotonic_failing(src, comp, rule, scope)
         else:
             key_list = ", ".join(comp.d.q(c) for c in keys)
             dup = (f"SELECT {key_list} FROM t WHERE {scope} AND NOT {null} GROUP BY ALL HAVING count(*) > 1")
@@ -257,6 +255,10 @@ def _plan_rows(src: Source, comp: Compiler, query: _Query, rule: Rule, scope: st
                                   f"AND NOT {null} GROUP BY {key_list} HAVING count(*) > 1)").fetchall()[0][0])
             fail_sql = f"(NOT {null} AND ({key_list}) IN ({dup}))" if len(keys) > 1 else f"(NOT {null} AND {key_list} IN ({dup}))"
         note = "" if not wrong else f"{wrong} value{' has' if wrong == 1 else 's have'} the wrong type for this rule"
+        if kind == "types":
+            note = types_note(comp, rule, failing)
+        elif kind == "outliers":
+            note = "; ".join(x for x in (comp.bounds[id(rule)][2], note) if x)
         if missing_slot is not None and int(row[missing_slot]):
             note = note + ("; " if note else "") + f"{int(row[missing_slot])} rows with a missing value fail (nulls fail)"
         return wrap(_row_result(src, comp, rule, cols, n, chk, failing, wrong, note, scope, fail_sql or "FALSE", sample), row)

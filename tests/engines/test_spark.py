@@ -120,3 +120,81 @@ def test_drift_same_numbers_on_spark(spark, tmp_path_factory, method: str) -> No
         assert (a.column, a.kind, a.method, a.status, a.n_ref, a.n_cur) == (b.column, b.kind, b.method, b.status, b.n_ref, b.n_cur), where
         for field in ("statistic", "p_value", "score", "effect"):
             assert _same(getattr(a, field), getattr(b, field)), f"{field}: {where}"
+
+
+def test_new_kinds_same_on_pandas_and_spark(spark, tmp_path, monkeypatch) -> None:
+    from pyspark.sql import DataFrame
+
+    from mlops_jupyter.engines import spark as engine
+
+    from .test_duckdb_kinds import RULES as KINDS
+    from .test_duckdb_kinds import kinds_frame
+
+    path = str(tmp_path / "kinds.parquet")
+    kinds_frame().to_parquet(path, index=False)
+    plans: list[str] = []
+    real = engine.SparkSource.__init__
+
+    def spy(self, *a, **k):  # keep the executed plans of the source
+        real(self, *a, **k)
+        self.plans = plans
+
+    monkeypatch.setattr(engine.SparkSource, "__init__", spy)
+    monkeypatch.setattr(DataFrame, "toPandas", lambda self: pytest.fail("toPandas() on the Spark engine"))
+    # Spark refuses row order (no order in a frame) and JSON (its parser is laxer than json.loads)
+    rules = "\n".join(r for r in KINDS.splitlines() if "creasing" not in r and "json" not in r)
+    pd_rep = mj.validate(pd.read_parquet(path), rules, warn_only=True, sample=3)
+    sp_rep = mj.validate(spark.read.parquet(path), rules, warn_only=True, sample=3)
+    for p, s in zip(pd_rep.results, sp_rep.results, strict=True):
+        where = f"rule '{p.rule}': pandas {p.status} {p.message!r} / spark {s.status} {s.message!r}"
+        assert (p.status, p.failing, p.checked, p.wrong_type) == (s.status, s.failing, s.checked, s.wrong_type), where
+        if "(dtype " not in p.message and "reference 20" not in p.message:
+            assert _close(p.observed, s.observed) and p.message == s.message, where
+        assert [x["value"] for x in p.samples] == [x["value"] for x in s.samples], where
+    # statistics, distinct values and tied values: every query an aggregate or bounded by a limit
+    assert plans and all(pl.startswith("Aggregate") or "Limit" in pl[:200] for pl in plans), \
+        [pl.split("\n")[0] for pl in plans]
+    for text, why in [("seq is increasing", "no row order"), ("doc parses as json", "laxer than json.loads")]:
+        with pytest.raises(RuleError, match=why):
+            mj.validate(spark.read.parquet(path), text)
+
+
+def test_timeline_on_spark_same_windows(spark, tmp_path, monkeypatch) -> None:
+    from pyspark.sql import DataFrame
+
+    from .test_duckdb_drift import _frame, _same
+
+    path = str(tmp_path / "cur.parquet")
+    _frame(900, 0.4, 2).to_parquet(path, index=False)
+    monkeypatch.setattr(DataFrame, "toPandas", lambda self: pytest.fail("toPandas() on the Spark engine"))
+    p = mj.drift(pd.read_parquet(path), by="ts", freq="W", method="psi", record_check=False)
+    s = mj.drift(spark.read.parquet(path), by="ts", freq="W", method="psi", record_check=False)
+    assert [(w.label, w.n_rows, w.is_reference, w.too_small) for w in p.windows] == \
+           [(w.label, w.n_rows, w.is_reference, w.too_small) for w in s.windows]
+    tested = [(a, b) for a, b in zip(p.windows, s.windows, strict=True) if a.report is not None]
+    assert len(tested) >= 3
+    for a, b in tested:
+        assert b.report is not None
+        assert [(c.column, c.status, c.n_cur) for c in a.report.columns] == \
+               [(c.column, c.status, c.n_cur) for c in b.report.columns]
+        assert all(_same(x.score, y.score) for x, y in zip(a.report.columns, b.report.columns, strict=True))
+    assert not [v for v in spark.catalog.listTables() if v.name.startswith("mj_engine_")]  # window views dropped
+
+
+def test_infer_suite_on_spark_passes_on_all_rows(spark, monkeypatch) -> None:
+    import numpy as np
+    from pyspark.sql import DataFrame
+
+    from mlops_jupyter.engines import infer
+
+    monkeypatch.setattr(infer, "SAMPLE_ROWS", 50)
+    monkeypatch.setattr(DataFrame, "toPandas", lambda self: pytest.fail("toPandas() on the Spark engine"))
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"id": np.arange(400), "x": rng.normal(0, 1, 400), "c": rng.choice(["a", "b"], 400)})
+    df.loc[399, "x"] = 40.0  # outside any range a 50-row sample proposes
+    sdf = spark.createDataFrame(df)
+    suite = mj.infer_suite(sdf)
+    assert "inferred on Spark from" in suite.description and "of 400 rows" in suite.description
+    assert any(r.startswith("c in") for r in suite.rules) and len(suite.rules) >= 4
+    rep = mj.validate(sdf, suite=suite)
+    assert rep.ok and len(rep.results) == len(suite.rules)

@@ -189,3 +189,18 @@ def test_threaded_and_sequential_column_hashing_agree(monkeypatch: pytest.Monkey
     threaded = fingerprint(df)
     monkeypatch.setattr(frame_mod, "PARALLEL_MIN_CELLS", 10**12)
     assert fingerprint(df) == threaded
+
+
+@pytest.mark.parametrize("block", [1, 2, 7, 16, 1 << 17])
+def test_float_blocks_never_change_the_digest(monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    """Floats are checked for NaN and hashed block by block: any block size gives the digest
+    of the whole column, the one earlier versions pinned (NaNs in later blocks, a NaN with
+    another payload, float32)."""
+    from mlops_jupyter.data import frame as frame_mod
+
+    a = np.arange(20, dtype=np.float64) / 3
+    a[[3, 11]] = np.nan
+    a[15] = np.frombuffer(np.uint64(0xFFF8000000000001).tobytes(), dtype=np.float64)[0]
+    df = pd.DataFrame({"a": a, "b": np.linspace(0, 1, 20), "c": a.astype(np.float32)})
+    monkeypatch.setattr(frame_mod, "FLOAT_BLOCK", block)
+    assert mj.fingerprint(df) == "xxh3_128:4e97c0dbb366c23bd382779bd0c37354"
