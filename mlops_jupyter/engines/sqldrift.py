@@ -20,7 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..drift_detection.summary import TEXT_MIN_UNIQUE, TEXT_UNIQUE_SHARE, ColumnSummary, ReferenceSummary
+from ..drift_detection.summary import (
+    TEXT_MIN_UNIQUE,
+    TEXT_UNIQUE_SHARE,
+    ColumnSummary,
+    ReferenceSummary,
+)
 from ..errors import MlopsUsageError
 from .source import Source
 from .sqlrules import _FLOAT, _INT, Dialect, q, type_kind

@@ -65,7 +65,7 @@ class ReleaseMagics(Magics):
             from IPython.display import display
 
             display(decision)
-            return mj.compare_models(kw["model"], decision.candidate.get("uri") if decision.candidate.get("version")
+            return mj.compare_models(kw["model"], decision.candidate["uri"] if decision.candidate.get("version")
                                      else kw["candidate"], eval_data=kw.get("eval_data"),
                                      target=kw.get("target"), model_path=kw.get("model_path"))
         return decision
