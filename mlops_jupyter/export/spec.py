@@ -359,7 +359,3 @@ class ExportResult:
         from ..display.export import export_html
 
         return export_html(self)
-
-
-def python_tag() -> str:
-    return f"{sys.version_info.major}.{sys.version_info.minor}"

@@ -273,7 +273,7 @@ def test_mj_drift_is_the_function_whatever_was_imported_before() -> None:
     import inspect
 
     import mlops_jupyter as mj
-    import mlops_jupyter.drift_detection.stats
+    import mlops_jupyter.drift_detection.stats  # a submodule import must not shadow the function
 
     assert inspect.isfunction(mj.drift)
     assert list(inspect.signature(mj.drift).parameters)[:2] == ["reference", "current"]
