@@ -290,7 +290,7 @@ def _pair_items(values: list[str]) -> list[str]:
 
 def export_mlops_track(line: str, cell: str | None) -> str:
     """Python source doing what ``%mlops_track LINE`` (or the cell magic) does, with ``mj``."""
-    args = TrackingMagics.mlops_track.parser.parse_argstring(line)  # type: ignore[attr-defined]
+    args = TrackingMagics.mlops_track.parser.parse_argstring(line)
     if cell is not None:
         body = cell if cell.strip() else "pass"
         indented = "\n".join(("    " + ln) if ln.strip() else ln for ln in body.splitlines())

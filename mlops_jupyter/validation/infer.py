@@ -87,10 +87,10 @@ def _pattern(values: Any) -> str | None:
         distinct = distinct.sample(200_000, random_state=0)
     exact = set(distinct.map(lambda v: _shape(v, exact=True)))
     if len(exact) == 1:  # fixed-shape codes: ISO codes, zip codes, ids like AB-1234
-        return exact.pop()
+        return str(exact.pop())
     shapes = set(distinct.map(_shape))
     if len(shapes) == 1:
-        pattern = shapes.pop()
+        pattern = str(shapes.pop())
         if pattern.count("+") >= 2:  # a single run (plain words) says little
             return pattern
     return None
