@@ -47,7 +47,9 @@ lint: install
 	$(VENV)/bin/ruff check mlops_jupyter tests benchmarks
 	$(VENV)/bin/mypy
 
+# lint-imports (0.2 s) checks the layering contracts in .importlinter before the tests run
 test: system-deps install lint
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 unit: install

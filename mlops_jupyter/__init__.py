@@ -7,7 +7,6 @@ one of these calls. Names resolve lazily so that importing the package (and
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from .errors import MlopsError
@@ -68,19 +67,6 @@ _API: dict[str, str] = {
 __all__ = [*sorted(_API), "MlopsError", "current_env", "load_ipython_extension", "session", "use_env"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _API.get(name)
-    if module is None:
-        raise AttributeError(f"module 'mlops_jupyter' has no attribute '{name}'")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_API))
-
-
 def use_env(name: str) -> Any:
     """Switch the active environment profile (``%mlops_env NAME``)."""
     return session.use_env(name)
@@ -119,5 +105,45 @@ def _load_jupyter_server_extension(server_app: Any) -> None:
     load_jupyter_server_extension(server_app)
 
 
-if TYPE_CHECKING:  # static view of the lazy API for type checkers and IDEs
-    pass
+# The static view of _API for mypy and IDEs (tests/unit/test_public_api.py keeps the two
+# equal); at run time each name is imported on first use by the one lazy helper.
+if TYPE_CHECKING:
+    from .data import commit_pinned as commit_pinned
+    from .data import data_diff as data_diff
+    from .data import data_status as data_status
+    from .data import fingerprint as fingerprint
+    from .data import load as load
+    from .data import pin as pin
+    from .data import push_pinned as push_pinned
+    from .drift_detection import drift as drift
+    from .drift_detection import summarize_reference as summarize_reference
+    from .export import export_notebook as export_notebook
+    from .export import rehearse as rehearse
+    from .export import run_job as run_job
+    from .monitoring import monitor as monitor
+    from .release import compare_models as compare_models
+    from .release import promote as promote
+    from .serving import serve as serve
+    from .serving import stop_service as stop_service
+    from .testing import run_tests as run_tests
+    from .testing import strategy as strategy
+    from .testing import test_notebooks as test_notebooks
+    from .tracking import active_run as active_run
+    from .tracking import compare as compare
+    from .tracking import end_run as end_run
+    from .tracking import log as log
+    from .tracking import log_artifact as log_artifact
+    from .tracking import log_model as log_model
+    from .tracking import log_params as log_params
+    from .tracking import start_run as start_run
+    from .tracking import sync as sync
+    from .tracking import track as track
+    from .validation import check_metrics as check_metrics
+    from .validation import infer_suite as infer_suite
+    from .validation import load_suite as load_suite
+    from .validation import save_suite as save_suite
+    from .validation import validate as validate
+else:
+    from ._lazy import attach
+
+    __getattr__, __dir__ = attach(__name__, _API)

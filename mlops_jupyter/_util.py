@@ -52,10 +52,6 @@ def parse_pairs(items: list[str], what: str = "argument") -> dict[str, Any]:
     return out
 
 
-def is_finite_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def current_umask() -> int:
     """The process umask, read without changing it (``os.umask`` can only be read by
     setting it, which races with threads creating files meanwhile)."""

@@ -98,11 +98,6 @@ class Profile:
         """True when interactive kernels may not write in this profile."""
         return self.interactive == READ_ONLY
 
-    @property
-    def is_embedded(self) -> bool:
-        """True when tracking goes to a local SQLite file (no server)."""
-        return self.tracking_uri.startswith("sqlite:")
-
     def to_dict(self) -> dict[str, Any]:
         """JSON form, with passwords in URIs masked."""
         return {

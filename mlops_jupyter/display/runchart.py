@@ -100,7 +100,7 @@ def live_frontend() -> bool:
     if os.environ.get("JPY_SESSION_NAME") or os.environ.get("VSCODE_PID"):
         return True
     ip = sys.modules.get("IPython")
-    shell = ip.get_ipython() if ip is not None else None  # type: ignore[attr-defined]
+    shell = ip.get_ipython() if ip is not None else None
     return bool(shell is not None and "__vsc_ipynb_file__" in getattr(shell, "user_ns", {}))
 
 

@@ -144,7 +144,7 @@ def _report(ref_frame: pd.DataFrame | None, ref_sum: ReferenceSummary | None, cu
     """One report; ``cur`` is a frame, or (engines) the current side's summaries."""
     ref_cols = [str(c) for c in (ref_frame.columns if ref_frame is not None else ref_sum.columns)]  # type: ignore[union-attr]
     cur_sum = cur if isinstance(cur, ReferenceSummary) else None
-    cur_list = list(cur_sum.columns) if cur_sum is not None else [str(c) for c in cur.columns]  # type: ignore[union-attr]
+    cur_list = list(cur_sum.columns) if cur_sum is not None else [str(c) for c in cur.columns]
     pred, tgt = opts["prediction"], opts["target"]
     for role, col in (("prediction", pred), ("target", tgt)):
         if col is not None and (col not in ref_cols or col not in cur_list):

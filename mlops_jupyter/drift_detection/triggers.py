@@ -51,7 +51,7 @@ def parse_on_drift(on_drift: OnDrift) -> list[tuple[str, Any]]:
 def active_run() -> Any:
     """The active tracking run handle, or None (also when tracking is not available)."""
     try:
-        from ..tracking import current_run  # type: ignore[attr-defined]
+        from ..tracking import current_run
     except ImportError:
         return None
     try:

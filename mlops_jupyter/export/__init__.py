@@ -8,33 +8,22 @@ light: nbformat, papermill and mlflow load when a function needs them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 _NAMES = {
-    "export_notebook": "build",
-    "ExportResult": "spec",
-    "load_spec": "spec",
-    "validate_spec": "spec",
-    "run_job": "runner",
-    "JobResult": "runner",
-    "rehearse": "rehearse",
-    "RehearsalReport": "rehearse",
+    "export_notebook": ".build",
+    "ExportResult": ".spec",
+    "load_spec": ".spec",
+    "validate_spec": ".spec",
+    "run_job": ".runner",
+    "JobResult": ".runner",
+    "rehearse": ".rehearse",
+    "RehearsalReport": ".rehearse",
 }
 
 __all__ = sorted(_NAMES)
 
-
-def __getattr__(name: str) -> Any:
-    module = _NAMES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'mlops_jupyter.export' has no attribute '{name}'")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the static view of _NAMES
     from .build import export_notebook as export_notebook
     from .rehearse import RehearsalReport as RehearsalReport
     from .rehearse import rehearse as rehearse
@@ -43,3 +32,7 @@ if TYPE_CHECKING:
     from .spec import ExportResult as ExportResult
     from .spec import load_spec as load_spec
     from .spec import validate_spec as validate_spec
+else:
+    from .._lazy import attach
+
+    __getattr__, __dir__ = attach(__name__, _NAMES)

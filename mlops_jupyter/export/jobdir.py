@@ -33,7 +33,7 @@ HINT = "choose a new or empty folder for the job (or leave out 'out' for jobs/<n
 def export_files() -> set[str]:
     """Every file name an export may write (in any mode and for any target)."""
     from . import ci
-    from .build import NOTEBOOK_CODE, SCRIPT_CODE
+    from .job import NOTEBOOK_CODE, SCRIPT_CODE
     from .spec import LOCK_FILE, SPEC_FILE
 
     return {SPEC_FILE, LOCK_FILE, NOTEBOOK_CODE, SCRIPT_CODE, ci.DVC_FILE, ci.GITHUB_FILE, ci.GITLAB_FILE}

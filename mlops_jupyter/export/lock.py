@@ -141,10 +141,6 @@ def _environment() -> tuple[dict[str, _Dist], dict[str, list[str]]]:
     return _CACHE["installed"], _CACHE["owners"]
 
 
-def _installed() -> dict[str, _Dist]:
-    return _environment()[0]
-
-
 def _marker_env(extra: str) -> dict[str, str]:
     from packaging.markers import default_environment
 
@@ -261,8 +257,3 @@ def lock_notes(lock: Lock) -> list[str]:
     if lock.missing:
         notes.append("required distributions not installed here (not pinned): " + ", ".join(lock.missing[:20]))
     return notes
-
-
-def spec_packages(lock: Lock) -> dict[str, Any]:
-    """The ``environment.packages`` of the spec: the lock's pins."""
-    return dict(lock.packages)

@@ -134,7 +134,7 @@ def read_notebook(source: Path | str | Any) -> NotebookInfo:
     return info
 
 
-class Notebook(dict):  # type: ignore[type-arg]
+class Notebook(dict):
     """A v4 notebook as plain JSON data with ``nb.cells`` / ``nb.metadata`` access.
 
     Export reads and writes notebooks as JSON itself: importing nbformat pulls in

@@ -34,12 +34,12 @@ def plan_export(info: NotebookInfo, *, target: str | None = None, mode: str | No
     """Build the job for ``info`` (its ``path`` names the notebook) in the current session's
     project; options left ``None`` come from ``[export]`` in the config."""
     from ..session import session
-    from .build import _export_config, build_job, notebook_rel
+    from .job import build_job, export_config, notebook_rel
     from .jobdir import check_job_dir
     from .preflight import export_warnings
     from .spec import job_name
 
-    cfg = _export_config()
+    cfg = export_config()
     root = session.config().root
     nb_path = info.path
     stem = nb_path.stem if nb_path is not None else "notebook"

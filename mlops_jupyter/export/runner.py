@@ -64,7 +64,7 @@ class JobResult(Viewable):
         return self.exit_code == 0
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe({
+        out: dict[str, Any] = json_safe({
             "name": self.name, "job_dir": str(self.job_dir), "digest": self.digest,
             "params": self.params, "profile": self.profile, "ok": self.ok,
             "exit_code": self.exit_code, "error": self.error, "env_diff": self.env_diff,
@@ -73,6 +73,7 @@ class JobResult(Viewable):
             "executed": str(self.executed) if self.executed else None,
             "seconds": round(self.seconds, 2),
         })
+        return out
 
 
 # -- parameters ------------------------------------------------------------------------
@@ -411,7 +412,7 @@ def _test_stage(spec: dict[str, Any], code: Path, values: dict[str, Any], out_di
 
 def _project_root(job_dir: Path, spec: dict[str, Any]) -> Path:
     """The project root, recorded relative to the job folder at export."""
-    root = (job_dir / spec.get("root", ".")).resolve()
+    root: Path = (job_dir / spec.get("root", ".")).resolve()
     if not root.is_dir():
         raise JobError(f"the project root {root} of this job does not exist",
                        hint="keep the job folder where it was exported, inside its project")

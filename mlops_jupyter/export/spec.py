@@ -352,6 +352,3 @@ class ExportResult(Viewable):
             "rehearsal": self.rehearsal.to_dict() if self.rehearsal is not None else None,
         })
 
-
-def python_tag() -> str:
-    return f"{sys.version_info.major}.{sys.version_info.minor}"

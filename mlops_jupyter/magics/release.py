@@ -56,7 +56,7 @@ class ReleaseMagics(Magics):
             display(decision)
             model, candidate = call.args
             kw = call.kwargs
-            return mj.compare_models(model, decision.candidate.get("uri") if decision.candidate.get("version")
+            return mj.compare_models(model, decision.candidate["uri"] if decision.candidate.get("version")
                                      else candidate, eval_data=kw.get("eval_data"),
                                      target=kw.get("target"), model_path=kw.get("model_path"))
         return decision

@@ -7,21 +7,23 @@ until called.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 _NAMES = {
-    "monitor": "mlops_jupyter.monitoring.api",
-    "MonitorReport": "mlops_jupyter.monitoring.report",
-    "parse_slo": "mlops_jupyter.monitoring.slo",
-    "SloResult": "mlops_jupyter.monitoring.slo",
+    "monitor": ".api",
+    "MonitorReport": ".report",
+    "parse_slo": ".slo",
+    "SloResult": ".slo",
 }
 
 __all__ = sorted(_NAMES)
 
+if TYPE_CHECKING:  # the static view of _NAMES
+    from .api import monitor as monitor
+    from .report import MonitorReport as MonitorReport
+    from .slo import SloResult as SloResult
+    from .slo import parse_slo as parse_slo
+else:
+    from .._lazy import attach
 
-def __getattr__(name: str) -> Any:
-    module = _NAMES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'mlops_jupyter.monitoring' has no attribute '{name}'")
-    return getattr(importlib.import_module(module), name)
+    __getattr__, __dir__ = attach(__name__, _NAMES)

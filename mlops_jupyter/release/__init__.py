@@ -8,29 +8,31 @@ Names resolve lazily: importing this package does not import mlflow, scipy or pl
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 _NAMES = {
-    "promote": "mlops_jupyter.release.promote",
-    "compare_models": "mlops_jupyter.release.compare",
-    "Decision": "mlops_jupyter.release.decision",
-    "GateResult": "mlops_jupyter.release.decision",
-    "ModelComparison": "mlops_jupyter.release.compare",
-    "ABResult": "mlops_jupyter.release.abtest",
-    "mcnemar": "mlops_jupyter.release.abtest",
-    "paired_bootstrap": "mlops_jupyter.release.abtest",
+    "promote": ".promote",
+    "compare_models": ".compare",
+    "Decision": ".decision",
+    "GateResult": ".decision",
+    "ModelComparison": ".compare",
+    "ABResult": ".abtest",
+    "mcnemar": ".abtest",
+    "paired_bootstrap": ".abtest",
 }
 
 __all__ = sorted(_NAMES)
 
+if TYPE_CHECKING:  # the static view of _NAMES
+    from .abtest import ABResult as ABResult
+    from .abtest import mcnemar as mcnemar
+    from .abtest import paired_bootstrap as paired_bootstrap
+    from .compare import ModelComparison as ModelComparison
+    from .compare import compare_models as compare_models
+    from .decision import Decision as Decision
+    from .decision import GateResult as GateResult
+    from .promote import promote as promote
+else:
+    from .._lazy import attach
 
-def __getattr__(name: str) -> Any:
-    module = _NAMES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'mlops_jupyter.release' has no attribute '{name}'")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_NAMES))
+    __getattr__, __dir__ = attach(__name__, _NAMES)

@@ -43,11 +43,6 @@ def _abs(y: Any, p: Any) -> Any:
     return np.abs(np.asarray(y, dtype=float) - np.asarray(p, dtype=float))
 
 
-def _positive(y: Any) -> Any:
-    labels = np.unique(np.asarray(y))
-    return labels.max() if labels.size else 1
-
-
 def _prf(y: Any, p: Any, which: str) -> float:
     y = np.asarray(y)
     p = np.asarray(p)

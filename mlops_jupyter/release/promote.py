@@ -103,14 +103,42 @@ def promote(
         max_drift_share=max_drift_share, metrics=metrics, ab=ab, webhook=webhook, model_path=model_path,
         require_tests=require_tests or None,
     )
-    hook_settings: WebhookSettings | None = None
-    if cfg.webhook:
-        # A bad [webhook] table is a usage error before anything is registered or moved.
-        from ..webhook import webhook_settings
-
-        hook_settings = webhook_settings(config)
+    hook_settings = _webhook_settings(cfg, config)
     if eval_data is None and section.get("eval"):
         eval_data = section["eval"]
+    wanted = _wanted_gates(cfg, eval_data)
+    eval_parts = _read_inputs(cfg, eval_data, config.root)
+
+    c = registry.client()
+    cand = registry.resolve_candidate(c, model, candidate, cfg.model_path, register=not dry_run)
+    decision, champ = _open_decision(c, model, alias, cand, dry_run, profile.name)
+    if decision.already_champion:
+        return decision
+    decision.gates = _run_gates(c, cfg, wanted, cand, champ, eval_parts, metric_fns)
+    if dry_run:
+        _record_check(decision)
+        return _finish(decision, raise_on_fail)
+    _store_record(c, decision, cand, profile.experiment)
+    _record_check(decision)
+    if decision.ok:
+        _move_alias(c, decision, cand)
+        if cfg.webhook and hook_settings is not None:  # settings are read iff a webhook is set
+            _notify(decision, cfg.webhook, hook_settings)
+    return _finish(decision, raise_on_fail)
+
+
+def _webhook_settings(cfg: GateConfig, config: Any) -> WebhookSettings | None:
+    """The ``[webhook]`` settings when a webhook is set: a bad table is a usage error before
+    anything is registered or moved."""
+    if not cfg.webhook:
+        return None
+    from ..webhook import webhook_settings
+
+    return webhook_settings(config)
+
+
+def _wanted_gates(cfg: GateConfig, eval_data: Any) -> list[str]:
+    """The gates to run; with none configured, evaluation data alone asks for the A/B gate."""
     wanted = cfg.wanted()
     if not wanted and eval_data is not None:
         wanted = ["ab"]
@@ -121,43 +149,42 @@ def promote(
             "no release gates configured: nothing would stand between this model and production",
             hint="pass eval_data=... (A/B gate) or metrics=/suite=/current=, or set [release] in mlops.toml",
         )
+    return wanted
 
-    # Inputs are read before anything is registered: a wrong path or target column is a
-    # usage error (exit 2), never a recorded refusal.
-    eval_parts = split_eval(eval_data, cfg.target, config.root)
-    cfg.current = load_frame(cfg.current, config.root, "current dataset")
-    cfg.reference = load_frame(cfg.reference, config.root, "reference dataset")
 
-    c = registry.client()
-    cand = registry.resolve_candidate(c, model, candidate, cfg.model_path, register=not dry_run)
+def _read_inputs(cfg: GateConfig, eval_data: Any, root: Any) -> tuple[Any, Any, Any]:
+    """Read every input before anything is registered: a wrong path or target column is a
+    usage error (exit 2), never a recorded refusal. Returns the evaluation (frame, X, y)."""
+    eval_parts = split_eval(eval_data, cfg.target, root)
+    cfg.current = load_frame(cfg.current, root, "current dataset")
+    cfg.reference = load_frame(cfg.reference, root, "reference dataset")
+    return eval_parts
+
+
+def _open_decision(c: Any, model: str, alias: str, cand: registry.ModelRef, dry_run: bool,
+                   environment: str) -> tuple[Decision, registry.ModelRef | None]:
+    """The decision, before any gate: the candidate against the champion read now (a
+    candidate that already is the champion needs no gate)."""
     champ = registry.get_alias(c, model, alias)
     decision = Decision(
         id=uuid.uuid4().hex, time=time.time(), model=model, alias=alias, candidate=cand.to_dict(),
         champion=champ.to_dict() if champ else None, gates=[], first_champion=champ is None,
-        dry_run=dry_run, environment=profile.name, headless=session.headless,
+        dry_run=dry_run, environment=environment, headless=session.headless,
     )
     if champ is not None and cand.version is not None and champ.version == cand.version:
         decision.already_champion = True
-        return decision
+    return decision, champ
 
-    decision.gates = _run_gates(c, cfg, wanted, cand, champ, eval_parts, metric_fns)
-    if dry_run:
-        _record_check(decision)
-        return _finish(decision, raise_on_fail)
 
-    _store_record(c, decision, cand, profile.experiment)
-    _record_check(decision)
-    if decision.ok:
-        assert cand.version is not None
-        _before_alias_move(decision)
-        with registry.alias_lock(model, alias):  # re-check and move as one step on a local registry
-            _check_champion_unchanged(c, decision)
-            registry.move_alias(c, model, alias, cand.version)
-        decision.promoted = True
-        _confirm_record(c, decision, cand)
-        if cfg.webhook and hook_settings is not None:  # settings are read iff a webhook is set
-            _notify(decision, cfg.webhook, hook_settings)
-    return _finish(decision, raise_on_fail)
+def _move_alias(c: Any, decision: Decision, cand: registry.ModelRef) -> None:
+    """Move the alias (the decision is recorded already), then confirm the record."""
+    assert cand.version is not None
+    _before_alias_move(decision)
+    with registry.alias_lock(decision.model, decision.alias):  # re-check and move as one step on a local registry
+        _check_champion_unchanged(c, decision)
+        registry.move_alias(c, decision.model, decision.alias, cand.version)
+    decision.promoted = True
+    _confirm_record(c, decision, cand)
 
 
 def _check_champion_unchanged(c: Any, decision: Decision) -> None:
@@ -206,29 +233,38 @@ def _run_gates(c: Any, cfg: GateConfig, wanted: list[str], cand: registry.ModelR
             elif name == "metrics":
                 result = _metrics_gate(c, cfg, cand, champ, y if have_eval else None, predictions, metric_fns)
             else:
-                if champ is None:
-                    result = skipped("ab", "no champion yet: nothing to compare with")
-                elif cfg.ab is not None and cfg.ab.get("online"):  # a live experiment of a service
-                    from ..monitoring.online_ab import gate_online
-
-                    result = gate_online(cfg.ab["online"], cand, champ, cfg.ab)
-                elif not have_eval:
-                    result = GateResult("ab", FAILED, "the A/B comparison needs evaluation data (eval_data=...)")
-                else:
-                    assert cfg.ab is not None
-                    metric, test = choose_ab(cfg.ab, y)
-                    from .metrics import get_metric
-
-                    needs_proba = get_metric(metric, dict(metric_fns or {})).needs_proba
-                    y_ab = predictions(cand).encode(y, needs_proba)
-                    result, _ = gate_ab(cfg.ab, y_ab, predictions(champ).for_metric(needs_proba),
-                                        predictions(cand).for_metric(needs_proba), metric, test, metric_fns)
+                result = _ab_gate(cfg, cand, champ, have_eval, y, predictions, metric_fns)
         except MlopsError as exc:
             result = GateResult(name, FAILED, exc.one_line())
         except Exception as exc:  # a gate that crashes refuses; it never passes silently
             result = GateResult(name, FAILED, f"{type(exc).__name__}: {exc}")
         results.append(result)
     return results
+
+
+def _ab_gate(cfg: GateConfig, cand: registry.ModelRef, champ: registry.ModelRef | None, have_eval: bool, y: Any,
+             predictions: Callable[[registry.ModelRef], Predictions],
+             metric_fns: Mapping[str, Callable[[Any, Any], float]] | None) -> GateResult:
+    """Candidate against champion: the service's live experiment (``online``), else a paired
+    offline test on the evaluation data."""
+    if champ is None:
+        return skipped("ab", "no champion yet: nothing to compare with")
+    if cfg.ab is not None and cfg.ab.get("online"):  # a live experiment of a service
+        from ..monitoring.online_ab import gate_online
+
+        online: GateResult = gate_online(cfg.ab["online"], cand, champ, cfg.ab)
+        return online
+    if not have_eval:
+        return GateResult("ab", FAILED, "the A/B comparison needs evaluation data (eval_data=...)")
+    assert cfg.ab is not None
+    metric, test = choose_ab(cfg.ab, y)
+    from .metrics import get_metric
+
+    needs_proba = get_metric(metric, dict(metric_fns or {})).needs_proba
+    y_ab = predictions(cand).encode(y, needs_proba)
+    result, _ = gate_ab(cfg.ab, y_ab, predictions(champ).for_metric(needs_proba),
+                        predictions(cand).for_metric(needs_proba), metric, test, metric_fns)
+    return result
 
 
 def _metrics_gate(c: Any, cfg: GateConfig, cand: registry.ModelRef, champ: registry.ModelRef | None,

@@ -119,7 +119,7 @@ class MlopsHandler(APIHandler):
             self.log.info("mlops-jupyter %s %s: %s", self.request.method, self.request.path, e.one_line())
             self.send_error(e.http_status, exc_info=sys.exc_info())
             return
-        super()._handle_request_exception(e)  # type: ignore[arg-type]
+        super()._handle_request_exception(e)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Errors as ``{"error", "message", "hint"}``: never a traceback or a credential."""

@@ -9,28 +9,29 @@ Names resolve lazily: importing this package imports neither mlflow nor starlett
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 _NAMES = {
-    "serve": "mlops_jupyter.serving.service",
-    "Service": "mlops_jupyter.serving.service",
-    "ServiceStatus": "mlops_jupyter.serving.service",
-    "find_service": "mlops_jupyter.serving.service",
-    "read_log": "mlops_jupyter.serving.log",
-    "service_dir": "mlops_jupyter.serving.service",
-    "stop_service": "mlops_jupyter.serving.service",
+    "serve": ".service",
+    "Service": ".service",
+    "ServiceStatus": ".service",
+    "find_service": ".service",
+    "read_log": ".log",
+    "service_dir": ".service",
+    "stop_service": ".service",
 }
 
 __all__ = sorted(_NAMES)
 
+if TYPE_CHECKING:  # the static view of _NAMES
+    from .log import read_log as read_log
+    from .service import Service as Service
+    from .service import ServiceStatus as ServiceStatus
+    from .service import find_service as find_service
+    from .service import serve as serve
+    from .service import service_dir as service_dir
+    from .service import stop_service as stop_service
+else:
+    from .._lazy import attach
 
-def __getattr__(name: str) -> Any:
-    module = _NAMES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'mlops_jupyter.serving' has no attribute '{name}'")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_NAMES))
+    __getattr__, __dir__ = attach(__name__, _NAMES)

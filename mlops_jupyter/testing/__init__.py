@@ -7,19 +7,22 @@ pytest, coverage and hypothesis are imported inside the functions that need them
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .api import run_tests
 from .report import TestCase, TestReport
 
+_NAMES = {
+    "strategy": ".strategies",
+    "test_notebooks": ".notebook",
+}
+
 __all__ = ["TestCase", "TestReport", "run_tests", "strategy", "test_notebooks"]
 
+if TYPE_CHECKING:  # the static view of _NAMES
+    from .notebook import test_notebooks as test_notebooks
+    from .strategies import strategy as strategy
+else:
+    from .._lazy import attach
 
-def __getattr__(name: str) -> object:
-    if name == "strategy":
-        from .strategies import strategy
-
-        return strategy
-    if name == "test_notebooks":
-        from .notebook import test_notebooks
-
-        return test_notebooks
-    raise AttributeError(name)
+    __getattr__, __dir__ = attach(__name__, _NAMES)

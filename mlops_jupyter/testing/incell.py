@@ -148,7 +148,7 @@ def _make_collector(pytest: Any, module: types.ModuleType, code: Any, lf: set[st
                     timeout: float | None, key: str, first_line: int) -> Any:
     """pytest plugin: serve the in-memory module, filter --lf, time-box and record tests."""
 
-    class CellModule(pytest.Module):  # type: ignore[misc, name-defined]
+    class CellModule(pytest.Module):
         def _getobj(self) -> Any:
             exec(code, module.__dict__)
             return module

@@ -7,84 +7,55 @@ is used): ``%load_ext`` only needs :mod:`.history`. The first ``start_run`` impo
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 _NAMES = {
-    "_reset_for_tests": "api",
-    "active_run": "api",
-    "compare": "api",
-    "current_run": "api",
-    "end_run": "api",
-    "last_run": "api",
-    "log": "api",
-    "log_artifact": "api",
-    "log_model": "models",
-    "log_params": "api",
-    "start_run": "api",
-    "sync": "api",
-    "track": "api",
-    "runs": "listing",
-    "RunList": "listing",
-    "InvalidName": "run",
-    "NonFiniteMetric": "run",
-    "OfflineRunWarning": "run",
-    "ParamConflict": "run",
-    "RunHandle": "run",
+    "_reset_for_tests": ".api",
+    "active_run": ".api",
+    "compare": ".api",
+    "current_run": ".api",
+    "end_run": ".api",
+    "last_run": ".api",
+    "log": ".api",
+    "log_artifact": ".api",
+    "log_model": ".models",
+    "log_params": ".api",
+    "start_run": ".api",
+    "sync": ".api",
+    "track": ".api",
+    "runs": ".listing",
+    "RunList": ".listing",
+    "InvalidName": ".run",
+    "NonFiniteMetric": ".run",
+    "OfflineRunWarning": ".run",
+    "ParamConflict": ".run",
+    "RunHandle": ".run",
 }
 
-__all__ = [
-    "InvalidName",
-    "NonFiniteMetric",
-    "OfflineRunWarning",
-    "ParamConflict",
-    "RunHandle",
-    "RunList",
-    "_reset_for_tests",
-    "active_run",
-    "compare",
-    "current_run",
-    "end_run",
-    "last_run",
-    "log",
-    "log_artifact",
-    "log_model",
-    "log_params",
-    "runs",
-    "start_run",
-    "sync",
-    "track",
-]
+__all__ = sorted(_NAMES)
 
+if TYPE_CHECKING:  # the static view of _NAMES
+    from .api import _reset_for_tests as _reset_for_tests
+    from .api import active_run as active_run
+    from .api import compare as compare
+    from .api import current_run as current_run
+    from .api import end_run as end_run
+    from .api import last_run as last_run
+    from .api import log as log
+    from .api import log_artifact as log_artifact
+    from .api import log_params as log_params
+    from .api import start_run as start_run
+    from .api import sync as sync
+    from .api import track as track
+    from .listing import RunList as RunList
+    from .listing import runs as runs
+    from .models import log_model as log_model
+    from .run import InvalidName as InvalidName
+    from .run import NonFiniteMetric as NonFiniteMetric
+    from .run import OfflineRunWarning as OfflineRunWarning
+    from .run import ParamConflict as ParamConflict
+    from .run import RunHandle as RunHandle
+else:
+    from .._lazy import attach
 
-def __getattr__(name: str) -> Any:
-    module = _NAMES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'mlops_jupyter.tracking' has no attribute '{name}'")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_NAMES))
-
-
-if TYPE_CHECKING:
-    from .api import (
-        _reset_for_tests,
-        active_run,
-        compare,
-        current_run,
-        end_run,
-        last_run,
-        log,
-        log_artifact,
-        log_params,
-        start_run,
-        sync,
-        track,
-    )
-    from .listing import RunList, runs
-    from .models import log_model
-    from .run import InvalidName, NonFiniteMetric, OfflineRunWarning, ParamConflict, RunHandle
+    __getattr__, __dir__ = attach(__name__, _NAMES)

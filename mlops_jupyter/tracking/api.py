@@ -58,10 +58,7 @@ def start_run(
     """
     profile = session.require_write("start a run")
     uri = store.check_uri(profile.tracking_uri)
-    previous = active_run()
-    if previous is not None:
-        warnings.warn(f"ending the active run {previous.run_name} ({previous.run_id[:8]}) before starting a new one", stacklevel=2)
-        end_run("FINISHED")
+    _end_previous_run()
     cfg = session.config()
     state_dir = cfg.ensure_state_dir()  # with its .gitignore, before the store is created in it
     exp_name = experiment or profile.experiment
@@ -77,23 +74,9 @@ def start_run(
             exp_id = store.ensure_experiment(client, exp_name, uri)
 
     nb_path = context.notebook_path()
-    base_tags = {
-        "mlflow.user": _user(),
-        "mlflow.source.name": nb_path or (os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else "<interactive>"),
-        "mlflow.source.type": "NOTEBOOK" if nb_path else "LOCAL",
-        "mlops.env": profile.name,
-        "mlops.kernel": "headless" if session.headless else "interactive",
-    }
-    if nb_path:
-        base_tags["mlops.notebook.path"] = nb_path
-    base_tags.update(_run_context_tags())
-    if description:
-        base_tags["mlflow.note.content"] = description
     git = context.git_info(cfg.root)
-    base_tags.update(git.tags())
     env_tags, freeze = context.environment_info()
-    base_tags.update(env_tags)
-    base_tags.update({str(k): str(v) for k, v in (tags or {}).items()})
+    base_tags = _run_tags(profile.name, nb_path, description, git, env_tags, tags)
 
     if offline:
         handle = _offline_run(uri, exp_name, name, base_tags, state_dir)
@@ -110,7 +93,47 @@ def start_run(
     session.run = handle
     session.state["tracking.run_started"] = time.time()
     _register_exit_hook()
+    handle.captured = _capture_context(handle, git, freeze, nb_path)
+    if autolog and offline:
+        warnings.warn("--autolog needs the tracking server; not switched on for this offline run", stacklevel=2)
+    elif autolog:
+        _autolog_on(handle)
+    return handle
 
+
+def _end_previous_run() -> None:
+    """End the active run (FINISHED), with a warning naming it."""
+    previous = active_run()
+    if previous is not None:
+        warnings.warn(f"ending the active run {previous.run_name} ({previous.run_id[:8]}) before starting a new one", stacklevel=3)
+        end_run("FINISHED")
+
+
+def _run_tags(env: str, nb_path: str | None, description: str | None, git: context.GitInfo, env_tags: dict[str, str],
+              tags: dict[str, Any] | None) -> dict[str, str]:
+    """The new run's tags: source and user as MLflow names them, the profile and kernel kind,
+    ``MLFLOW_RUN_CONTEXT``, git and environment, then the caller's ``tags`` (they win)."""
+    base_tags = {
+        "mlflow.user": _user(),
+        "mlflow.source.name": nb_path or (os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else "<interactive>"),
+        "mlflow.source.type": "NOTEBOOK" if nb_path else "LOCAL",
+        "mlops.env": env,
+        "mlops.kernel": "headless" if session.headless else "interactive",
+    }
+    if nb_path:
+        base_tags["mlops.notebook.path"] = nb_path
+    base_tags.update(_run_context_tags())
+    if description:
+        base_tags["mlflow.note.content"] = description
+    base_tags.update(git.tags())
+    base_tags.update(env_tags)
+    base_tags.update({str(k): str(v) for k, v in (tags or {}).items()})
+    return base_tags
+
+
+def _capture_context(handle: RunHandle, git: context.GitInfo, freeze: str, nb_path: str | None) -> dict[str, Any]:
+    """Log what reproduces the run (uncommitted diff, pip freeze, papermill parameters);
+    returns the summary kept on ``handle.captured``."""
     captured: dict[str, Any] = {"git": git.commit[:12] if git.commit else None, "dirty": git.dirty, "notebook": nb_path}
     if git.diff or git.untracked:
         text = git.diff + ("".join(f"# untracked: {u}\n" for u in git.untracked) if git.untracked else "")
@@ -122,12 +145,7 @@ def start_run(
     if params:
         handle.log_params(params)
         captured["parameters"] = sorted(params)
-    handle.captured = captured
-    if autolog and offline:
-        warnings.warn("--autolog needs the tracking server; not switched on for this offline run", stacklevel=2)
-    elif autolog:
-        _autolog_on(handle)
-    return handle
+    return captured
 
 
 def _first_start_progress(uri: str) -> Any:

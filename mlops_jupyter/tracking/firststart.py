@@ -148,7 +148,7 @@ def prewarm(db: Path | None) -> bool:
 
 def _in_kernel() -> bool:
     ip = sys.modules.get("IPython")
-    shell = ip.get_ipython() if ip is not None else None  # type: ignore[attr-defined]
+    shell = ip.get_ipython() if ip is not None else None
     return getattr(shell, "kernel", None) is not None
 
 

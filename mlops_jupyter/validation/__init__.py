@@ -8,35 +8,27 @@ is light (pandas/numpy load on first use of the engine; mlflow only for champion
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "RuleResult", "Suite", "ValidationReport", "check_metrics", "infer_suite", "load_suite",
-    "parse_rules", "save_suite", "validate",
-]
-
-_WHERE = {
+_NAMES = {
     "validate": ".api", "check_metrics": ".metrics", "infer_suite": ".infer",
     "load_suite": ".suites", "save_suite": ".suites", "Suite": ".suites",
     "ValidationReport": ".report", "RuleResult": ".report", "parse_rules": ".language",
 }
 
+__all__ = sorted(_NAMES)
 
-def __getattr__(name: str) -> Any:
-    import importlib
+if TYPE_CHECKING:  # the static view of _NAMES
+    from .api import validate as validate
+    from .infer import infer_suite as infer_suite
+    from .language import parse_rules as parse_rules
+    from .metrics import check_metrics as check_metrics
+    from .report import RuleResult as RuleResult
+    from .report import ValidationReport as ValidationReport
+    from .suites import Suite as Suite
+    from .suites import load_suite as load_suite
+    from .suites import save_suite as save_suite
+else:
+    from .._lazy import attach
 
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module 'mlops_jupyter.validation' has no attribute '{name}'")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
-
-
-if TYPE_CHECKING:
-    from .api import validate
-    from .infer import infer_suite
-    from .language import parse_rules
-    from .metrics import check_metrics
-    from .report import RuleResult, ValidationReport
-    from .suites import Suite, load_suite, save_suite
+    __getattr__, __dir__ = attach(__name__, _NAMES)

@@ -100,7 +100,7 @@ class FrameView:
     def forget(self, name: str) -> None:
         """Drop the cached conversions of column ``name``."""
         for cache in (self._num, self._text, self._null):
-            cache.pop(name, None)  # type: ignore[attr-defined]
+            cache.pop(name, None)
 
     def has(self, name: str) -> bool:
         return name in self.df.columns
@@ -224,6 +224,6 @@ def arrow_strings(s: pd.Series) -> Any:
     if getattr(s.dtype, "storage", None) != "pyarrow" or kind_of(s.dtype) != "str":
         return None
     try:
-        return s.array.__arrow_array__()  # type: ignore[union-attr]
+        return s.array.__arrow_array__()
     except Exception:
         return None

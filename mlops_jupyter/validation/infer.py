@@ -87,10 +87,10 @@ def _pattern(values: Any) -> str | None:
         distinct = distinct.sample(200_000, random_state=0)
     exact = set(distinct.map(lambda v: _shape(v, exact=True)))
     if len(exact) == 1:  # fixed-shape codes: ISO codes, zip codes, ids like AB-1234
-        return exact.pop()
+        return str(exact.pop())
     shapes = set(distinct.map(_shape))
     if len(shapes) == 1:
-        pattern = shapes.pop()
+        pattern = str(shapes.pop())
         if pattern.count("+") >= 2:  # a single run (plain words) says little
             return pattern
     return None
@@ -131,85 +131,118 @@ def _all_json(strings: Any) -> bool:
 
 
 def _column_rules(df: Any, col: str) -> list[str]:
-    import pandas as pd
+    """The rules one good column proposes: its type, its nulls, then its values."""
     from pandas.api import types as pdt
 
     s = df[col]
     q = quote_name(col)
-    n = len(s)
-    rules: list[str] = []
-    dtype = s.dtype
+    rules = [*_type_rule(s.dtype, q), _null_rule(s, q)]
+    present = s.dropna()
+    if present.empty or pdt.is_bool_dtype(s.dtype):
+        return rules
+    return rules + _value_rules(present, s.dtype, col, q)
+
+
+def _type_rule(dtype: Any, q: str) -> list[str]:
+    """``COL is TYPE`` for a dtype that names one (none for object columns)."""
+    import pandas as pd
+    from pandas.api import types as pdt
+
     if isinstance(dtype, pd.CategoricalDtype):
-        rules.append(f"{q} is category")
-    elif pdt.is_bool_dtype(dtype):
-        rules.append(f"{q} is boolean")
-    elif pdt.is_integer_dtype(dtype):
-        rules.append(f"{q} is integer")
-    elif pdt.is_float_dtype(dtype):
-        rules.append(f"{q} is float")
-    elif pdt.is_datetime64_any_dtype(dtype):
-        rules.append(f"{q} is datetime")
-    elif pdt.is_string_dtype(dtype) and not pdt.is_object_dtype(dtype):
-        rules.append(f"{q} is string")
+        return [f"{q} is category"]
+    if pdt.is_bool_dtype(dtype):
+        return [f"{q} is boolean"]
+    if pdt.is_integer_dtype(dtype):
+        return [f"{q} is integer"]
+    if pdt.is_float_dtype(dtype):
+        return [f"{q} is float"]
+    if pdt.is_datetime64_any_dtype(dtype):
+        return [f"{q} is datetime"]
+    if pdt.is_string_dtype(dtype) and not pdt.is_object_dtype(dtype):
+        return [f"{q} is string"]
+    return []
+
+
+def _null_rule(s: Any, q: str) -> str:
+    """``not null``, or a null-fraction ceiling with room above what was seen."""
     nulls = int(s.isna().sum())
     if nulls == 0:
-        rules.append(f"{q} is not null")
-    else:
-        ceiling = min(1.0, _round_out(nulls / n * 1.5 + 0.01, hi=True))
-        rules.append(f"null fraction of {q} <= {ceiling:g}")
-    present = s.dropna()
-    if present.empty:
-        return rules
+        return f"{q} is not null"
+    ceiling = min(1.0, _round_out(nulls / len(s) * 1.5 + 0.01, hi=True))
+    return f"null fraction of {q} <= {ceiling:g}"
+
+
+def _value_rules(present: Any, dtype: Any, col: str, q: str) -> list[str]:
+    """Rules on the non-null values, by kind: numbers, datetimes or text."""
+    import pandas as pd
+    from pandas.api import types as pdt
+
     distinct = int(present.nunique())
-    if pdt.is_bool_dtype(dtype):
-        return rules
     low_card = distinct <= MAX_CATEGORIES and distinct < max(2, len(present) // 2)
-    is_text = isinstance(dtype, pd.CategoricalDtype) or pdt.is_string_dtype(dtype) or pdt.is_object_dtype(dtype)
-    if pdt.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
-        integer = pdt.is_integer_dtype(dtype)
-        values = present.astype(float)
-        finite = values[values.abs() != float("inf")]
-        if not finite.empty:
-            rules.append(_range_rule(col, float(finite.min()), float(finite.max()), integer))
-        if integer and low_card:
-            members = ", ".join(_literal(v) for v in sorted(present.unique()))
-            rules.append(f"{q} in {{{members}}}")
-        dense = float(finite.max() - finite.min()) < 2 * len(present) if not finite.empty else False
-        keyish = re.search(r"(^|_)(id|key|code)$", col.lower()) is not None
-        if integer and distinct == len(present) and len(present) > 1 and (dense or keyish):
-            rules.append(f"{q} is unique")
-        return rules
+    categorical = isinstance(dtype, pd.CategoricalDtype)
+    if pdt.is_numeric_dtype(dtype) and not categorical:
+        return _numeric_rules(present, pdt.is_integer_dtype(dtype), distinct, low_card, col, q)
     if pdt.is_datetime64_any_dtype(dtype):
-        lo, hi = present.min(), present.max()
-        span = hi - lo
-        pad = span * MARGIN if span > pd.Timedelta(0) else pd.Timedelta(days=1)
-        rules.append(f'{q} between "{(lo - pad).isoformat()}" and "{(hi + pad).isoformat()}"')
-        now = pd.Timestamp.now(tz=getattr(dtype, "tz", None))
-        if hi <= now:
-            rules.append(f"{q} is not in the future")
-        return rules
-    if is_text:
-        strings = present.astype(object)
-        if not all(isinstance(v, str) for v in strings.head(1000)):
-            allowed = _value_types(strings)
-            if allowed:
-                rules.append(f"{q} is {' or '.join(allowed)}")
-            return rules
-        if low_card:
-            members = ", ".join(_literal(v) for v in sorted(strings.unique(), key=str))
-            rules.append(f"{q} in {{{members}}}")
-            return rules
-        if _all_json(strings):
-            rules.append(f"{q} parses as json")
-        lengths = strings.str.len()
-        lo, hi = int(lengths.min()), int(lengths.max())
-        rules.append(f"length of {q} between {max(0, lo - max(1, lo // 10))} and {hi + max(1, hi // 10)}")
-        pattern = _pattern(strings)
-        if pattern is not None:
-            escaped = pattern.replace('"', '\\"')
-            rules.append(f'{q} matches "{escaped}"')
-        if distinct == len(present) and len(present) > 1:
-            rules.append(f"{q} is unique")
+        return _datetime_rules(present, dtype, q)
+    if categorical or pdt.is_string_dtype(dtype) or pdt.is_object_dtype(dtype):
+        return _text_rules(present.astype(object), distinct, low_card, q)
+    return []
+
+
+def _numeric_rules(present: Any, integer: bool, distinct: int, low_card: bool, col: str, q: str) -> list[str]:
+    """A padded range over the finite values, a value set for few integers, uniqueness for
+    dense or id-like integer keys."""
+    rules: list[str] = []
+    values = present.astype(float)
+    finite = values[values.abs() != float("inf")]
+    if not finite.empty:
+        rules.append(_range_rule(col, float(finite.min()), float(finite.max()), integer))
+    if integer and low_card:
+        members = ", ".join(_literal(v) for v in sorted(present.unique()))
+        rules.append(f"{q} in {{{members}}}")
+    dense = float(finite.max() - finite.min()) < 2 * len(present) if not finite.empty else False
+    keyish = re.search(r"(^|_)(id|key|code)$", col.lower()) is not None
+    if integer and distinct == len(present) and len(present) > 1 and (dense or keyish):
+        rules.append(f"{q} is unique")
+    return rules
+
+
+def _datetime_rules(present: Any, dtype: Any, q: str) -> list[str]:
+    """A padded time span, and ``not in the future`` when nothing was."""
+    import pandas as pd
+
+    rules: list[str] = []
+    lo, hi = present.min(), present.max()
+    span = hi - lo
+    pad = span * MARGIN if span > pd.Timedelta(0) else pd.Timedelta(days=1)
+    rules.append(f'{q} between "{(lo - pad).isoformat()}" and "{(hi + pad).isoformat()}"')
+    now = pd.Timestamp.now(tz=getattr(dtype, "tz", None))
+    if hi <= now:
+        rules.append(f"{q} is not in the future")
+    return rules
+
+
+def _text_rules(strings: Any, distinct: int, low_card: bool, q: str) -> list[str]:
+    """Mixed objects: their value types. Strings: a value set when few, else JSON, length,
+    shape and uniqueness."""
+    if not all(isinstance(v, str) for v in strings.head(1000)):
+        allowed = _value_types(strings)
+        return [f"{q} is {' or '.join(allowed)}"] if allowed else []
+    if low_card:
+        members = ", ".join(_literal(v) for v in sorted(strings.unique(), key=str))
+        return [f"{q} in {{{members}}}"]
+    rules: list[str] = []
+    if _all_json(strings):
+        rules.append(f"{q} parses as json")
+    lengths = strings.str.len()
+    lo, hi = int(lengths.min()), int(lengths.max())
+    rules.append(f"length of {q} between {max(0, lo - max(1, lo // 10))} and {hi + max(1, hi // 10)}")
+    pattern = _pattern(strings)
+    if pattern is not None:
+        escaped = pattern.replace('"', '\\"')
+        rules.append(f'{q} matches "{escaped}"')
+    if distinct == len(strings) and len(strings) > 1:
+        rules.append(f"{q} is unique")
     return rules
 
 

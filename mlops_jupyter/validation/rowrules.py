@@ -200,7 +200,7 @@ def _fail_from(view: FrameView, ok: np.ndarray, null: np.ndarray | None, bad: np
             bad = bad & ~null
     wrong = int(np.count_nonzero(bad)) if bad is not None else 0
     if wrong:
-        fail |= bad  # type: ignore[operator]
+        fail |= bad
     return RowCheck(fail, view.n - missing, "; ".join(n for n in (note, _type_note(wrong)) if n), wrong)
 
 
@@ -235,7 +235,7 @@ def _rule_between(view: FrameView, rule: Rule) -> RowCheck:
             bad = bad & ~null
         wrong = int(np.count_nonzero(bad)) if bad is not None else 0
         if wrong:
-            fail |= bad  # type: ignore[operator]
+            fail |= bad
         return RowCheck(fail, view.n - missing, _type_note(wrong), wrong)
     lo_op, hi_op = (">", "<") if rule.exclusive else (">=", "<=")
     ok1, n1, b1 = _compare(view, lo_op, rule.expr, rule.low)
