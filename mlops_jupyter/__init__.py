@@ -115,6 +115,7 @@ if TYPE_CHECKING:
     from .data import load as load
     from .data import pin as pin
     from .data import push_pinned as push_pinned
+    from .diagnosis import doctor as doctor
     from .drift_detection import drift as drift
     from .drift_detection import summarize_reference as summarize_reference
     from .export import export_notebook as export_notebook
@@ -135,6 +136,7 @@ if TYPE_CHECKING:
     from .tracking import log_artifact as log_artifact
     from .tracking import log_model as log_model
     from .tracking import log_params as log_params
+    from .tracking import runs as runs
     from .tracking import start_run as start_run
     from .tracking import sync as sync
     from .tracking import track as track

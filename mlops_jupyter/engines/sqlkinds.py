@@ -27,8 +27,7 @@ from ..validation.columns import FrameView
 from ..validation.report import FAIL, PASS, RuleResult
 from ..validation.rule import Rule
 from ..validation.tablerules import _key, _shown, distinct_rule
-from ..validation.timeexpr import duration
-from .sqlrules import _FLOAT, _INT, ROW_KINDS, Compiler, RowSQL, type_kind
+from .sqlrules import _FLOAT, _INT, ROW_KINDS, Compiler, type_kind
 
 DISTINCT_MAX = 1_000_000  # distinct values (or values tied for most common) fetched to the driver at most
 TABLE_KINDS = ("distinct_contain", "distinct_equal", "distinct_within", "mode_in")
@@ -122,27 +121,6 @@ def _outliers(c: Compiler, rule: Rule) -> tuple[str, list[str]]:
 
 ROW_KINDS.update({"not_future": _not_future, "types": _types, "tuple_in": _tuple_in, "json": _json,
                   "outliers": _outliers})
-
-
-def within_time(c: Compiler, rule: Rule, null: str) -> RowSQL:
-    """``ts within 2 days of now`` (or of a quoted date, or of another datetime column):
-    the gap in whole microseconds, so the bound is exact."""
-    assert rule.expr is not None and rule.right is not None and rule.low is not None
-    numbers: list[str] = []
-    for e in (rule.expr, rule.right):
-        for col in e.columns():
-            if c.kind(col) == "num":  # pandas: numbers are not datetimes (type failures)
-                numbers.append(col)
-            elif c.kind(col) != "dt":
-                raise RuleError(f"'{rule.text.strip()}': column '{col}' is {c.types[col].lower()}: reading "
-                                f"text as datetimes follows pandas' parser, not compiled for the {c.d.name} engine",
-                                hint="store the column as timestamps, or use engine='pandas'")
-    if numbers:
-        bad = "(" + " OR ".join(f"({c.d.q(n)} IS NOT NULL)" for n in dict.fromkeys(numbers)) + ")"
-        return RowSQL(null, f"(NOT {null} AND {bad})", f"(NOT {null} AND {bad})")
-    micros = duration(rule.low) // pd.Timedelta(microseconds=1)
-    gap = f"abs({c.d.micros(c.side(rule.expr, 'dt'))} - {c.d.micros(c.side(rule.right, 'dt'))})"
-    return RowSQL(null, f"(NOT {null} AND NOT coalesce({gap} <= {int(micros)}, FALSE))", "FALSE")
 
 
 def types_note(c: Compiler, rule: Rule, failing: int) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..errors import RuleError
 from ..validation.grammar import Expr, has_time
 from ..validation.rule import Rule
-from ..validation.timeexpr import dt_scalar
+from ..validation.timeexpr import dt_scalar, duration
 
 _INT = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
         "UBIGINT", "UHUGEINT")
@@ -316,8 +316,6 @@ class Compiler:
         elif kind == "within":
             assert rule.expr is not None and rule.right is not None and rule.low is not None
             if rule.low.kind == "dur" and self.mode([rule.expr, rule.right]) == "dt":
-                from .sqlkinds import within_time
-
                 return within_time(self, rule, null)
             if self.mode([rule.expr, rule.right]) != "num" or rule.low.kind != "num":
                 raise RuleError("'within' on the SQL engine needs numbers, or datetimes and a duration",
@@ -377,3 +375,26 @@ def rule_columns(rule: Rule) -> list[str]:
     if rule.column and rule.column not in cols:
         cols.insert(0, rule.column)
     return cols
+
+
+def within_time(c: Compiler, rule: Rule, null: str) -> RowSQL:
+    """``ts within 2 days of now`` (or of a quoted date, or of another datetime column):
+    the gap in whole microseconds, so the bound is exact."""
+    assert rule.expr is not None and rule.right is not None and rule.low is not None
+    numbers: list[str] = []
+    for e in (rule.expr, rule.right):
+        for col in e.columns():
+            if c.kind(col) == "num":  # pandas: numbers are not datetimes (type failures)
+                numbers.append(col)
+            elif c.kind(col) != "dt":
+                raise RuleError(f"'{rule.text.strip()}': column '{col}' is {c.types[col].lower()}: reading "
+                                f"text as datetimes follows pandas' parser, not compiled for the {c.d.name} engine",
+                                hint="store the column as timestamps, or use engine='pandas'")
+    if numbers:
+        bad = "(" + " OR ".join(f"({c.d.q(n)} IS NOT NULL)" for n in dict.fromkeys(numbers)) + ")"
+        return RowSQL(null, f"(NOT {null} AND {bad})", f"(NOT {null} AND {bad})")
+    import pandas as pd
+
+    micros = duration(rule.low) // pd.Timedelta(microseconds=1)
+    gap = f"abs({c.d.micros(c.side(rule.expr, 'dt'))} - {c.d.micros(c.side(rule.right, 'dt'))})"
+    return RowSQL(null, f"(NOT {null} AND NOT coalesce({gap} <= {int(micros)}, FALSE))", "FALSE")

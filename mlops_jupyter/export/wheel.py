@@ -30,10 +30,8 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def package_dir() -> Path:
-    """The folder of the mlops_jupyter package this process imported."""
-    import mlops_jupyter
-
-    return Path(mlops_jupyter.__file__).resolve().parent
+    """The folder of the mlops_jupyter package this process imported (this module's grandparent)."""
+    return Path(__file__).resolve().parents[1]
 
 
 def package_files(folder: Path | None = None) -> list[Path]:

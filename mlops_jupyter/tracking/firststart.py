@@ -95,27 +95,6 @@ def save_template(db: Path) -> None:
         pass
 
 
-def _build_template() -> None:
-    """Build the template in a scratch folder (the background process of :func:`prewarm`)."""
-    import tempfile
-
-    from filelock import FileLock
-
-    template = template_path()
-    if template is None:
-        return
-    template.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(template) + ".lock", timeout=600):
-        if template.exists():
-            return
-        with tempfile.TemporaryDirectory(prefix="mlops-template-") as tmp:
-            db = Path(tmp) / "mlflow.db"
-            from .store import new_client
-
-            new_client(f"sqlite:///{db}").search_experiments(max_results=1)
-            save_template(db)
-
-
 def prewarm(db: Path | None) -> bool:
     """At ``%load_ext``: start building the template in a background process when the
     project's SQLite store ``db`` does not exist and no template is there; True if started."""
@@ -133,8 +112,8 @@ def prewarm(db: Path | None) -> bool:
             "with contextlib.suppress(Exception):\n"
             "    os.nice(10)  # low priority: the user's cells come first\n"
             "try:\n"
-            "    from mlops_jupyter.tracking.firststart import _build_template\n"
-            "    _build_template()\n"
+            "    from mlops_jupyter.tracking.store import build_template\n"
+            "    build_template()\n"
             "finally:\n"
             f"    os.path.exists({str(marker)!r}) and os.unlink({str(marker)!r})\n"
         )

@@ -22,6 +22,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
@@ -310,3 +311,25 @@ def ui_command(uri: str) -> str:
     if is_remote(uri):
         return f"open {uri}"
     return f"mlflow ui --backend-store-uri {uri}"
+
+
+def build_template() -> None:
+    """Build the first-start template in a scratch folder (the background process of
+    :func:`~mlops_jupyter.tracking.firststart.prewarm`; here because it needs the one door)."""
+    import tempfile
+
+    from filelock import FileLock
+
+    from .firststart import save_template, template_path
+
+    template = template_path()
+    if template is None:
+        return
+    template.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(template) + ".lock", timeout=600):
+        if template.exists():
+            return
+        with tempfile.TemporaryDirectory(prefix="mlops-template-") as tmp:
+            db = Path(tmp) / "mlflow.db"
+            new_client(f"sqlite:///{db}").search_experiments(max_results=1)
+            save_template(db)
