@@ -23,9 +23,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 # package -> its table (absolute module names), so that a name re-exported from a lazy
-# package is resolved through that package's table, not through its attribute: once
-# ``mlops_jupyter.release.promote`` (the module) is imported, the attribute ``promote`` of
-# ``mlops_jupyter.release`` is that module, and ``mj.promote`` must still be the function.
+# package is resolved through that package's table, not through its attribute: a submodule
+# named like a public name would replace that attribute once imported (no module of the
+# package is named so any more; tests/unit/test_public_api.py keeps it that way).
 _TABLES: dict[str, dict[str, str]] = {}
 
 
@@ -34,8 +34,8 @@ def attach(package: str, names: Mapping[str, str]) -> tuple[Callable[[str], Any]
 
     ``names`` maps a public name to the module that defines it: absolute
     (``"mlops_jupyter.tracking"``) or relative to ``package`` (``".api"``). A name that is
-    also a submodule of ``package`` (``release.promote``) is not cached, so that
-    ``import mlops_jupyter.release.promote`` still gives the module.
+    also a submodule of ``package`` is not cached, so that importing the submodule still
+    gives the module.
     """
     where = {name: importlib.util.resolve_name(module, package) for name, module in names.items()}
     _TABLES[package] = where

@@ -63,7 +63,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     res = export_notebook(args.notebook, **export_kwargs(args))
     if args.rehearse:
-        from ..export.rehearse import rehearse_export
+        from ..export.rehearsal import rehearse_export
 
         rehearse_export(res, args.notebook, strict=args.strict)
     print(json.dumps(res.to_dict(), indent=2) if args.json else res)

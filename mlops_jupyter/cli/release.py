@@ -25,7 +25,7 @@ def register(sub: Any) -> None:
 def cmd_promote(args: argparse.Namespace) -> int:
     """Run ``mj.promote`` with the parsed options; datasets are file paths."""
     from ..release.options import promote_kwargs
-    from ..release.promote import promote
+    from ..release.promotion import promote
 
     kw, refs = promote_kwargs(args)
     kw.update(refs)  # the API reads CSV/Parquet/JSON paths itself

@@ -9,7 +9,7 @@ from .html import badge, card, fit, table, text_table
 from .registry import view
 
 if TYPE_CHECKING:
-    from ..export.rehearse import RehearsalReport
+    from ..export.rehearsal import RehearsalReport
     from ..export.runner import JobResult
     from ..export.spec import ExportResult
 
@@ -103,9 +103,9 @@ def _metric_rows(report: RehearsalReport) -> list[tuple[Any, ...]]:
             for m in report.metrics[:MAX_ROWS]]
 
 
-@view("mlops_jupyter.export.rehearse.RehearsalReport", "text")
+@view("mlops_jupyter.export.rehearsal.RehearsalReport", "text")
 def rehearsal_text(report: RehearsalReport) -> str:
-    """Plain text of a :class:`~mlops_jupyter.export.rehearse.RehearsalReport`."""
+    """Plain text of a :class:`~mlops_jupyter.export.rehearsal.RehearsalReport`."""
     verdict = "reproduced" if report.reproduced else ("NOT reproduced" if report.compared else "not compared")
     lines = [f"rehearsal of {report.notebook}: {verdict} (source run {report.source_run_id or 'none'})"]
     if report.metrics:
@@ -129,7 +129,7 @@ def rehearsal_text(report: RehearsalReport) -> str:
     return fit("\n".join(lines))
 
 
-@view("mlops_jupyter.export.rehearse.RehearsalReport", "html")
+@view("mlops_jupyter.export.rehearsal.RehearsalReport", "html")
 def rehearsal_html(report: RehearsalReport, framed: bool = True) -> str:
     if report.reproduced:
         head = badge("reproduced", "mlops-ok")

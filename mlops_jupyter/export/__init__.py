@@ -17,16 +17,16 @@ _NAMES = {
     "validate_spec": ".spec",
     "run_job": ".runner",
     "JobResult": ".runner",
-    "rehearse": ".rehearse",
-    "RehearsalReport": ".rehearse",
+    "rehearse": ".rehearsal",
+    "RehearsalReport": ".rehearsal",
 }
 
 __all__ = sorted(_NAMES)
 
 if TYPE_CHECKING:  # the static view of _NAMES
     from .build import export_notebook as export_notebook
-    from .rehearse import RehearsalReport as RehearsalReport
-    from .rehearse import rehearse as rehearse
+    from .rehearsal import RehearsalReport as RehearsalReport
+    from .rehearsal import rehearse as rehearse
     from .runner import JobResult as JobResult
     from .runner import run_job as run_job
     from .spec import ExportResult as ExportResult

@@ -46,7 +46,7 @@ def export_notebook(
     ``profile=`` is its deprecated old name).
     ``tolerance``: relative tolerance of expected metrics (``tolerances`` per metric).
     ``schedule``: cron for continuous training. To run the job now and compare with its
-    source run, pass the result to :func:`~mlops_jupyter.export.rehearse.rehearse_export`
+    source run, pass the result to :func:`~mlops_jupyter.export.rehearsal.rehearse_export`
     (or call ``mj.rehearse``, which exports to a scratch folder).
     """
     from .._util import renamed_option

@@ -50,7 +50,7 @@ def export_kwargs(args: Any) -> dict[str, Any]:
     gates = thresholds(args.thresholds, getattr(args, "gate", None))
     if gates:
         kw["thresholds"] = gates
-    return kw  # --rehearse / --strict: the caller rehearses the result (export/rehearse.py)
+    return kw  # --rehearse / --strict: the caller rehearses the result (export/rehearsal.py)
 
 
 def _unquote(text: str) -> str:

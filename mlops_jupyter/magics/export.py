@@ -48,7 +48,7 @@ class ExportMagics(Magics):
             raise UsageError(exc.message) from None
         res = export_notebook(path, **kw)
         if args.rehearse:
-            from ..export.rehearse import rehearse_export
+            from ..export.rehearsal import rehearse_export
 
             rehearse_export(res, path, strict=args.strict)
         return res

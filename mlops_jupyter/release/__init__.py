@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 _NAMES = {
-    "promote": ".promote",
+    "promote": ".promotion",
     "compare_models": ".compare",
     "Decision": ".decision",
     "GateResult": ".decision",
@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # the static view of _NAMES
     from .compare import compare_models as compare_models
     from .decision import Decision as Decision
     from .decision import GateResult as GateResult
-    from .promote import promote as promote
+    from .promotion import promote as promote
 else:
     from .._lazy import attach
 

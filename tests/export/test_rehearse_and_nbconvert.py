@@ -41,7 +41,7 @@ def test_rehearsal_catches_out_of_order_result(job_project: Path, ip: Any) -> No
     assert "<table" in report._repr_html_()
     # and strict mode fails, naming the cause (the export surfaces' --rehearse; imported here,
     # not at the top: importing the submodule first would shadow the function mj.rehearse)
-    from mlops_jupyter.export.rehearse import rehearse_export
+    from mlops_jupyter.export.rehearsal import rehearse_export
 
     with pytest.raises(GateFailed) as err:
         exported = mj.export_notebook(job_project / "ooo.ipynb", mode="script")

@@ -177,7 +177,7 @@ def test_parameter_type_errors(type_name: str, value: object) -> None:
 def test_old_rehearsal_folders_are_pruned(tmp_path: Path) -> None:
     import os
 
-    from mlops_jupyter.export.rehearse import _prune
+    from mlops_jupyter.export.rehearsal import _prune
 
     for i in range(5):
         (tmp_path / f"nb.{i}").mkdir()

@@ -274,7 +274,7 @@ def test_process_dying_before_the_alias_move_leaves_the_alias(reg: Zoo, tmp_path
     script = tmp_path / "die.py"
     script.write_text(textwrap.dedent(f"""
         import os, sys
-        import mlops_jupyter.release.promote as p
+        import mlops_jupyter.release.promotion as p
         def die(decision):
             sys.stdout.write("record " + decision.record["run_id"] + "\\n"); sys.stdout.flush()
             os._exit(3)
@@ -472,7 +472,7 @@ def test_promote_leaves_mlflow_globals_and_profiles_alone(reg: Zoo, monkeypatch:
 
 
 def test_a_concurrent_promotion_is_not_overwritten(reg: Zoo, monkeypatch: pytest.MonkeyPatch) -> None:
-    import mlops_jupyter.release.promote as promote_module
+    import mlops_jupyter.release.promotion as promote_module
     from mlops_jupyter.errors import TrackingError
 
     model = _name()
@@ -505,7 +505,7 @@ def test_promotions_on_one_local_registry_take_turns(reg: Zoo, tmp_path: Path) -
     script = tmp_path / "second.py"
     script.write_text(textwrap.dedent(f"""
         import sys
-        import mlops_jupyter.release.promote as p
+        import mlops_jupyter.release.promotion as p
         from mlops_jupyter.errors import MlopsError
         def at_the_lock(decision):
             print("gates passed", flush=True)

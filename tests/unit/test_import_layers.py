@@ -148,7 +148,7 @@ def test_no_import_cycle_between_topic_packages_at_module_level() -> None:
     ("mlops_jupyter.data.", "mlops_jupyter.display."),
     ("mlops_jupyter.drift_detection.summary", "mlops_jupyter.drift_detection.engine"),
     ("mlops_jupyter.drift_detection.stats", "mlops_jupyter.drift_detection.engine"),
-    ("mlops_jupyter.export.build", "mlops_jupyter.export.rehearse"),
+    ("mlops_jupyter.export.build", "mlops_jupyter.export.rehearsal"),
     ("mlops_jupyter.diagnosis", "mlops_jupyter.display."),
 ])
 def test_the_named_circles_stay_broken_at_any_level(source: str, target: str) -> None:

@@ -32,7 +32,7 @@ def _results(root: Path) -> dict[str, Any]:
     from mlops_jupyter.display.envview import EnvView
     from mlops_jupyter.display.tracking import RunView
     from mlops_jupyter.export.gates import GateResult as JobGate
-    from mlops_jupyter.export.rehearse import RehearsalReport
+    from mlops_jupyter.export.rehearsal import RehearsalReport
     from mlops_jupyter.export.runner import JobResult
     from mlops_jupyter.release.compare import ModelComparison
     from mlops_jupyter.release.decision import Decision, GateResult
