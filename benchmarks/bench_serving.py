@@ -80,17 +80,9 @@ def _timed(fn: Any) -> tuple[tuple[float, float], Any]:
 
 
 def _cpu_s(pgid: int | None) -> float:
-    """CPU seconds (user + system) used so far by the live processes of a process group (a
-    service's child runs in its own group; ``mlflow models serve`` works in a uvicorn child)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+    from mlops_jupyter.serving.processes import group_cpu_seconds
+
+    return group_cpu_seconds(pgid)
 
 
 def main() -> int:

@@ -153,3 +153,18 @@ def pid_alive(pid: Any) -> bool:
         return stat.rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
         return True
+
+
+def group_cpu_seconds(pgid: int | None) -> float:
+    """CPU seconds (user + system) used so far by the live processes of process group
+    ``pgid``: a service's subprocess leads its own group, and ``mlflow models serve`` scores
+    in a uvicorn child (read from ``/proc``; 0 where there is none)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")

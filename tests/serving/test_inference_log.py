@@ -10,13 +10,13 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from mlops_jupyter.serving import read_log
+from mlops_jupyter.serving.processes import group_cpu_seconds
 
 from .conftest import Zoo, rows, start_service
 
@@ -27,17 +27,7 @@ N_LOAD = int(os.environ.get("MLOPS_TEST_LOAD_N", "5000"))
 
 
 def _cpu_s(pgid: int | None) -> float:
-    """CPU seconds of a service process and its children (its own process group:
-    ``mlflow models serve`` scores in a uvicorn child)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:
-            total += int(fields[11]) + int(fields[12])
-    return round(total / os.sysconf("SC_CLK_TCK"), 1)
+    return round(group_cpu_seconds(pgid), 1)
 
 
 @pytest.fixture(scope="module")
